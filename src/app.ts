@@ -1,0 +1,40 @@
+import Koa from 'koa';
+import mount from 'koa-mount';
+import type Router from '@koa/router';
+import type Provider from 'oidc-provider';
+import type { Config } from './config/config.js';
+import type { Db } from './db/create-db.js';
+import type { Logger } from './logging/logger.js';
+import { requestLog } from './logging/request-log.js';
+import { healthRoutes } from './health/health-routes.js';
+import { errorHandler } from './errors/error-handler.js';
+
+export interface AppDeps {
+  config: Config;
+  db: Db;
+  logger: Logger;
+  provider: Provider;
+  /** Routers of the feature areas (interactions, gateway…), mounted before the provider. */
+  routers?: Router[];
+  isShuttingDown?: () => boolean;
+}
+
+/** Middleware order and mounts only; behaviour lives in the mounted modules. */
+export function createApp(deps: AppDeps): Koa {
+  const app = new Koa({ proxy: deps.config.trustProxy });
+  // Same keys as the provider, or interaction cookies signed by one fail to verify in the other.
+  app.keys = [...deps.config.cookieKeys];
+  app.silent = true;
+
+  app.use(requestLog(deps.logger));
+  app.use(errorHandler());
+  const health = healthRoutes({ db: deps.db, isShuttingDown: deps.isShuttingDown ?? (() => false) });
+  app.use(health.routes());
+  for (const router of deps.routers ?? []) {
+    app.use(router.routes());
+    app.use(router.allowedMethods());
+  }
+  const issuerPath = new URL(deps.config.issuer).pathname.replace(/\/$/, '');
+  app.use(issuerPath ? mount(issuerPath, deps.provider) : mount(deps.provider));
+  return app;
+}

@@ -1,0 +1,36 @@
+import { isConfigError, loadConfig } from '../config/load-config.js';
+import { createDb, pgliteDirFor } from '../db/create-db.js';
+import { migrateLatest } from '../db/migrate.js';
+import { createSecretBox } from '../security/secret-box.js';
+import { systemClock } from '../clock.js';
+import { runCli } from './run-cli.js';
+import { commandTable } from './command-table.js';
+import type { CliIo } from './cli-context.js';
+
+const io: CliIo = {
+  out: (line) => process.stdout.write(line + '\n'),
+  err: (line) => process.stderr.write(line + '\n'),
+  readStdin: async () => {
+    if (process.stdin.isTTY) return '';
+    const chunks: Buffer[] = [];
+    for await (const c of process.stdin) chunks.push(c as Buffer);
+    return Buffer.concat(chunks).toString('utf8');
+  },
+  env: process.env,
+};
+
+try {
+  const code = await runCli(process.argv.slice(2), commandTable, io, async () => {
+    const config = loadConfig();
+    const db = createDb({ databaseUrl: config.databaseUrl, pgliteDir: pgliteDirFor(config.dataDir), poolMax: 2 });
+    await migrateLatest(db);
+    return {
+      ctx: { config, db, box: createSecretBox(config.encryptionKeys), clock: systemClock, io },
+      close: () => db.destroy(),
+    };
+  });
+  process.exitCode = code;
+} catch (err) {
+  io.err(isConfigError(err) ? err.message : `fatal: ${(err as Error).stack ?? String(err)}`);
+  process.exitCode = isConfigError(err) ? 78 : 1;
+}

@@ -1,0 +1,81 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Config } from './config.js';
+import { ConfigError, readers } from './env-readers.js';
+
+export { ConfigError } from './env-readers.js';
+
+type Env = Record<string, string | undefined>;
+
+/**
+ * The only reader of process.env. Validates everything at once so a bad deployment fails at
+ * start with every problem named, instead of at the first request that needs the value.
+ */
+export function loadConfig(env: Env = process.env, opts: { warn?: (msg: string) => void } = {}): Config {
+  const warn = opts.warn ?? ((msg: string) => process.stderr.write(`WARNING: ${msg}\n`));
+  const r = readers(env);
+  const nodeEnv = r.oneOf('NODE_ENV', ['development', 'production', 'test'], 'development');
+  const production = nodeEnv === 'production';
+  const port = r.int('PORT', 3000, { min: 0, max: 65535 });
+  const issuer = r.url('ISSUER', `http://localhost:${port}`, { noTrailingSlash: true });
+  if (production && issuer && !issuer.startsWith('https://')) r.fail('ISSUER', 'must be an https:// URL when NODE_ENV=production');
+  const databaseUrl = r.string('DATABASE_URL', '') || null;
+  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) r.fail('DATABASE_URL', 'must be a postgres:// or postgresql:// URL');
+  if (production && !databaseUrl) r.fail('DATABASE_URL', 'is required when NODE_ENV=production (the embedded PGlite database is for development)');
+  const dataDir = resolve(r.string('DATA_DIR', './data'));
+  const magentoBaseUrl = r.url('MAGENTO_BASE_URL', '', { trailingSlash: true }) || null;
+  if (production && !magentoBaseUrl) r.fail('MAGENTO_BASE_URL', 'is required when NODE_ENV=production');
+
+  let encryptionKeys = r.keyList('ENCRYPTION_KEY', 32);
+  const oldKeys = r.keyList('ENCRYPTION_KEYS_OLD', 32);
+  let cookieKeys = r.list('COOKIE_KEYS');
+  if (cookieKeys.some((k) => k.length < 32)) r.fail('COOKIE_KEYS', 'each key must be at least 32 characters');
+  if (production) {
+    if (!encryptionKeys.length) r.fail('ENCRYPTION_KEY', 'is required when NODE_ENV=production (32 bytes, base64 or hex)');
+    if (!cookieKeys.length) r.fail('COOKIE_KEYS', 'is required when NODE_ENV=production (comma-separated, 32+ characters each)');
+  }
+
+  const config = {
+    nodeEnv,
+    production,
+    port,
+    host: r.string('HOST', '0.0.0.0'),
+    issuer,
+    databaseUrl,
+    dataDir,
+    magentoBaseUrl,
+    encryptionKeys: [] as Buffer[],
+    cookieKeys,
+    trustProxy: r.bool('TRUST_PROXY', false),
+    logLevel: r.oneOf('LOG_LEVEL', ['debug', 'info', 'warn', 'error', 'silent'], nodeEnv === 'test' ? 'silent' : 'info'),
+    shutdownTimeoutMs: r.int('SHUTDOWN_TIMEOUT_MS', 10_000, { min: 0 }),
+    expiredCleanupIntervalMs: r.int('EXPIRED_CLEANUP_INTERVAL_MS', 10 * 60_000, { min: 1000 }),
+    scopesFile: r.string('SCOPES_FILE', '') || null,
+    routesFile: r.string('ROUTES_FILE', '') || null,
+  };
+  r.throwIfFailed();
+
+  // Development only: keep generated secrets in DATA_DIR so restarts keep sessions and ciphertexts.
+  if (!encryptionKeys.length) {
+    encryptionKeys = [devSecret(dataDir, 'encryption.key', warn, 'ENCRYPTION_KEY')];
+  }
+  if (!cookieKeys.length) {
+    cookieKeys = [devSecret(dataDir, 'cookie.key', warn, 'COOKIE_KEYS').toString('base64url')];
+  }
+  return Object.freeze({ ...config, encryptionKeys: [...encryptionKeys, ...oldKeys], cookieKeys });
+}
+
+function devSecret(dataDir: string, name: string, warn: (m: string) => void, variable: string): Buffer {
+  const file = join(dataDir, name);
+  if (existsSync(file)) return Buffer.from(readFileSync(file, 'utf8').trim(), 'base64');
+  mkdirSync(dataDir, { recursive: true });
+  const key = randomBytes(32);
+  writeFileSync(file, key.toString('base64'), { mode: 0o600 });
+  warn(`${variable} is not set: generated a development key in ${file}. Set ${variable} in production.`);
+  return key;
+}
+
+export function isConfigError(err: unknown): err is ConfigError {
+  return err instanceof ConfigError;
+}

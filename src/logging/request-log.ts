@@ -1,0 +1,38 @@
+import { randomUUID } from 'node:crypto';
+import type { Context, Next } from 'koa';
+import type { Logger } from './logger.js';
+
+const VALID_ID = /^[A-Za-z0-9._-]{8,64}$/;
+
+declare module 'koa' {
+  interface DefaultState {
+    requestId: string;
+    log: Logger;
+  }
+}
+
+/**
+ * Request id (kept from the caller when well-formed, so a proxy's id carries through) and one
+ * access-log line per request. Only the path is logged, never the query: it can carry codes.
+ */
+export function requestLog(logger: Logger) {
+  return async function requestLogMiddleware(ctx: Context, next: Next) {
+    const incoming = ctx.get('x-request-id');
+    const requestId = VALID_ID.test(incoming) ? incoming : randomUUID();
+    ctx.state.requestId = requestId;
+    ctx.state.log = logger.child({ requestId });
+    ctx.set('X-Request-Id', requestId);
+    const started = performance.now();
+    try {
+      await next();
+    } finally {
+      ctx.state.log.info('request', {
+        method: ctx.method,
+        path: ctx.path,
+        status: ctx.status,
+        ms: Math.round((performance.now() - started) * 10) / 10,
+        ip: ctx.ip,
+      });
+    }
+  };
+}

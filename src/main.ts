@@ -1,0 +1,69 @@
+import { createServer, type Server } from 'node:http';
+import { isConfigError, loadConfig } from './config/load-config.js';
+import { createDb, pgliteDirFor } from './db/create-db.js';
+import { migrateLatest } from './db/migrate.js';
+import { createLogger } from './logging/logger.js';
+import { systemClock } from './clock.js';
+import { buildRuntime } from './build-runtime.js';
+import { deleteExpiredPayloads } from './oidc/postgres-adapter.js';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (isConfigError(err)) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(78); // EX_CONFIG
+    }
+    throw err;
+  }
+  const logger = createLogger({ level: config.logLevel });
+  const db = createDb({ databaseUrl: config.databaseUrl, pgliteDir: pgliteDirFor(config.dataDir) });
+  const applied = await migrateLatest(db);
+  if (applied.length) logger.info('migrations applied', { migrations: applied });
+
+  let shuttingDown = false;
+  const runtime = await buildRuntime({ config, db, clock: systemClock, logger, isShuttingDown: () => shuttingDown });
+  const server: Server = createServer(runtime.app.callback());
+  server.keepAliveTimeout = 5_000;
+
+  const cleanup = setInterval(() => {
+    deleteExpiredPayloads(db, systemClock).catch((err) => logger.warn('expired row cleanup failed', { err }));
+  }, config.expiredCleanupIntervalMs);
+  cleanup.unref();
+
+  await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve));
+  logger.info('listening', {
+    issuer: config.issuer,
+    port: (server.address() as { port: number }).port,
+    database: config.databaseUrl ? 'postgresql' : `pglite:${pgliteDirFor(config.dataDir)}`,
+  });
+
+  const shutdown = async (signal: string) => {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    logger.info('shutting down', { signal });
+    clearInterval(cleanup);
+    const force = setTimeout(() => {
+      logger.warn('shutdown timeout: closing remaining connections');
+      server.closeAllConnections();
+    }, config.shutdownTimeoutMs);
+    force.unref();
+    // Stop accepting; idle keep-alive sockets close now, in-flight requests finish first.
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeIdleConnections();
+    });
+    await db.destroy();
+    logger.info('stopped');
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+main().catch((err) => {
+  process.stderr.write(`fatal: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+  process.exit(1);
+});

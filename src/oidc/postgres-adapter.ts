@@ -1,0 +1,113 @@
+import { createHash } from 'node:crypto';
+import { errors, type Adapter, type AdapterPayload } from 'oidc-provider';
+import type { Db } from '../db/create-db.js';
+import type { Clock } from '../clock.js';
+
+const TABLE = 'oidc_payloads';
+
+/** Row key: a SHA-256 of the provider's id, so a leaked table holds no usable token or cookie. */
+export function hashId(id: string): string {
+  return createHash('sha256').update(id).digest('base64url');
+}
+
+type AdapterFactory = (name: string) => Adapter;
+
+export interface AdapterOptions {
+  db: Db;
+  clock: Clock;
+  /** Models served by other stores (e.g. Client from the client registry). */
+  overrides?: Partial<Record<string, AdapterFactory>>;
+}
+
+interface Row {
+  payload: AdapterPayload;
+  expires_at: Date | null;
+  consumed_at: Date | null;
+}
+
+class PostgresAdapter implements Adapter {
+  constructor(
+    private readonly model: string,
+    private readonly db: Db,
+    private readonly clock: Clock,
+  ) {}
+
+  async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
+    const { jti: _jti, consumed: _consumed, ...stored } = payload;
+    const row = {
+      model: this.model,
+      id: hashId(id),
+      payload: JSON.stringify(stored),
+      // Grants are listed by admin tooling by their (non-secret) id.
+      grant_id: this.model === 'Grant' ? id : (payload.grantId ?? null),
+      uid: payload.uid ?? null,
+      user_code: payload.userCode ? hashId(payload.userCode) : null,
+      expires_at: expiresIn ? new Date(this.clock.now() + expiresIn * 1000) : null,
+    };
+    await this.db(TABLE)
+      .insert(row)
+      .onConflict(['model', 'id'])
+      .merge(['payload', 'grant_id', 'uid', 'user_code', 'expires_at']);
+  }
+
+  async find(id: string): Promise<AdapterPayload | undefined> {
+    return this.findBy({ id: hashId(id) }, id);
+  }
+
+  async findByUid(uid: string): Promise<AdapterPayload | undefined> {
+    return this.findBy({ uid });
+  }
+
+  async findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
+    return this.findBy({ user_code: hashId(userCode) });
+  }
+
+  private async findBy(where: Record<string, string>, id?: string): Promise<AdapterPayload | undefined> {
+    const now = new Date(this.clock.now());
+    const row: (Row & { id: string }) | undefined = await this.db(TABLE)
+      .select('payload', 'expires_at', 'consumed_at')
+      .where({ model: this.model, ...where })
+      .andWhere((q) => q.whereNull('expires_at').orWhere('expires_at', '>', now))
+      .first();
+    if (!row) return undefined;
+    const payload = typeof row.payload === 'string' ? JSON.parse(row.payload) : row.payload;
+    if (id) payload.jti = id;
+    if (row.consumed_at) payload.consumed = Math.floor(new Date(row.consumed_at).getTime() / 1000);
+    return payload;
+  }
+
+  /**
+   * Atomic: oidc-provider checks `consumed` and then calls consume() without looking at the
+   * result, so two parallel refreshes could both pass the check. Only the request whose UPDATE
+   * flips consumed_at wins; the other fails with invalid_grant.
+   */
+  async consume(id: string): Promise<void> {
+    const updated = await this.db(TABLE)
+      .update({ consumed_at: new Date(this.clock.now()) })
+      .where({ model: this.model, id: hashId(id) })
+      .whereNull('consumed_at')
+      .returning('id');
+    if (updated.length === 0) {
+      throw new errors.InvalidGrant(`${this.model} already consumed`);
+    }
+  }
+
+  async destroy(id: string): Promise<void> {
+    await this.db(TABLE).where({ model: this.model, id: hashId(id) }).delete();
+  }
+
+  async revokeByGrantId(grantId: string): Promise<void> {
+    await this.db(TABLE).where({ model: this.model, grant_id: grantId }).delete();
+  }
+}
+
+export function createAdapterFactory(opts: AdapterOptions): AdapterFactory {
+  return (name: string) => opts.overrides?.[name]?.(name) ?? new PostgresAdapter(name, opts.db, opts.clock);
+}
+
+/** Deletes rows past their expiry; run periodically by every instance (idempotent). */
+export async function deleteExpiredPayloads(db: Db, clock: Clock): Promise<number> {
+  // `returning` because knex-pglite does not report affected-row counts the way pg does.
+  const rows = await db(TABLE).where('expires_at', '<', new Date(clock.now())).delete().returning('id');
+  return rows.length;
+}

@@ -1,0 +1,92 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
+import { afterAll, describe, expect, it } from 'vitest';
+import { testEnv } from '../support/test-env.js';
+import { createTestDb, type TestDb } from '../support/test-db.js';
+
+const children: ChildProcess[] = [];
+const dbs: TestDb[] = [];
+afterAll(async () => {
+  for (const c of children) c.kill('SIGKILL');
+  for (const d of dbs) await d.destroy();
+});
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const srv = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** Runs the real entry point the way `npm start` does. */
+function start(env: Record<string, string | undefined>) {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    env: { PATH: process.env.PATH, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  let output = '';
+  child.stdout!.on('data', (d) => (output += d));
+  child.stderr!.on('data', (d) => (output += d));
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  const listening = new Promise<void>((resolve, reject) => {
+    const timer = setInterval(() => {
+      if (output.includes('"msg":"listening"')) {
+        clearInterval(timer);
+        resolve();
+      }
+    }, 50);
+    void exited.then(() => {
+      clearInterval(timer);
+      reject(new Error(`exited before listening:\n${output}`));
+    });
+  });
+  listening.catch(() => undefined); // awaited by the tests that expect a start
+  return { child, exited, listening, output: () => output };
+}
+
+describe('process lifecycle', () => {
+  it('fails to start with a clear message naming the bad variable', async () => {
+    const p = start({ ...testEnv(), PORT: 'not-a-port', LOG_LEVEL: 'info' });
+    const code = await p.exited;
+    expect(code).not.toBe(0);
+    expect(p.output()).toMatch(/PORT must be an integer/);
+  });
+
+  it('starts, serves discovery without development warnings, and exits 0 on SIGTERM within 5 s', async () => {
+    const t = await createTestDb();
+    dbs.push(t);
+    const port = await freePort();
+    const env = { ...testEnv(), PORT: String(port), LOG_LEVEL: 'info', DATABASE_URL: t.url ?? undefined };
+    const p = start(env);
+    await p.listening;
+    const res = await fetch(`http://127.0.0.1:${port}/.well-known/openid-configuration`);
+    expect((await res.json()).issuer).toBe(`http://localhost:${port}`);
+    // An idle keep-alive connection must not hold the shutdown open.
+    await fetch(`http://127.0.0.1:${port}/healthz`, { headers: { connection: 'keep-alive' } });
+    const t0 = Date.now();
+    p.child.kill('SIGTERM');
+    expect(await p.exited).toBe(0);
+    expect(Date.now() - t0).toBeLessThan(5000);
+    expect(p.output()).not.toMatch(/oidc-provider (WARNING|NOTICE)/);
+    expect(p.output()).toMatch(/"msg":"stopped"/);
+    expect(p.output()).not.toContain(env.ENCRYPTION_KEY!);
+  });
+
+  it('keeps the same JWKS across a restart on the embedded database', async () => {
+    const port = await freePort();
+    const env = { ...testEnv(), PORT: String(port), LOG_LEVEL: 'info', ENCRYPTION_KEY: randomBytes(32).toString('base64') };
+    const jwks: unknown[] = [];
+    for (let i = 0; i < 2; i++) {
+      const p = start(env);
+      await p.listening;
+      jwks.push(await (await fetch(`http://127.0.0.1:${port}/jwks`)).json());
+      p.child.kill('SIGTERM');
+      expect(await p.exited).toBe(0);
+    }
+    expect(jwks[1]).toEqual(jwks[0]);
+  });
+});

@@ -1,0 +1,80 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config/load-config.js';
+
+const key = randomBytes(32).toString('base64');
+const cookie = randomBytes(32).toString('base64url');
+const quiet = { warn: () => undefined };
+
+function problems(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env, quiet);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return (err as ConfigError).problems;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig', () => {
+  it('has development defaults and generates dev keys into DATA_DIR with a warning', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
+    const warnings: string[] = [];
+    const c = loadConfig({ DATA_DIR: dir }, { warn: (m) => warnings.push(m) });
+    expect(c.port).toBe(3000);
+    expect(c.issuer).toBe('http://localhost:3000');
+    expect(c.databaseUrl).toBeNull();
+    expect(c.encryptionKeys[0]).toHaveLength(32);
+    expect(existsSync(join(dir, 'encryption.key'))).toBe(true);
+    expect(warnings.join('\n')).toMatch(/ENCRYPTION_KEY/);
+    // Same keys on the next start.
+    const again = loadConfig({ DATA_DIR: dir }, quiet);
+    expect(again.encryptionKeys[0]!.equals(c.encryptionKeys[0]!)).toBe(true);
+    expect(again.cookieKeys).toEqual(c.cookieKeys);
+  });
+
+  it('derives the issuer from PORT and normalizes MAGENTO_BASE_URL', () => {
+    const c = loadConfig({ PORT: '4001', MAGENTO_BASE_URL: 'https://Shop.example', ENCRYPTION_KEY: key, COOKIE_KEYS: cookie }, quiet);
+    expect(c.issuer).toBe('http://localhost:4001');
+    expect(c.magentoBaseUrl).toBe('https://shop.example/');
+  });
+
+  it('names every bad variable at once', () => {
+    const p = problems({ PORT: 'abc', DATABASE_URL: 'mysql://x', TRUST_PROXY: 'maybe', ENCRYPTION_KEY: 'short' });
+    expect(p.join('\n')).toMatch(/PORT must be an integer/);
+    expect(p.join('\n')).toMatch(/DATABASE_URL must be a postgres/);
+    expect(p.join('\n')).toMatch(/TRUST_PROXY must be true or false/);
+    expect(p.join('\n')).toMatch(/ENCRYPTION_KEY key #1 must be 32 bytes/);
+  });
+
+  it('refuses development defaults in production', () => {
+    const p = problems({ NODE_ENV: 'production', ISSUER: 'http://auth.example' });
+    const text = p.join('\n');
+    expect(text).toMatch(/ISSUER must be an https/);
+    expect(text).toMatch(/DATABASE_URL is required/);
+    expect(text).toMatch(/ENCRYPTION_KEY is required/);
+    expect(text).toMatch(/COOKIE_KEYS is required/);
+    expect(text).toMatch(/MAGENTO_BASE_URL is required/);
+  });
+
+  it('accepts a complete production configuration', () => {
+    const c = loadConfig({
+      NODE_ENV: 'production',
+      ISSUER: 'https://auth.example',
+      DATABASE_URL: 'postgres://u@db/bridge',
+      ENCRYPTION_KEY: key,
+      COOKIE_KEYS: cookie,
+      MAGENTO_BASE_URL: 'https://shop.example/',
+      TRUST_PROXY: 'true',
+    }, quiet);
+    expect(c.production).toBe(true);
+    expect(c.trustProxy).toBe(true);
+  });
+
+  it('rejects an issuer with a query string', () => {
+    expect(problems({ ISSUER: 'https://a.example/?x=1' }).join()).toMatch(/ISSUER must not carry a query/);
+  });
+});

@@ -1,0 +1,50 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import supertest from 'supertest';
+import { loadConfig } from '../../src/config/load-config.js';
+import { createFakeClock } from '../../src/clock.js';
+import { createLogger } from '../../src/logging/logger.js';
+import { buildRuntime, type Runtime } from '../../src/build-runtime.js';
+import type { Config } from '../../src/config/config.js';
+import { createTestDb, type TestDb } from './test-db.js';
+import { testEnv } from './test-env.js';
+
+export interface TestServer {
+  baseUrl: string;
+  config: Config;
+  runtime: Runtime;
+  testDb: TestDb;
+  clock: ReturnType<typeof createFakeClock>;
+  request: ReturnType<typeof supertest>;
+  close(): Promise<void>;
+}
+
+/**
+ * A real listening server on a random port whose issuer is its own URL, so real OAuth client
+ * libraries can discover and call it. The clock is fake but starts at real time.
+ */
+export async function startTestServer(opts: { env?: Record<string, string>; testDb?: TestDb } = {}): Promise<TestServer> {
+  const testDb = opts.testDb ?? (await createTestDb());
+  const server: Server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as AddressInfo).port;
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const config = loadConfig(testEnv({ PORT: String(port), ISSUER: baseUrl, ...opts.env }));
+  const clock = createFakeClock();
+  const logger = createLogger({ level: config.logLevel });
+  const runtime = await buildRuntime({ config, db: testDb.db, clock, logger });
+  server.on('request', runtime.app.callback());
+  return {
+    baseUrl,
+    config,
+    runtime,
+    testDb,
+    clock,
+    request: supertest(baseUrl),
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+      if (!opts.testDb) await testDb.destroy();
+    },
+  };
+}
