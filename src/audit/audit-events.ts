@@ -1,0 +1,49 @@
+/** Every audit event type the product writes; add new ones here so they stay searchable. */
+export type AuditEventType =
+  | 'admin.login'
+  | 'admin.login_failed'
+  | 'admin.locked'
+  | 'admin.unlocked'
+  | 'admin.totp_enrolled'
+  | 'admin.totp_failed'
+  | 'admin.recovery_code_used'
+  | 'admin.created'
+  | 'admin.updated'
+  | 'consent.approved'
+  | 'consent.denied'
+  | 'client.created'
+  | 'client.updated'
+  | 'client.disabled'
+  | 'client.enabled'
+  | 'client.deleted'
+  | 'client.secret_rotated'
+  | 'grant.revoked'
+  | 'token.issued'
+  | 'token.refresh_reuse'
+  | 'token.revoked'
+  | 'oauth.error'
+  | 'magento.activation_received'
+  | 'magento.activation_refused'
+  | 'magento.link_active'
+  | 'magento.link_failed'
+  | 'magento.link_confirmed'
+  | 'magento.link_revoked'
+  | 'magento.link_imported'
+  | 'gateway.call'
+  | 'gateway.denied'
+  | 'security.csrf_failed'
+  | 'security.rate_limited';
+
+export type AuditOutcome = 'success' | 'failure' | 'denied' | 'info';
+
+export interface AuditEvent {
+  type: AuditEventType;
+  outcome: AuditOutcome;
+  actor?: string | null;
+  clientId?: string | null;
+  grantId?: string | null;
+  ip?: string | null;
+  requestId?: string | null;
+  /** Free-form context; credential-looking keys are redacted before the write. */
+  details?: Record<string, unknown>;
+}

@@ -1,0 +1,53 @@
+import type { Db } from '../db/create-db.js';
+import type { Clock } from '../clock.js';
+import type { Logger } from '../logging/logger.js';
+import { redact } from '../logging/logger.js';
+import type { AuditEvent, AuditEventType } from './audit-events.js';
+
+export interface AuditLog {
+  record(event: AuditEvent): Promise<void>;
+  list(filter?: { type?: AuditEventType; clientId?: string; limit?: number }): Promise<(AuditEvent & { at: Date; id: string })[]>;
+}
+
+/** Append-only audit trail in the database (shared by every instance). */
+export function createAuditLog(deps: { db: Db; clock: Clock; logger: Logger }): AuditLog {
+  const { db, clock, logger } = deps;
+  return {
+    async record(e) {
+      try {
+        await db('audit_events').insert({
+          at: new Date(clock.now()),
+          type: e.type,
+          outcome: e.outcome,
+          actor: e.actor ?? null,
+          client_id: e.clientId ?? null,
+          grant_id: e.grantId ?? null,
+          ip: e.ip ?? null,
+          request_id: e.requestId ?? null,
+          details: JSON.stringify(redact(e.details ?? {})),
+        });
+      } catch (err) {
+        // The request that caused the event must not fail because the trail did; the log keeps it.
+        logger.error('audit write failed', { type: e.type, err: (err as Error).message });
+      }
+    },
+    async list(filter = {}) {
+      const q = db('audit_events').orderBy('id', 'desc').limit(filter.limit ?? 100);
+      if (filter.type) q.where({ type: filter.type });
+      if (filter.clientId) q.where({ client_id: filter.clientId });
+      const rows = await q;
+      return rows.map((r: Record<string, unknown>) => ({
+        id: String(r.id),
+        at: new Date(r.at as string),
+        type: r.type as AuditEventType,
+        outcome: r.outcome as AuditEvent['outcome'],
+        actor: r.actor as string | null,
+        clientId: r.client_id as string | null,
+        grantId: r.grant_id as string | null,
+        ip: r.ip as string | null,
+        requestId: r.request_id as string | null,
+        details: (typeof r.details === 'string' ? JSON.parse(r.details) : r.details) as Record<string, unknown>,
+      }));
+    },
+  };
+}
