@@ -60,7 +60,7 @@ describe('process lifecycle', () => {
     const t = await createTestDb();
     dbs.push(t);
     const port = await freePort();
-    const env = { ...testEnv(), PORT: String(port), LOG_LEVEL: 'info', DATABASE_URL: t.url ?? undefined };
+    const env: Record<string, string | undefined> = { ...testEnv(), PORT: String(port), LOG_LEVEL: "info", DATABASE_URL: t.url ?? undefined };
     const p = start(env);
     await p.listening;
     const res = await fetch(`http://127.0.0.1:${port}/.well-known/openid-configuration`);
