@@ -1,0 +1,102 @@
+import type { AuditLog } from '../../audit/audit-log.js';
+import type { Clock } from '../../clock.js';
+import type { Logger } from '../../logging/logger.js';
+import { MagentoHandshakeError, performIntegrationHandshake, type HandshakeOptions } from '../integration-handshake.js';
+import type { LinkStore } from './link-store.js';
+
+const CREDENTIAL = /^[0-9a-z]{32}$/;
+
+export interface ActivationFields {
+  oauth_consumer_key?: unknown;
+  oauth_consumer_secret?: unknown;
+  store_base_url?: unknown;
+  oauth_verifier?: unknown;
+}
+
+export type ActivationOutcome = { ok: true } | { ok: false; status: 400; message: string };
+
+/** Compares store URLs as Magento builds them: scheme and host case-insensitive, one trailing slash. */
+export function normalizeStoreUrl(url: string): string | null {
+  try {
+    const u = new URL(url);
+    if (u.protocol !== 'https:' && u.protocol !== 'http:') return null;
+    if (u.username || u.password || u.search || u.hash) return null;
+    return u.toString().replace(/\/*$/, '/');
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Magento's activation POST → the integration token exchange. The POST is answered at once
+ * (Magento waits 5 s at most); the exchange runs right after, against the configured store URL
+ * only — the posted `store_base_url` must equal it, so nobody can point us elsewhere (SSRF) or
+ * swap in another store's integration.
+ */
+export function createLinkActivation(deps: {
+  links: LinkStore;
+  magentoBaseUrl: string | null;
+  audit: AuditLog;
+  logger: Logger;
+  clock: Clock;
+  handshake?: Omit<HandshakeOptions, 'activatedAt'>;
+}) {
+  const inFlight = new Set<Promise<void>>();
+
+  async function exchange(clientId: string, storeBaseUrl: string, consumerKey: string): Promise<void> {
+    const creds = await deps.links.consumerCredentials(clientId);
+    if (!creds || creds.consumerKey !== consumerKey) return; // superseded by a newer activation
+    try {
+      const tokens = await performIntegrationHandshake(
+        { storeBaseUrl, consumerKey: creds.consumerKey, consumerSecret: creds.consumerSecret, verifier: creds.verifier },
+        { clock: deps.clock, ...deps.handshake, activatedAt: creds.activationReceivedAt.getTime() },
+      );
+      const stored = await deps.links.storeAccessToken(clientId, consumerKey, { token: tokens.accessToken, tokenSecret: tokens.accessTokenSecret });
+      if (stored) {
+        const link = await deps.links.get(clientId);
+        await deps.audit.record({ type: 'magento.link_active', outcome: 'success', actor: 'system', clientId, details: { status: link?.status } });
+      }
+    } catch (err) {
+      const message = err instanceof MagentoHandshakeError
+        ? `Magento refused the token exchange (${err.step} token${err.status ? `, HTTP ${err.status}` : ''}): ${err.problem ?? err.message}`
+        : `Token exchange failed: ${(err as Error).message}`;
+      await deps.links.markFailed(clientId, consumerKey, message);
+      await deps.audit.record({ type: 'magento.link_failed', outcome: 'failure', actor: 'system', clientId, details: { error: message } });
+      deps.logger.warn('magento token exchange failed', { clientId, error: message });
+    }
+  }
+
+  return {
+    async receive(clientId: string, f: ActivationFields, meta: { ip: string; requestId: string }): Promise<ActivationOutcome> {
+      const refuse = async (message: string): Promise<ActivationOutcome> => {
+        await deps.audit.record({ type: 'magento.activation_refused', outcome: 'denied', clientId, ip: meta.ip, requestId: meta.requestId, details: { reason: message } });
+        return { ok: false, status: 400, message };
+      };
+      for (const field of ['oauth_consumer_key', 'oauth_consumer_secret', 'oauth_verifier'] as const) {
+        if (typeof f[field] !== 'string' || !CREDENTIAL.test(f[field] as string)) return refuse(`${field} must be 32 characters of [0-9a-z]`);
+      }
+      if (!deps.magentoBaseUrl) return refuse('no Magento store is configured (MAGENTO_BASE_URL)');
+      const posted = typeof f.store_base_url === 'string' ? normalizeStoreUrl(f.store_base_url) : null;
+      if (!posted || posted !== normalizeStoreUrl(deps.magentoBaseUrl)) {
+        return refuse(`store_base_url ${JSON.stringify(String(f.store_base_url ?? '')).slice(0, 200)} is not the configured Magento store`);
+      }
+      const consumerKey = f.oauth_consumer_key as string;
+      await deps.links.recordActivation(clientId, {
+        consumerKey,
+        consumerSecret: f.oauth_consumer_secret as string,
+        verifier: f.oauth_verifier as string,
+        storeBaseUrl: deps.magentoBaseUrl,
+      });
+      await deps.audit.record({ type: 'magento.activation_received', outcome: 'info', clientId, ip: meta.ip, requestId: meta.requestId, details: { storeBaseUrl: deps.magentoBaseUrl } });
+      const job = exchange(clientId, deps.magentoBaseUrl, consumerKey).finally(() => inFlight.delete(job));
+      inFlight.add(job);
+      return { ok: true };
+    },
+    /** Resolves when every running exchange has finished (tests, graceful shutdown). */
+    async idle(): Promise<void> {
+      while (inFlight.size) await Promise.allSettled([...inFlight]);
+    },
+  };
+}
+
+export type LinkActivation = ReturnType<typeof createLinkActivation>;

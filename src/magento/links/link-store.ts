@@ -1,0 +1,208 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { Db } from '../../db/create-db.js';
+import type { Clock } from '../../clock.js';
+import type { SecretBox } from '../../security/secret-box.js';
+
+export type LinkStatus = 'pending' | 'awaiting_confirmation' | 'active' | 'failed' | 'revoked';
+export type LinkMode = 'oauth1' | 'bearer';
+
+/** What may be shown to admins: never a secret. */
+export interface LinkView {
+  clientId: string;
+  status: LinkStatus;
+  mode: LinkMode;
+  storeBaseUrl: string | null;
+  lastError: string | null;
+  activationReceivedAt: Date | null;
+  confirmedAt: Date | null;
+  confirmedBy: string | null;
+  hasAccessToken: boolean;
+  keyId: string | null;
+  updatedAt: Date;
+}
+
+export interface ConsumerCredentials {
+  consumerKey: string;
+  consumerSecret: string;
+  verifier: string;
+  storeBaseUrl: string;
+  activationReceivedAt: Date;
+}
+
+export interface UpstreamCredentials {
+  mode: LinkMode;
+  consumerKey: string;
+  consumerSecret: string;
+  token: string;
+  tokenSecret: string;
+}
+
+const TABLE = 'magento_links';
+const SECRET_COLUMNS = ['consumer_key_sealed', 'consumer_secret_sealed', 'verifier_sealed', 'access_token_sealed', 'access_token_secret_sealed'] as const;
+
+export const hashConsumerKey = (key: string) => createHash('sha256').update(`magento-consumer:${key}`).digest('base64url');
+
+/**
+ * Magento links, one per OAuth client. Every secret is sealed with AAD naming its row and
+ * column, so a ciphertext copied into another client's row does not open.
+ */
+export function createLinkStore(deps: { db: Db; box: SecretBox; clock: Clock }) {
+  const { db, box, clock } = deps;
+  const now = () => new Date(clock.now());
+  const seal = (clientId: string, column: string, value: string) => box.seal(value, `${TABLE}:${clientId}:${column}`);
+  const open = (clientId: string, column: string, sealed: string) => box.open(sealed, `${TABLE}:${clientId}:${column}`);
+
+  const toView = (r: Record<string, any>): LinkView => ({
+    clientId: r.client_id,
+    status: r.status,
+    mode: r.mode,
+    storeBaseUrl: r.store_base_url,
+    lastError: r.last_error,
+    activationReceivedAt: r.activation_received_at ? new Date(r.activation_received_at) : null,
+    confirmedAt: r.confirmed_at ? new Date(r.confirmed_at) : null,
+    confirmedBy: r.confirmed_by,
+    hasAccessToken: !!r.access_token_sealed,
+    keyId: r.key_id,
+    updatedAt: new Date(r.updated_at),
+  });
+
+  /** The confirmed, exchanged state is the only one the gateway may use. */
+  const statusAfterTokens = (confirmedAt: unknown): LinkStatus => (confirmedAt ? 'active' : 'awaiting_confirmation');
+
+  return {
+    /** Creates the link row (and its unguessable endpoint token) on first use. */
+    async ensure(clientId: string): Promise<{ endpointToken: string }> {
+      const endpointToken = randomBytes(24).toString('base64url');
+      await db(TABLE).insert({ client_id: clientId, endpoint_token: endpointToken }).onConflict('client_id').ignore();
+      const row = await db(TABLE).select('endpoint_token').where({ client_id: clientId }).first();
+      return { endpointToken: row.endpoint_token };
+    },
+
+    async get(clientId: string): Promise<LinkView | null> {
+      const r = await db(TABLE).where({ client_id: clientId }).first();
+      return r ? toView(r) : null;
+    },
+
+    async clientIdForEndpoint(endpointToken: string): Promise<string | null> {
+      const r = await db(TABLE).select('client_id').where({ endpoint_token: endpointToken }).first();
+      return r?.client_id ?? null;
+    },
+
+    async clientIdForConsumerKey(consumerKey: string): Promise<string | null> {
+      const r = await db(TABLE).select('client_id').where({ consumer_key_hash: hashConsumerKey(consumerKey) }).first();
+      return r?.client_id ?? null;
+    },
+
+    /** Activation or re-authorization: the new credentials replace the old ones in one UPDATE. */
+    async recordActivation(clientId: string, c: Omit<ConsumerCredentials, 'activationReceivedAt'>): Promise<void> {
+      await db(TABLE).where({ client_id: clientId }).update({
+        store_base_url: c.storeBaseUrl,
+        consumer_key_hash: hashConsumerKey(c.consumerKey),
+        consumer_key_sealed: seal(clientId, 'consumer_key', c.consumerKey),
+        consumer_secret_sealed: seal(clientId, 'consumer_secret', c.consumerSecret),
+        verifier_sealed: seal(clientId, 'verifier', c.verifier),
+        access_token_sealed: null,
+        access_token_secret_sealed: null,
+        key_id: box.currentKeyId,
+        status: 'pending',
+        last_error: null,
+        activation_received_at: now(),
+        // A new integration must be confirmed again by an admin before it is used.
+        confirmed_at: null,
+        confirmed_by: null,
+        updated_at: now(),
+      });
+    },
+
+    async consumerCredentials(clientId: string): Promise<ConsumerCredentials | null> {
+      const r = await db(TABLE).where({ client_id: clientId }).first();
+      if (!r?.consumer_key_sealed || !r.verifier_sealed) return null;
+      return {
+        consumerKey: open(clientId, 'consumer_key', r.consumer_key_sealed),
+        consumerSecret: open(clientId, 'consumer_secret', r.consumer_secret_sealed),
+        verifier: open(clientId, 'verifier', r.verifier_sealed),
+        storeBaseUrl: r.store_base_url,
+        activationReceivedAt: new Date(r.activation_received_at),
+      };
+    },
+
+    /** Stores the exchanged token, but only if no newer activation replaced the consumer meanwhile. */
+    async storeAccessToken(clientId: string, consumerKey: string, t: { token: string; tokenSecret: string }): Promise<boolean> {
+      return db.transaction(async (trx) => {
+        const r = await trx(TABLE).where({ client_id: clientId }).forUpdate().first();
+        if (!r || r.consumer_key_hash !== hashConsumerKey(consumerKey)) return false;
+        await trx(TABLE).where({ client_id: clientId }).update({
+          access_token_sealed: seal(clientId, 'access_token', t.token),
+          access_token_secret_sealed: seal(clientId, 'access_token_secret', t.tokenSecret),
+          verifier_sealed: null,
+          key_id: box.currentKeyId,
+          status: statusAfterTokens(r.confirmed_at),
+          last_error: null,
+          updated_at: now(),
+        });
+        return true;
+      });
+    },
+
+    async markFailed(clientId: string, consumerKey: string | null, error: string): Promise<void> {
+      const q = db(TABLE).where({ client_id: clientId });
+      if (consumerKey) q.andWhere({ consumer_key_hash: hashConsumerKey(consumerKey) });
+      await q.update({ status: 'failed', last_error: error.slice(0, 1000), updated_at: now() });
+    },
+
+    /** The admin's confirmation on the identity link page; activates once the token is in. */
+    async confirm(clientId: string, consumerKey: string, by: string): Promise<LinkView | null> {
+      return db.transaction(async (trx) => {
+        const r = await trx(TABLE).where({ client_id: clientId }).forUpdate().first();
+        if (!r || r.consumer_key_hash !== hashConsumerKey(consumerKey)) return null;
+        const status: LinkStatus = r.access_token_sealed ? 'active' : r.status;
+        await trx(TABLE).where({ client_id: clientId }).update({ confirmed_at: now(), confirmed_by: by, status, updated_at: now() });
+        return toView(await trx(TABLE).where({ client_id: clientId }).first());
+      });
+    },
+
+    /** Manual "Save & Activate" path: credentials typed by an admin, verified by the caller. */
+    async importActive(clientId: string, c: UpstreamCredentials & { storeBaseUrl: string }, by: string): Promise<void> {
+      await db(TABLE).where({ client_id: clientId }).update({
+        store_base_url: c.storeBaseUrl,
+        consumer_key_hash: hashConsumerKey(c.consumerKey),
+        consumer_key_sealed: seal(clientId, 'consumer_key', c.consumerKey),
+        consumer_secret_sealed: seal(clientId, 'consumer_secret', c.consumerSecret),
+        verifier_sealed: null,
+        access_token_sealed: seal(clientId, 'access_token', c.token),
+        access_token_secret_sealed: seal(clientId, 'access_token_secret', c.tokenSecret),
+        key_id: box.currentKeyId,
+        mode: c.mode,
+        status: 'active',
+        last_error: null,
+        confirmed_at: now(),
+        confirmed_by: by,
+        updated_at: now(),
+      });
+    },
+
+    async setMode(clientId: string, mode: LinkMode): Promise<void> {
+      await db(TABLE).where({ client_id: clientId }).update({ mode, updated_at: now() });
+    },
+
+    /** Forgets every secret; the app's calls fail with 503 until the store links it again. */
+    async revoke(clientId: string): Promise<void> {
+      const cleared = Object.fromEntries(SECRET_COLUMNS.map((c) => [c, null]));
+      await db(TABLE).where({ client_id: clientId }).update({ ...cleared, consumer_key_hash: null, status: 'revoked', updated_at: now() });
+    },
+
+    async activeCredentials(clientId: string): Promise<UpstreamCredentials | null> {
+      const r = await db(TABLE).where({ client_id: clientId, status: 'active' }).first();
+      if (!r?.access_token_sealed) return null;
+      return {
+        mode: r.mode,
+        consumerKey: open(clientId, 'consumer_key', r.consumer_key_sealed),
+        consumerSecret: open(clientId, 'consumer_secret', r.consumer_secret_sealed),
+        token: open(clientId, 'access_token', r.access_token_sealed),
+        tokenSecret: open(clientId, 'access_token_secret', r.access_token_secret_sealed),
+      };
+    },
+  };
+}
+
+export type LinkStore = ReturnType<typeof createLinkStore>;
