@@ -55,6 +55,7 @@ async function main(): Promise<void> {
       server.close(() => resolve());
       server.closeIdleConnections();
     });
+    await runtime.close();
     await db.destroy();
     logger.info('stopped');
     process.exit(0);

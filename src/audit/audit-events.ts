@@ -28,6 +28,8 @@ export type AuditEventType =
   | 'magento.link_failed'
   | 'magento.link_confirmed'
   | 'magento.link_revoked'
+  | 'magento.identity_link_refused'
+  | 'magento.link_mode_changed'
   | 'magento.link_imported'
   | 'gateway.call'
   | 'gateway.denied'

@@ -19,4 +19,33 @@ export interface Config {
   readonly expiredCleanupIntervalMs: number;
   readonly scopesFile: string | null;
   readonly routesFile: string | null;
+  /** Resource indicator (and JWT `aud`) of the Magento API; default `${issuer}/api`. */
+  readonly apiAudience: string;
+  readonly accessTokenTtlS: number;
+  readonly clientCredentialsTtlS: number;
+  /** Sliding refresh lifetime: each rotation starts it again, up to the absolute cap. */
+  readonly refreshTokenTtlS: number;
+  readonly refreshTokenAbsoluteTtlS: number;
+  /** A consumed refresh token replayed within this window fails without revoking the grant. */
+  readonly refreshReuseGraceS: number;
+  readonly refreshRotationConfidential: boolean;
+  readonly pkceRequiredForAll: boolean;
+  /** How long the previous client secret keeps working after rotate-secret. */
+  readonly clientSecretRotationOverlapS: number;
+  /** Consecutive failed passwords/codes that lock an admin account (ADMIN_LOCKOUT_THRESHOLD). */
+  readonly adminLockoutThreshold: number;
+  /** How long a locked admin account stays locked (ADMIN_LOCKOUT_MINUTES). */
+  readonly adminLockoutMinutes: number;
+  /** argon2id parameters for admin passwords; never below OWASP's m=19 MiB, t=2, p=1. */
+  readonly adminArgon2: { readonly memoryKib: number; readonly timeCost: number; readonly parallelism: number };
+  /** Per-IP limit of login and code POSTs (LOGIN_RATE_LIMIT_MAX per LOGIN_RATE_LIMIT_WINDOW_SECONDS). */
+  readonly loginRateLimit: { readonly max: number; readonly windowSeconds: number };
+  readonly gateway: {
+    /** Request bodies above this get 413 before reaching Magento. */
+    readonly maxBodyBytes: number;
+    readonly connectTimeoutMs: number;
+    /** Whole exchange with Magento; past it the caller gets 504. */
+    readonly timeoutMs: number;
+    readonly maxConnections: number;
+  };
 }

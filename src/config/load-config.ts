@@ -53,6 +53,33 @@ export function loadConfig(env: Env = process.env, opts: { warn?: (msg: string) 
     expiredCleanupIntervalMs: r.int('EXPIRED_CLEANUP_INTERVAL_MS', 10 * 60_000, { min: 1000 }),
     scopesFile: r.string('SCOPES_FILE', '') || null,
     routesFile: r.string('ROUTES_FILE', '') || null,
+    // OAuth grants and client registry (issue 3).
+    apiAudience: r.url('API_AUDIENCE', `${issuer}/api`, { noTrailingSlash: true }),
+    accessTokenTtlS: r.int('ACCESS_TOKEN_TTL_S', 3600, { min: 60 }),
+    clientCredentialsTtlS: r.int('CLIENT_CREDENTIALS_TTL_S', 3600, { min: 60 }),
+    refreshTokenTtlS: r.int('REFRESH_TOKEN_TTL_S', 30 * 24 * 3600, { min: 60 }),
+    refreshTokenAbsoluteTtlS: r.int('REFRESH_TOKEN_ABSOLUTE_TTL_S', 180 * 24 * 3600, { min: 60 }),
+    refreshReuseGraceS: r.int('REFRESH_REUSE_GRACE_S', 10, { min: 0, max: 300 }),
+    refreshRotationConfidential: r.bool('REFRESH_ROTATION_CONFIDENTIAL', true),
+    pkceRequiredForAll: r.bool('PKCE_REQUIRED_FOR_ALL', true),
+    clientSecretRotationOverlapS: r.int('CLIENT_SECRET_ROTATION_OVERLAP_S', 24 * 3600, { min: 0 }),
+    adminLockoutThreshold: r.int('ADMIN_LOCKOUT_THRESHOLD', 5, { min: 1, max: 100 }),
+    adminLockoutMinutes: r.int('ADMIN_LOCKOUT_MINUTES', 15, { min: 1 }),
+    adminArgon2: {
+      memoryKib: r.int('ADMIN_ARGON2_MEMORY_KIB', 19456, { min: 19456 }),
+      timeCost: r.int('ADMIN_ARGON2_TIME_COST', 2, { min: 2 }),
+      parallelism: r.int('ADMIN_ARGON2_PARALLELISM', 1, { min: 1 }),
+    },
+    loginRateLimit: {
+      max: r.int('LOGIN_RATE_LIMIT_MAX', 30, { min: 1 }),
+      windowSeconds: r.int('LOGIN_RATE_LIMIT_WINDOW_SECONDS', 300, { min: 1 }),
+    },
+    gateway: {
+      maxBodyBytes: r.int('GATEWAY_MAX_BODY_BYTES', 10 * 1024 * 1024, { min: 1024 }),
+      connectTimeoutMs: r.int('GATEWAY_CONNECT_TIMEOUT_MS', 5_000, { min: 100 }),
+      timeoutMs: r.int('GATEWAY_TIMEOUT_MS', 30_000, { min: 100 }),
+      maxConnections: r.int('GATEWAY_MAX_CONNECTIONS', 64, { min: 1 }),
+    },
   };
   r.throwIfFailed();
 

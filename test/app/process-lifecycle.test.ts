@@ -54,7 +54,7 @@ describe('process lifecycle', () => {
     const code = await p.exited;
     expect(code).not.toBe(0);
     expect(p.output()).toMatch(/PORT must be an integer/);
-  });
+  }, 60_000);
 
   it('starts, serves discovery without development warnings, and exits 0 on SIGTERM within 5 s', async () => {
     const t = await createTestDb();
@@ -74,7 +74,7 @@ describe('process lifecycle', () => {
     expect(p.output()).not.toMatch(/oidc-provider (WARNING|NOTICE)/);
     expect(p.output()).toMatch(/"msg":"stopped"/);
     expect(p.output()).not.toContain(env.ENCRYPTION_KEY!);
-  });
+  }, 90_000);
 
   it('keeps the same JWKS across a restart on the embedded database', async () => {
     const port = await freePort();
@@ -88,5 +88,5 @@ describe('process lifecycle', () => {
       expect(await p.exited).toBe(0);
     }
     expect(jwks[1]).toEqual(jwks[0]);
-  });
+  }, 120_000);
 });

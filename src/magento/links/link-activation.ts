@@ -2,7 +2,7 @@ import type { AuditLog } from '../../audit/audit-log.js';
 import type { Clock } from '../../clock.js';
 import type { Logger } from '../../logging/logger.js';
 import { MagentoHandshakeError, performIntegrationHandshake, type HandshakeOptions } from '../integration-handshake.js';
-import type { LinkStore } from './link-store.js';
+import type { ActivationRef, LinkStore } from './link-store.js';
 
 const CREDENTIAL = /^[0-9a-z]{32}$/;
 
@@ -43,15 +43,16 @@ export function createLinkActivation(deps: {
 }) {
   const inFlight = new Set<Promise<void>>();
 
-  async function exchange(clientId: string, storeBaseUrl: string, consumerKey: string): Promise<void> {
+  async function exchange(clientId: string, storeBaseUrl: string, activation: ActivationRef): Promise<void> {
     const creds = await deps.links.consumerCredentials(clientId);
-    if (!creds || creds.consumerKey !== consumerKey) return; // superseded by a newer activation
+    // Superseded by a newer activation (same consumer key on re-authorization, new verifier).
+    if (!creds || creds.consumerKey !== activation.consumerKey || creds.verifier !== activation.verifier) return;
     try {
       const tokens = await performIntegrationHandshake(
         { storeBaseUrl, consumerKey: creds.consumerKey, consumerSecret: creds.consumerSecret, verifier: creds.verifier },
         { clock: deps.clock, ...deps.handshake, activatedAt: creds.activationReceivedAt.getTime() },
       );
-      const stored = await deps.links.storeAccessToken(clientId, consumerKey, { token: tokens.accessToken, tokenSecret: tokens.accessTokenSecret });
+      const stored = await deps.links.storeAccessToken(clientId, activation, { token: tokens.accessToken, tokenSecret: tokens.accessTokenSecret });
       if (stored) {
         const link = await deps.links.get(clientId);
         await deps.audit.record({ type: 'magento.link_active', outcome: 'success', actor: 'system', clientId, details: { status: link?.status } });
@@ -60,7 +61,7 @@ export function createLinkActivation(deps: {
       const message = err instanceof MagentoHandshakeError
         ? `Magento refused the token exchange (${err.step} token${err.status ? `, HTTP ${err.status}` : ''}): ${err.problem ?? err.message}`
         : `Token exchange failed: ${(err as Error).message}`;
-      await deps.links.markFailed(clientId, consumerKey, message);
+      if (!(await deps.links.markFailed(clientId, activation, message))) return;
       await deps.audit.record({ type: 'magento.link_failed', outcome: 'failure', actor: 'system', clientId, details: { error: message } });
       deps.logger.warn('magento token exchange failed', { clientId, error: message });
     }
@@ -80,15 +81,14 @@ export function createLinkActivation(deps: {
       if (!posted || posted !== normalizeStoreUrl(deps.magentoBaseUrl)) {
         return refuse(`store_base_url ${JSON.stringify(String(f.store_base_url ?? '')).slice(0, 200)} is not the configured Magento store`);
       }
-      const consumerKey = f.oauth_consumer_key as string;
+      const activation: ActivationRef = { consumerKey: f.oauth_consumer_key as string, verifier: f.oauth_verifier as string };
       await deps.links.recordActivation(clientId, {
-        consumerKey,
+        ...activation,
         consumerSecret: f.oauth_consumer_secret as string,
-        verifier: f.oauth_verifier as string,
         storeBaseUrl: deps.magentoBaseUrl,
       });
       await deps.audit.record({ type: 'magento.activation_received', outcome: 'info', clientId, ip: meta.ip, requestId: meta.requestId, details: { storeBaseUrl: deps.magentoBaseUrl } });
-      const job = exchange(clientId, deps.magentoBaseUrl, consumerKey).finally(() => inFlight.delete(job));
+      const job = exchange(clientId, deps.magentoBaseUrl, activation).finally(() => inFlight.delete(job));
       inFlight.add(job);
       return { ok: true };
     },

@@ -37,6 +37,12 @@ export interface UpstreamCredentials {
   tokenSecret: string;
 }
 
+/** Names one activation POST: re-authorization keeps the consumer key but brings a new verifier. */
+export interface ActivationRef {
+  consumerKey: string;
+  verifier: string;
+}
+
 const TABLE = 'magento_links';
 const SECRET_COLUMNS = ['consumer_key_sealed', 'consumer_secret_sealed', 'verifier_sealed', 'access_token_sealed', 'access_token_secret_sealed'] as const;
 
@@ -65,6 +71,12 @@ export function createLinkStore(deps: { db: Db; box: SecretBox; clock: Clock }) 
     keyId: r.key_id,
     updatedAt: new Date(r.updated_at),
   });
+
+  /** The activation a token exchange belongs to is still the link's current one. */
+  const isCurrentActivation = (clientId: string, r: Record<string, any> | undefined, a: ActivationRef): r is Record<string, any> => {
+    if (!r || r.consumer_key_hash !== hashConsumerKey(a.consumerKey) || !r.verifier_sealed) return false;
+    return open(clientId, 'verifier', r.verifier_sealed) === a.verifier;
+  };
 
   /** The confirmed, exchanged state is the only one the gateway may use. */
   const statusAfterTokens = (confirmedAt: unknown): LinkStatus => (confirmedAt ? 'active' : 'awaiting_confirmation');
@@ -126,11 +138,14 @@ export function createLinkStore(deps: { db: Db; box: SecretBox; clock: Clock }) 
       };
     },
 
-    /** Stores the exchanged token, but only if no newer activation replaced the consumer meanwhile. */
-    async storeAccessToken(clientId: string, consumerKey: string, t: { token: string; tokenSecret: string }): Promise<boolean> {
+    /**
+     * Stores the exchanged token, but only if no newer activation replaced this one meanwhile.
+     * Re-authorization keeps Magento's consumer key, so the verifier names the activation.
+     */
+    async storeAccessToken(clientId: string, activation: ActivationRef, t: { token: string; tokenSecret: string }): Promise<boolean> {
       return db.transaction(async (trx) => {
         const r = await trx(TABLE).where({ client_id: clientId }).forUpdate().first();
-        if (!r || r.consumer_key_hash !== hashConsumerKey(consumerKey)) return false;
+        if (!isCurrentActivation(clientId, r, activation)) return false;
         await trx(TABLE).where({ client_id: clientId }).update({
           access_token_sealed: seal(clientId, 'access_token', t.token),
           access_token_secret_sealed: seal(clientId, 'access_token_secret', t.tokenSecret),
@@ -144,10 +159,14 @@ export function createLinkStore(deps: { db: Db; box: SecretBox; clock: Clock }) 
       });
     },
 
-    async markFailed(clientId: string, consumerKey: string | null, error: string): Promise<void> {
-      const q = db(TABLE).where({ client_id: clientId });
-      if (consumerKey) q.andWhere({ consumer_key_hash: hashConsumerKey(consumerKey) });
-      await q.update({ status: 'failed', last_error: error.slice(0, 1000), updated_at: now() });
+    /** Records a failed exchange; a stale one (superseded activation) changes nothing. */
+    async markFailed(clientId: string, activation: ActivationRef | null, error: string): Promise<boolean> {
+      return db.transaction(async (trx) => {
+        const r = await trx(TABLE).where({ client_id: clientId }).forUpdate().first();
+        if (!r || (activation && !isCurrentActivation(clientId, r, activation))) return false;
+        await trx(TABLE).where({ client_id: clientId }).update({ status: 'failed', last_error: error.slice(0, 1000), updated_at: now() });
+        return true;
+      });
     },
 
     /** The admin's confirmation on the identity link page; activates once the token is in. */

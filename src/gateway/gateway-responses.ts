@@ -1,0 +1,42 @@
+import type { Context } from 'koa';
+
+/** Errors the bridge itself answers (as opposed to Magento's, which pass through unchanged). */
+function bridgeError(ctx: Context, status: number, body: Record<string, unknown>, wwwAuthenticate?: string) {
+  ctx.status = status;
+  ctx.set('X-Bridge-Source', 'bridge');
+  ctx.set('Cache-Control', 'no-store');
+  if (wwwAuthenticate) ctx.set('WWW-Authenticate', wwwAuthenticate);
+  ctx.body = body;
+}
+
+const quote = (s: string) => s.replace(/["\\]/g, '');
+
+/** RFC 6750 §3: 401 for missing or bad tokens; `error` only when a token was presented. */
+export function invalidToken(ctx: Context, description: string, presented = true) {
+  const header = presented
+    ? `Bearer realm="magento", error="invalid_token", error_description="${quote(description)}"`
+    : 'Bearer realm="magento"';
+  bridgeError(ctx, 401, { error: 'invalid_token', message: description }, header);
+}
+
+export function invalidRequest(ctx: Context, description: string) {
+  bridgeError(ctx, 400, { error: 'invalid_request', message: description }, `Bearer realm="magento", error="invalid_request", error_description="${quote(description)}"`);
+}
+
+export function insufficientScope(ctx: Context, needed: string[], route: string, message: string) {
+  bridgeError(
+    ctx,
+    403,
+    { error: 'insufficient_scope', message, route, scope_needed: needed.join(' ') },
+    `Bearer realm="magento", error="insufficient_scope", scope="${quote(needed.join(' '))}"`,
+  );
+}
+
+/** Magento's own 404 body, so clients see the same answer as from the store. */
+export function noSuchRoute(ctx: Context) {
+  bridgeError(ctx, 404, { message: 'Request does not match any route.' });
+}
+
+export function gatewayProblem(ctx: Context, status: 413 | 502 | 503 | 504 | 400, error: string, message: string) {
+  bridgeError(ctx, status, { error, message });
+}

@@ -1,0 +1,157 @@
+import Router from '@koa/router';
+import type { Context } from 'koa';
+import type { Dispatcher } from 'undici';
+import type { AuditLog } from '../audit/audit-log.js';
+import type { RouteMatcher } from '../magento/route-matcher.js';
+import type { ScopeCatalog } from '../scopes/scope-catalog.js';
+import { decide } from '../scopes/decide.js';
+import { readBearerToken } from './bearer-token.js';
+import { BodyTooLargeError, readBody } from './body-limit.js';
+import { forwardToMagento, type ForwardResult } from './forward-to-magento.js';
+import { gatewayProblem, insufficientScope, invalidRequest, invalidToken, noSuchRoute } from './gateway-responses.js';
+import { graphqlScopeCheck } from './graphql-scope-check.js';
+import type { AccessTokenVerifier, UpstreamCredentialSource, VerifiedAccessToken } from './upstream-types.js';
+
+export interface GatewayDeps {
+  magentoBaseUrl: string | null;
+  matcher: RouteMatcher;
+  catalog: ScopeCatalog;
+  verifier: AccessTokenVerifier;
+  upstream: UpstreamCredentialSource;
+  dispatcher: Dispatcher;
+  audit: AuditLog;
+  limits: { maxBodyBytes: number; timeoutMs: number };
+}
+
+interface CallRecord {
+  token?: VerifiedAccessToken;
+  route?: string;
+  resources?: string[];
+  reason?: string;
+  forwarded?: ForwardResult | null;
+}
+
+/**
+ * The API gateway: `/rest/...` and `/graphql`, as the store would answer them, for callers
+ * holding our OAuth 2.0 access tokens. Steps: bearer token → route → scope → store link →
+ * forward (signed) → stream back; every call lands in the audit log.
+ */
+export function gatewayRoutes(deps: GatewayDeps): Router {
+  const router = new Router();
+
+  async function authenticate(ctx: Context, call: CallRecord): Promise<VerifiedAccessToken | null> {
+    const bearer = readBearerToken(ctx);
+    if (!bearer.ok) {
+      call.reason = `token_${bearer.reason}`;
+      if (bearer.reason === 'in_query') invalidRequest(ctx, 'Access tokens are accepted in the Authorization header only');
+      else invalidToken(ctx, bearer.reason === 'missing' ? 'Bearer token required' : 'Malformed Authorization header', bearer.reason !== 'missing');
+      return null;
+    }
+    const token = await deps.verifier.verify(bearer.token);
+    if (!token) {
+      call.reason = 'token_invalid';
+      invalidToken(ctx, 'The access token is invalid, expired or revoked');
+      return null;
+    }
+    return (call.token = token);
+  }
+
+  async function forward(ctx: Context, call: CallRecord, body?: Buffer): Promise<void> {
+    if (!deps.magentoBaseUrl) return gatewayProblem(ctx, 503, 'store_not_configured', 'No Magento store is configured (MAGENTO_BASE_URL)');
+    const creds = await deps.upstream.credentialsFor(call.token!.clientId);
+    if (!creds) {
+      call.reason = 'link_not_active';
+      return gatewayProblem(ctx, 503, 'store_not_linked', 'The Magento store has not linked this app yet: an admin must activate its integration');
+    }
+    call.forwarded = await forwardToMagento(ctx, creds, { magentoBaseUrl: deps.magentoBaseUrl, dispatcher: deps.dispatcher, ...deps.limits }, body);
+  }
+
+  function tooLarge(ctx: Context): boolean {
+    const length = Number(ctx.get('content-length') || 0);
+    if (length <= deps.limits.maxBodyBytes) return false;
+    gatewayProblem(ctx, 413, 'request_too_large', `Request body exceeds the limit of ${deps.limits.maxBodyBytes} bytes`);
+    return true;
+  }
+
+  const withAudit = (handler: (ctx: Context, call: CallRecord) => Promise<void>) => async (ctx: Context) => {
+    const started = performance.now();
+    const call: CallRecord = {};
+    try {
+      await handler(ctx, call);
+    } catch (err) {
+      if (!(err instanceof BodyTooLargeError)) throw err;
+      gatewayProblem(ctx, 413, 'request_too_large', err.message);
+    }
+    const done = async () => {
+      const bytesOut = call.forwarded ? await call.forwarded.bytesOut : 0;
+      await deps.audit.record({
+        type: call.forwarded ? 'gateway.call' : 'gateway.denied',
+        outcome: ctx.status < 400 ? 'success' : call.forwarded ? 'failure' : 'denied',
+        actor: call.token?.clientId ?? null,
+        clientId: call.token?.clientId ?? null,
+        grantId: call.token?.grantId ?? null,
+        ip: ctx.ip,
+        requestId: ctx.state.requestId,
+        details: {
+          method: ctx.method,
+          path: ctx.path,
+          route: call.route ?? null,
+          resources: call.resources ?? [],
+          status: ctx.status,
+          reason: call.reason ?? null,
+          durationMs: Math.round(performance.now() - started),
+          bytesIn: call.forwarded?.bytesIn ?? 0,
+          bytesOut,
+        },
+      });
+    };
+    void done();
+  };
+
+  router.all(/^\/(index\.php\/)?rest\//, withAudit(async (ctx, call) => {
+    if (!(await authenticate(ctx, call))) return;
+    const match = deps.matcher.match(ctx.method, ctx.path);
+    if (!match) {
+      call.reason = 'no_route';
+      return noSuchRoute(ctx);
+    }
+    call.route = `${match.route.method} ${match.route.url}`;
+    call.resources = match.route.resources;
+    const decision = decide(call.token!.scopes, ctx.method, match.route, deps.catalog);
+    if (!decision.allowed) {
+      call.reason = decision.reason;
+      const message = decision.reason === 'self_denied'
+        ? `${call.route} acts on a customer's own data and cannot be called with an app token`
+        : decision.neededScopes.length
+          ? `${call.route} needs scope ${decision.neededScopes.join(' ')}`
+          : `${call.route} is not reachable with any scope of this bridge`;
+      return insufficientScope(ctx, decision.neededScopes, call.route, message);
+    }
+    if (tooLarge(ctx)) return;
+    const isForm = ctx.is('application/x-www-form-urlencoded') === 'application/x-www-form-urlencoded';
+    // Form bodies are part of the OAuth 1.0a signature, so they are read before signing.
+    const body = isForm ? await readBody(ctx.req, deps.limits.maxBodyBytes) : undefined;
+    await forward(ctx, call, body);
+  }));
+
+  router.all('/graphql', withAudit(async (ctx, call) => {
+    if (ctx.method !== 'POST') {
+      ctx.set('Allow', 'POST');
+      return gatewayProblem(ctx, 400, 'invalid_request', 'The bridge forwards GraphQL over POST only');
+    }
+    if (!(await authenticate(ctx, call))) return;
+    if (tooLarge(ctx)) return;
+    const body = await readBody(ctx.req, deps.limits.maxBodyBytes);
+    const check = graphqlScopeCheck(body, ctx.get('content-type'), call.token!.scopes, deps.catalog);
+    call.route = 'POST /graphql';
+    if (!check.ok) {
+      call.reason = check.reason;
+      if (check.reason === 'invalid_request') return gatewayProblem(ctx, 400, 'invalid_request', check.message);
+      return insufficientScope(ctx, check.neededScopes, call.route, check.message);
+    }
+    call.resources = [`graphql:${check.operation}`];
+    await forward(ctx, call, body);
+  }));
+
+  return router;
+}

@@ -1,0 +1,20 @@
+/** What the gateway needs to know about a caller's token (any token format). */
+export interface VerifiedAccessToken {
+  clientId: string;
+  scopes: string[];
+  grantId?: string | null;
+  accountId?: string | null;
+}
+
+export interface AccessTokenVerifier {
+  verify(token: string): Promise<VerifiedAccessToken | null>;
+}
+
+/** How to authenticate to the store for one client: OAuth 1.0a signing, or a bearer token. */
+export type UpstreamCredentials =
+  | { mode: 'oauth1'; consumerKey: string; consumerSecret: string; token: string; tokenSecret: string }
+  | { mode: 'bearer'; token: string };
+
+export interface UpstreamCredentialSource {
+  credentialsFor(clientId: string): Promise<UpstreamCredentials | null>;
+}
