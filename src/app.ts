@@ -34,7 +34,6 @@ export function createApp(deps: AppDeps): Koa {
     app.use(router.routes());
     app.use(router.allowedMethods());
   }
-  const issuerPath = new URL(deps.config.issuer).pathname.replace(/\/$/, '');
-  app.use(issuerPath ? mount(issuerPath, deps.provider) : mount(deps.provider));
+  app.use(mount(deps.provider));
   return app;
 }

@@ -20,6 +20,8 @@ export function loadConfig(env: Env = process.env, opts: { warn?: (msg: string) 
   const port = r.int('PORT', 3000, { min: 0, max: 65535 });
   const issuer = r.url('ISSUER', `http://localhost:${port}`, { noTrailingSlash: true });
   if (production && issuer && !issuer.startsWith('https://')) r.fail('ISSUER', 'must be an https:// URL when NODE_ENV=production');
+  // Pages, the gateway and Magento's callback URLs are served at the root of the issuer's host.
+  if (issuer && /^https?:\/\/[^/]+\/./.test(issuer)) r.fail('ISSUER', 'must not have a path (serve the bridge at the root of its own host name)');
   const databaseUrl = r.string('DATABASE_URL', '') || null;
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) r.fail('DATABASE_URL', 'must be a postgres:// or postgresql:// URL');
   if (production && !databaseUrl) r.fail('DATABASE_URL', 'is required when NODE_ENV=production (the embedded PGlite database is for development)');

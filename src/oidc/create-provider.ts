@@ -4,8 +4,19 @@ import type { Config } from '../config/config.js';
 import type { Db } from '../db/create-db.js';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../logging/logger.js';
+import type { AuditLog } from '../audit/audit-log.js';
+import type { ClientStore } from '../clients/client-store.js';
+import { OIDC_SCOPES } from '../clients/default-api-scopes.js';
 import { createAdapterFactory } from './postgres-adapter.js';
 import { renderProviderError } from './render-provider-error.js';
+import { createClientAdapter, EXTRA_CLIENT_METADATA } from './client-adapter.js';
+import { withRefreshReuseGrace } from './refresh-reuse-guard.js';
+import { grantPolicies, resourceIndicatorsConfig, ttlConfig } from './token-policies.js';
+import { attachOAuthAuditEvents, recordGraceReuse } from './oauth-audit-events.js';
+import { oauthEndpointGuards } from './oauth-endpoint-guards.js';
+import { createAccessTokenVerifier, type AccessTokenVerifier } from './access-token-verifier.js';
+import { discoveryAlias } from './discovery-alias.js';
+import { offlineAccessPrompt } from './offline-access-prompt.js';
 
 export interface ProviderDeps {
   config: Config;
@@ -13,14 +24,36 @@ export interface ProviderDeps {
   clock: Clock;
   logger: Logger;
   jwks: JWK[];
+  clientStore: ClientStore;
+  audit: AuditLog;
+  /** API (resource) scope names: the scope catalog's. */
+  apiScopes: readonly string[];
   findAccount?: Configuration['findAccount'];
+  /** Prompts and checks of the interaction pages (src/interactions/interaction-policy.ts). */
+  interactionPolicy?: NonNullable<Configuration['interactions']>['policy'];
 }
 
-/** Assembles oidc-provider with our storage, keys and pages; no development defaults survive. */
-export function createProvider(deps: ProviderDeps): Provider {
-  const { config, db, clock } = deps;
+// Nothing that needs a client's clear secret: secrets are only stored hashed.
+const ASYMMETRIC_ALGS = ['RS256', 'PS256', 'ES256', 'EdDSA'] as const;
+
+/** Assembles oidc-provider with our storage, keys, clients and token rules; no development defaults survive. */
+export function createProvider(deps: ProviderDeps): { provider: Provider; verifier: AccessTokenVerifier } {
+  const { config, db, clock, clientStore, audit } = deps;
+  const pgAdapters = createAdapterFactory({ db, clock });
   const configuration: Configuration = {
-    adapter: createAdapterFactory({ db, clock }),
+    adapter: createAdapterFactory({
+      db,
+      clock,
+      overrides: {
+        Client: createClientAdapter({ clientStore, production: config.production, apiScopes: deps.apiScopes }),
+        RefreshToken: (name) =>
+          withRefreshReuseGrace(pgAdapters(name), {
+            clock,
+            graceMs: config.refreshReuseGraceS * 1000,
+            onGraceReuse: (grantId, clientId) => recordGraceReuse(audit, (Provider as unknown as { ctx?: KoaContextWithOIDC }).ctx, grantId, clientId),
+          }),
+      },
+    }),
     // Private JWKs from our key store; never oidc-provider's development keys.
     jwks: { keys: deps.jwks as NonNullable<Configuration['jwks']>['keys'] },
     cookies: {
@@ -29,29 +62,53 @@ export function createProvider(deps: ProviderDeps): Provider {
       short: { secure: config.production, sameSite: 'lax' },
     },
     findAccount: deps.findAccount ?? (async (_ctx, sub) => ({ accountId: sub, claims: () => ({ sub }) })),
-    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+    interactions: {
+      url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
+      ...(deps.interactionPolicy ? { policy: deps.interactionPolicy } : {}),
+    },
+    scopes: [...OIDC_SCOPES],
+    responseTypes: ['code'],
+    clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],
+    enabledJWA: {
+      clientAuthSigningAlgValues: [...ASYMMETRIC_ALGS],
+      requestObjectSigningAlgValues: [...ASYMMETRIC_ALGS],
+    },
+    extraClientMetadata: { properties: [...EXTRA_CLIENT_METADATA], validator: () => undefined },
+    // JWT access tokens carry their grant id, so the gateway can refuse them once it is revoked.
+    extraTokenClaims: async (_ctx, token) => {
+      const t = token as { resourceServer?: { accessTokenFormat?: string }; grantId?: string };
+      return t.resourceServer?.accessTokenFormat === 'jwt' && t.grantId ? { gid: t.grantId } : undefined;
+    },
     features: {
       devInteractions: { enabled: false },
       introspection: { enabled: true },
       revocation: { enabled: true },
       clientCredentials: { enabled: true },
       rpInitiatedLogout: { enabled: false },
+      registration: { enabled: false },
+      encryption: { enabled: false },
+      resourceIndicators: resourceIndicatorsConfig(config),
     },
+    ...grantPolicies(config),
     renderError: renderProviderError,
-    ttl: {
-      AccessToken: 3600,
-      AuthorizationCode: 60,
-      ClientCredentials: 3600,
-      IdToken: 3600,
-      Interaction: 15 * 60,
-      Session: 8 * 3600,
-      Grant: 180 * 24 * 3600,
-      RefreshToken: 30 * 24 * 3600,
-    },
+    ttl: ttlConfig(config, clock),
   };
   const provider = new Provider(config.issuer, configuration);
   provider.proxy = config.trustProxy;
-  return provider;
+
+  // Secrets are stored as keyed hashes: compare against the hash (and the previous secret during its overlap).
+  (provider.Client.prototype as unknown as { compareClientSecret(this: { clientId: string }, actual: string): Promise<boolean> }).compareClientSecret =
+    function compareClientSecret(actual: string) {
+      return clientStore.verifySecret(this.clientId, actual);
+    };
+
+  const verifier = createAccessTokenVerifier({ provider, clientStore, clock, jwks: deps.jwks, issuer: config.issuer, audience: config.apiAudience });
+  provider.use(discoveryAlias());
+  provider.use(offlineAccessPrompt());
+  provider.use(oauthEndpointGuards({ clientStore, audit, verifier: () => verifier, audience: config.apiAudience, issuer: config.issuer }) as Parameters<Provider['use']>[0]);
+  attachOAuthAuditEvents(provider, audit);
+  provider.on('server_error', (_ctx: unknown, err: Error) => deps.logger.error('oidc-provider server error', { err: { name: err.name, message: err.message, stack: err.stack } }));
+  return { provider, verifier };
 }
 
 export type { Provider, KoaContextWithOIDC };

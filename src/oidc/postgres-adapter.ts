@@ -72,7 +72,8 @@ class PostgresAdapter implements Adapter {
     if (!row) return undefined;
     const payload = typeof row.payload === 'string' ? JSON.parse(row.payload) : row.payload;
     if (id) payload.jti = id;
-    if (row.consumed_at) payload.consumed = Math.floor(new Date(row.consumed_at).getTime() / 1000);
+    // Epoch seconds with milliseconds kept: the refresh reuse grace window needs the precision.
+    if (row.consumed_at) payload.consumed = new Date(row.consumed_at).getTime() / 1000;
     return payload;
   }
 

@@ -12,6 +12,8 @@ export async function renderProviderError(ctx: KoaContextWithOIDC, out: { error:
   ctx.body = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Authorization error</title><link rel="stylesheet" href="/assets/app.css"></head>
-<body><main class="card" role="alert"><h1>Something went wrong</h1>
-<p class="error-code">${escape(out.error)}</p><p>${escape(out.error_description)}</p></main></body></html>`;
+<body><header class="topbar"><div class="brand"><span class="brand-mark" aria-hidden="true"></span><span>Magento OAuth</span><span class="brand-sub">Store authorization</span></div></header>
+<main id="main" class="page"><section class="card card-narrow" role="alert"><h1>Something went wrong</h1>
+<p class="lead">${escape(out.error_description)}</p><p class="muted">Error code: <code>${escape(out.error)}</code></p>
+<p>Go back to the application and try again, or contact its developer.</p></section></main></body></html>`;
 }

@@ -74,6 +74,10 @@ describe('loadConfig', () => {
     expect(c.trustProxy).toBe(true);
   });
 
+  it('rejects an issuer with a path', () => {
+    expect(problems({ ISSUER: 'https://a.example/oauth' }).join()).toMatch(/ISSUER must not have a path/);
+  });
+
   it('rejects an issuer with a query string', () => {
     expect(problems({ ISSUER: 'https://a.example/?x=1' }).join()).toMatch(/ISSUER must not carry a query/);
   });

@@ -4,7 +4,7 @@ import supertest from 'supertest';
 import { loadConfig } from '../../src/config/load-config.js';
 import { createFakeClock } from '../../src/clock.js';
 import { createLogger } from '../../src/logging/logger.js';
-import { buildRuntime, type Runtime } from '../../src/build-runtime.js';
+import { buildRuntime, type Runtime, type RuntimeDeps } from '../../src/build-runtime.js';
 import type { Config } from '../../src/config/config.js';
 import { createTestDb, type TestDb } from './test-db.js';
 import { testEnv } from './test-env.js';
@@ -23,7 +23,9 @@ export interface TestServer {
  * A real listening server on a random port whose issuer is its own URL, so real OAuth client
  * libraries can discover and call it. The clock is fake but starts at real time.
  */
-export async function startTestServer(opts: { env?: Record<string, string>; testDb?: TestDb } = {}): Promise<TestServer> {
+export async function startTestServer(
+  opts: { env?: Record<string, string>; testDb?: TestDb; extraRouters?: RuntimeDeps['extraRouters']; handshake?: RuntimeDeps['handshake'] } = {},
+): Promise<TestServer> {
   const testDb = opts.testDb ?? (await createTestDb());
   const server: Server = createServer();
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -32,8 +34,15 @@ export async function startTestServer(opts: { env?: Record<string, string>; test
   const config = loadConfig(testEnv({ PORT: String(port), ISSUER: baseUrl, ...opts.env }));
   const clock = createFakeClock();
   const logger = createLogger({ level: config.logLevel });
-  const runtime = await buildRuntime({ config, db: testDb.db, clock, logger });
+  const runtime = await buildRuntime({ config, db: testDb.db, clock, logger, extraRouters: opts.extraRouters, handshake: opts.handshake });
   server.on('request', runtime.app.callback());
+  if (opts.extraRouters) {
+    // The test-only interaction shortcut signs in as this id; findAccount resolves admins only.
+    await testDb.db('admins')
+      .insert({ id: 'test-admin', username: 'test-admin', password_hash: '!', created_at: new Date(), updated_at: new Date() })
+      .onConflict('id')
+      .ignore();
+  }
   return {
     baseUrl,
     config,
@@ -44,6 +53,7 @@ export async function startTestServer(opts: { env?: Record<string, string>; test
     async close() {
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));
+      await runtime.close();
       if (!opts.testDb) await testDb.destroy();
     },
   };

@@ -1,0 +1,197 @@
+import { readFileSync } from 'node:fs';
+import { createAuditLog } from '../audit/audit-log.js';
+import { createLogger } from '../logging/logger.js';
+import { createClientStore, type ClientStore } from '../clients/client-store.js';
+import { loadAclResources } from '../magento/acl-resources.js';
+import { loadRoutes } from '../magento/route-table.js';
+import { loadScopeCatalog } from '../scopes/scope-catalog.js';
+import type { ClientLifetimes, ClientRecord, PublicJwks } from '../clients/client-record.js';
+import type { ClientInput } from '../clients/validate-client-input.js';
+import { type CliContext, type CommandTable, type OptionSpec, CliUsageError, printJson } from './cli-context.js';
+
+/** The same registry as the server: API scope names from the scope catalog (SCOPES_FILE or the default). */
+function storeFor(ctx: CliContext): ClientStore {
+  const audit = createAuditLog({ db: ctx.db, clock: ctx.clock, logger: createLogger({ level: 'error', write: (l) => ctx.io.err(l) }) });
+  const routeTable = loadRoutes({ routesFile: ctx.config.routesFile ?? undefined });
+  const catalog = loadScopeCatalog({ scopesFile: ctx.config.scopesFile ?? undefined, routeTable, aclResources: loadAclResources() });
+  return createClientStore({ db: ctx.db, clock: ctx.clock, config: ctx.config, apiScopes: [...catalog.scopes.keys()], audit });
+}
+
+const idOption: Record<string, OptionSpec> = { 'client-id': { type: 'string', description: 'Client id' } };
+const json: Record<string, OptionSpec> = { json: { type: 'boolean', description: 'JSON output' } };
+const fields: Record<string, OptionSpec> = {
+  name: { type: 'string', description: 'Display name (shown on the consent page)' },
+  type: { type: 'string', description: 'confidential | public' },
+  'redirect-uri': { type: 'string', multiple: true, description: 'Redirect URI, exact match' },
+  scope: { type: 'string', description: 'Allowed scopes, space separated (API scopes, offline_access, openid)' },
+  'grant-type': { type: 'string', multiple: true, description: 'authorization_code | refresh_token | client_credentials' },
+  'auth-method': { type: 'string', description: 'confidential clients: client_secret_basic (default) | private_key_jwt' },
+  jwks: { type: 'string', description: 'private_key_jwt: public JWKS as JSON, or @file.json' },
+  'jwks-uri': { type: 'string', description: 'private_key_jwt: URL of the client JWKS' },
+  'token-format': { type: 'string', description: 'opaque (default) | jwt (RFC 9068)' },
+  contact: { type: 'string', description: 'Contact email (shown on the consent page)' },
+  homepage: { type: 'string', description: 'Homepage URL (shown on the consent page)' },
+  'access-token-ttl': { type: 'string', description: 'Access token lifetime override, seconds' },
+  'client-credentials-ttl': { type: 'string', description: 'Client-credentials token lifetime override, seconds' },
+  'refresh-token-ttl': { type: 'string', description: 'Sliding refresh token lifetime override, seconds' },
+  'refresh-token-absolute-ttl': { type: 'string', description: 'Absolute refresh lifetime cap override, seconds' },
+};
+
+function seconds(v: unknown, flag: string): number | undefined {
+  if (v === undefined) return undefined;
+  if (!/^\d+$/.test(String(v))) throw new CliUsageError(`--${flag} must be whole seconds`);
+  return Number(v);
+}
+
+function inputFrom(values: Record<string, unknown>): ClientInput {
+  const input: ClientInput = {};
+  if (values.name !== undefined) input.name = String(values.name);
+  if (values.type !== undefined) input.type = values.type as ClientInput['type'];
+  if (values['redirect-uri'] !== undefined) input.redirectUris = values['redirect-uri'] as string[];
+  if (values.scope !== undefined) input.scopes = String(values.scope).split(/\s+/).filter(Boolean);
+  if (values['grant-type'] !== undefined) input.grantTypes = values['grant-type'] as string[];
+  if (values['auth-method'] !== undefined) input.authMethod = values['auth-method'] as ClientInput['authMethod'];
+  if (values['token-format'] !== undefined) input.tokenFormat = values['token-format'] as ClientInput['tokenFormat'];
+  if (values.contact !== undefined) input.contact = String(values.contact) || null;
+  if (values.homepage !== undefined) input.homepage = String(values.homepage) || null;
+  if (values['jwks-uri'] !== undefined) input.jwksUri = String(values['jwks-uri']) || null;
+  if (values.jwks !== undefined) {
+    const raw = String(values.jwks);
+    try {
+      input.jwks = JSON.parse(raw.startsWith('@') ? readFileSync(raw.slice(1), 'utf8') : raw) as PublicJwks;
+    } catch (err) {
+      throw new CliUsageError(`--jwks: ${(err as Error).message}`);
+    }
+  }
+  const lifetimes: ClientLifetimes = {};
+  const map: [keyof ClientLifetimes, string][] = [
+    ['accessToken', 'access-token-ttl'],
+    ['clientCredentials', 'client-credentials-ttl'],
+    ['refreshToken', 'refresh-token-ttl'],
+    ['refreshTokenAbsolute', 'refresh-token-absolute-ttl'],
+  ];
+  for (const [key, flag] of map) {
+    const v = seconds(values[flag], flag);
+    if (v !== undefined) lifetimes[key] = v;
+  }
+  if (Object.keys(lifetimes).length) input.lifetimes = lifetimes;
+  return input;
+}
+
+function clientId(values: Record<string, unknown>): string {
+  const id = values['client-id'];
+  if (typeof id !== 'string' || !id) throw new CliUsageError('--client-id is required');
+  return id;
+}
+
+function describe(c: ClientRecord): string[] {
+  const l = Object.entries(c.lifetimes).map(([k, v]) => `${k}=${v}s`).join(' ') || 'defaults';
+  return [
+    `client_id:     ${c.clientId}`,
+    `name:          ${c.name}`,
+    `type:          ${c.type} (${c.authMethod})`,
+    `enabled:       ${c.enabled ? 'yes' : 'NO (disabled)'}`,
+    `grant types:   ${c.grantTypes.join(' ')}`,
+    `scopes:        ${c.scopes.join(' ')}`,
+    `redirect URIs: ${c.redirectUris.join(' ') || '-'}`,
+    `token format:  ${c.tokenFormat}`,
+    `lifetimes:     ${l}`,
+    `contact:       ${c.contact ?? '-'}`,
+    `homepage:      ${c.homepage ?? '-'}`,
+    ...(c.previousSecretExpiresAt ? [`previous secret valid until ${c.previousSecretExpiresAt.toISOString()}`] : []),
+  ];
+}
+
+function toggle(enabled: boolean) {
+  return {
+    summary: enabled ? 'Enable a client again' : 'Disable a client: invalid_client everywhere, its tokens stop working (within 5 s on every instance)',
+    usage: '--client-id <id> [--json]',
+    options: { ...idOption, ...json },
+    async run(ctx: CliContext, { values }: { values: Record<string, unknown> }) {
+      const c = await storeFor(ctx).setEnabled(clientId(values), enabled);
+      if (values.json) printJson(ctx.io, c);
+      else ctx.io.out(`${enabled ? 'enabled' : 'disabled'} ${c.clientId}`);
+      return 0;
+    },
+  };
+}
+
+export const clientsCommands: CommandTable = {
+  'clients:create': {
+    summary: 'Register an OAuth client; prints client_id and (confidential) client_secret once',
+    usage: '--name <n> --type confidential|public --redirect-uri <uri>... --scope "<scopes>" --grant-type <type>... [--json]',
+    options: { ...fields, ...json },
+    async run(ctx, { values }) {
+      const { client, clientSecret } = await storeFor(ctx).create(inputFrom(values));
+      if (values.json) printJson(ctx.io, { client_id: client.clientId, ...(clientSecret ? { client_secret: clientSecret } : {}), client });
+      else {
+        ctx.io.out(`client_id:     ${client.clientId}`);
+        if (clientSecret) ctx.io.out(`client_secret: ${clientSecret}\n\nThe secret is shown only this once; it is stored hashed. Lost it? clients:rotate-secret.`);
+      }
+      return 0;
+    },
+  },
+  'clients:list': {
+    summary: 'List registered clients',
+    options: json,
+    async run(ctx, { values }) {
+      const clients = await storeFor(ctx).list();
+      if (values.json) printJson(ctx.io, clients);
+      else for (const c of clients) ctx.io.out(`${c.clientId}  ${c.enabled ? 'enabled ' : 'DISABLED'}  ${c.type.padEnd(12)} ${c.name}  [${c.scopes.join(' ')}]`);
+      return 0;
+    },
+  },
+  'clients:show': {
+    summary: 'Show one client',
+    usage: '--client-id <id> [--json]',
+    options: { ...idOption, ...json },
+    async run(ctx, { values }) {
+      const c = await storeFor(ctx).get(clientId(values));
+      if (!c) throw new CliUsageError(`no client with id ${String(values['client-id'])}`);
+      if (values.json) printJson(ctx.io, c);
+      else for (const line of describe(c)) ctx.io.out(line);
+      return 0;
+    },
+  },
+  'clients:update': {
+    summary: 'Change a client; list options (--redirect-uri, --grant-type, --scope) replace the whole list',
+    usage: '--client-id <id> [options] [--json]',
+    options: { ...idOption, ...fields, ...json },
+    async run(ctx, { values }) {
+      const c = await storeFor(ctx).update(clientId(values), inputFrom(values));
+      if (values.json) printJson(ctx.io, c);
+      else for (const line of describe(c)) ctx.io.out(line);
+      return 0;
+    },
+  },
+  'clients:disable': toggle(false),
+  'clients:enable': toggle(true),
+  'clients:rotate-secret': {
+    summary: 'Issue a new client secret (printed once); the previous one keeps working for CLIENT_SECRET_ROTATION_OVERLAP_S',
+    usage: '--client-id <id> [--json]',
+    options: { ...idOption, ...json },
+    async run(ctx, { values }) {
+      const id = clientId(values);
+      const { clientSecret, previousSecretExpiresAt } = await storeFor(ctx).rotateSecret(id);
+      if (values.json) printJson(ctx.io, { client_id: id, client_secret: clientSecret, previous_secret_expires_at: previousSecretExpiresAt.toISOString() });
+      else {
+        ctx.io.out(`client_id:     ${id}`);
+        ctx.io.out(`client_secret: ${clientSecret}`);
+        ctx.io.out(`\nThe previous secret stays valid until ${previousSecretExpiresAt.toISOString()}.`);
+      }
+      return 0;
+    },
+  },
+  'clients:delete': {
+    summary: 'Delete a client with its grants and tokens (needs --yes)',
+    usage: '--client-id <id> --yes',
+    options: { ...idOption, yes: { type: 'boolean', description: 'Confirm the deletion' } },
+    async run(ctx, { values }) {
+      const id = clientId(values);
+      if (!values.yes) throw new CliUsageError('deleting a client revokes all its grants; add --yes to confirm');
+      await storeFor(ctx).delete(id);
+      ctx.io.out(`deleted ${id}`);
+      return 0;
+    },
+  },
+};

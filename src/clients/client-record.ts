@@ -1,0 +1,82 @@
+export type ClientType = 'confidential' | 'public';
+export type TokenFormat = 'opaque' | 'jwt';
+export type ClientAuthMethod = 'client_secret_basic' | 'private_key_jwt' | 'none';
+export type GrantType = 'authorization_code' | 'refresh_token' | 'client_credentials';
+
+export const GRANT_TYPES: readonly GrantType[] = ['authorization_code', 'refresh_token', 'client_credentials'];
+
+/** Per-client lifetime overrides in seconds; missing keys use the server defaults. */
+export interface ClientLifetimes {
+  accessToken?: number;
+  clientCredentials?: number;
+  refreshToken?: number;
+  refreshTokenAbsolute?: number;
+}
+export const LIFETIME_KEYS: readonly (keyof ClientLifetimes)[] = ['accessToken', 'clientCredentials', 'refreshToken', 'refreshTokenAbsolute'];
+
+export interface PublicJwks {
+  keys: Record<string, unknown>[];
+}
+
+/** A registered client as the rest of the code sees it (no secret material). */
+export interface ClientRecord {
+  clientId: string;
+  name: string;
+  type: ClientType;
+  authMethod: ClientAuthMethod;
+  redirectUris: string[];
+  /** API scopes plus openid / offline_access the client may ask for. */
+  scopes: string[];
+  grantTypes: GrantType[];
+  tokenFormat: TokenFormat;
+  lifetimes: ClientLifetimes;
+  enabled: boolean;
+  contact: string | null;
+  homepage: string | null;
+  jwks: PublicJwks | null;
+  jwksUri: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+  secretRotatedAt: Date | null;
+  /** When the previous secret stops working (after rotate-secret), if one is still valid. */
+  previousSecretExpiresAt: Date | null;
+}
+
+/** Row with its secret hashes, only inside the client store. */
+export interface ClientRow extends ClientRecord {
+  secretHash: string | null;
+  previousSecretHash: string | null;
+}
+
+const json = <T>(v: unknown, def: T): T => (v == null ? def : typeof v === 'string' ? (JSON.parse(v) as T) : (v as T));
+const date = (v: unknown): Date | null => (v == null ? null : new Date(v as string));
+
+export function rowToClient(r: Record<string, unknown>): ClientRow {
+  return {
+    clientId: r.client_id as string,
+    name: r.name as string,
+    type: r.type as ClientType,
+    authMethod: r.auth_method as ClientAuthMethod,
+    redirectUris: json(r.redirect_uris, []),
+    scopes: json(r.scopes, []),
+    grantTypes: json(r.grant_types, []),
+    tokenFormat: r.token_format as TokenFormat,
+    lifetimes: json(r.lifetimes, {}),
+    enabled: Boolean(r.enabled),
+    contact: (r.contact as string | null) ?? null,
+    homepage: (r.homepage as string | null) ?? null,
+    jwks: json(r.jwks, null),
+    jwksUri: (r.jwks_uri as string | null) ?? null,
+    createdAt: new Date(r.created_at as string),
+    updatedAt: new Date(r.updated_at as string),
+    secretRotatedAt: date(r.secret_rotated_at),
+    previousSecretExpiresAt: date(r.previous_secret_expires_at),
+    secretHash: (r.secret_hash as string | null) ?? null,
+    previousSecretHash: (r.previous_secret_hash as string | null) ?? null,
+  };
+}
+
+export function publicView(row: ClientRow): ClientRecord {
+  const { secretHash: _s, previousSecretHash: _p, ...rest } = row;
+  return rest;
+}

@@ -1,0 +1,111 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../../src/cli/run-cli.js';
+import { commandTable } from '../../src/cli/command-table.js';
+import type { CliIo } from '../../src/cli/cli-context.js';
+import { loadConfig } from '../../src/config/load-config.js';
+import { createSecretBox } from '../../src/security/secret-box.js';
+import { createFakeClock } from '../../src/clock.js';
+import { checkRedirectUri } from '../../src/clients/redirect-uri-rules.js';
+import { createTestDb, type TestDb } from '../support/test-db.js';
+import { testEnv } from '../support/test-env.js';
+
+let t: TestDb;
+const clock = createFakeClock();
+const config = loadConfig(testEnv());
+
+async function cli(...argv: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const io: CliIo = { out: (l) => out.push(l), err: (l) => err.push(l), readStdin: async () => '', env: {} };
+  const code = await runCli(argv, commandTable, io, async () => ({
+    ctx: { config, db: t.db, box: createSecretBox(config.encryptionKeys), clock, io },
+    close: async () => undefined,
+  }));
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+beforeAll(async () => {
+  t = await createTestDb();
+});
+afterAll(async () => t?.destroy());
+
+describe(`clients CLI (${process.env.DATABASE_URL ? 'postgresql' : 'pglite'})`, () => {
+  it('create → prints client_id and the secret once (--json); the table holds only a hash', async () => {
+    const r = await cli('clients:create', '--name', 'Shop tool', '--type', 'confidential', '--redirect-uri', 'https://tool.example/cb',
+      '--redirect-uri', 'https://tool.example/cb2', '--scope', 'catalog:read orders:read offline_access', '--grant-type', 'authorization_code',
+      '--grant-type', 'refresh_token', '--contact', 'ops@tool.example', '--homepage', 'https://tool.example', '--json');
+    expect(r.code, r.err).toBe(0);
+    const j = JSON.parse(r.out);
+    expect(j.client_id).toMatch(/^c_/);
+    expect(j.client_secret).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    const row = await t.db('oauth_clients').where({ client_id: j.client_id }).first();
+    expect(JSON.stringify(row)).not.toContain(j.client_secret);
+    expect(row.secret_hash).toMatch(/^h1\./);
+    const show = await cli('clients:show', '--client-id', j.client_id);
+    expect(show.out).toContain('Shop tool');
+    expect(show.out).not.toContain(j.client_secret);
+    const list = await cli('clients:list', '--json');
+    expect(JSON.parse(list.out).map((c: { clientId: string }) => c.clientId)).toContain(j.client_id);
+    const audit = await t.db('audit_events').where({ type: 'client.created', client_id: j.client_id });
+    expect(audit).toHaveLength(1);
+  });
+
+  it('public client: no secret printed', async () => {
+    const r = await cli('clients:create', '--name', 'Mobile', '--type', 'public', '--redirect-uri', 'com.example.app:/oauth', '--scope', 'catalog:read', '--grant-type', 'authorization_code');
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toMatch(/client_id: +c_/);
+    expect(r.out).not.toContain('client_secret');
+  });
+
+  it('update, disable, enable, rotate-secret, delete', async () => {
+    const created = JSON.parse((await cli('clients:create', '--name', 'Job', '--type', 'confidential', '--scope', 'stores:read', '--grant-type', 'client_credentials', '--json')).out);
+    const id = created.client_id;
+    const up = await cli('clients:update', '--client-id', id, '--scope', 'stores:read catalog:read', '--token-format', 'jwt', '--access-token-ttl', '600', '--json');
+    expect(up.code, up.err).toBe(0);
+    expect(JSON.parse(up.out)).toMatchObject({ scopes: ['stores:read', 'catalog:read'], tokenFormat: 'jwt', lifetimes: { accessToken: 600 } });
+    expect((await cli('clients:disable', '--client-id', id)).out).toContain('disabled');
+    expect((await t.db('oauth_clients').where({ client_id: id }).first()).enabled).toBe(false);
+    expect((await cli('clients:enable', '--client-id', id)).code).toBe(0);
+    const rot = JSON.parse((await cli('clients:rotate-secret', '--client-id', id, '--json')).out);
+    expect(rot.client_secret).not.toBe(created.client_secret);
+    expect(new Date(rot.previous_secret_expires_at).getTime() - clock.now()).toBe(24 * 3600 * 1000);
+    expect((await cli('clients:delete', '--client-id', id)).code).toBe(2);
+    expect((await cli('clients:delete', '--client-id', id, '--yes')).code).toBe(0);
+    expect((await cli('clients:show', '--client-id', id)).code).toBe(2);
+  });
+
+  it('refuses bad input with a clear message (exit 1/2, no stack trace)', async () => {
+    const cases: [string[], RegExp][] = [
+      [['--type', 'public', '--redirect-uri', 'https://a.example/*', '--scope', 'catalog:read'], /wildcard/],
+      [['--type', 'public', '--redirect-uri', 'https://a.example/cb#x', '--scope', 'catalog:read'], /fragment/],
+      [['--type', 'public', '--redirect-uri', 'https://user:pw@a.example/cb', '--scope', 'catalog:read'], /userinfo/],
+      [['--type', 'public', '--redirect-uri', 'https://a.example/cb', '--scope', 'catalog:delete'], /unknown scope/],
+      [['--type', 'public', '--scope', 'catalog:read', '--grant-type', 'client_credentials'], /public clients cannot/],
+      [['--type', 'confidential', '--scope', 'catalog:read', '--grant-type', 'implicit'], /unsupported grant type/],
+      [['--type', 'confidential', '--scope', 'catalog:read'], /redirect URI/],
+    ];
+    for (const [args, msg] of cases) {
+      const r = await cli('clients:create', '--name', 'Bad', ...args);
+      expect(r.code, args.join(' ')).not.toBe(0);
+      expect(r.err, args.join(' ')).toMatch(msg);
+      expect(r.err).not.toMatch(/\n\s+at /);
+    }
+  });
+});
+
+describe('redirect URI rules', () => {
+  const prod = { production: true };
+  it('accepts https, RFC 8252 loopback IPs on http, and private-use schemes', () => {
+    expect(checkRedirectUri('https://app.example.com/cb', prod)).toBe('web');
+    expect(checkRedirectUri('http://127.0.0.1:4000/cb', prod)).toBe('native');
+    expect(checkRedirectUri('http://[::1]/cb', prod)).toBe('native');
+    expect(checkRedirectUri('com.example.app:/callback', prod)).toBe('native');
+  });
+  it('refuses plain http (production), localhost, wildcards, fragments, userinfo, dangerous schemes', () => {
+    for (const uri of ['http://app.example.com/cb', 'http://localhost:3000/cb', 'https://*.example.com/cb', 'https://a.example/cb#f',
+      'https://u@a.example/cb', 'javascript:alert(1)', 'data:text/html,x', 'myapp:/cb', 'not a uri', 'https://127.0.0.1/cb']) {
+      expect(() => checkRedirectUri(uri, prod), uri).toThrow();
+    }
+    expect(checkRedirectUri('http://localhost:3000/cb', { production: false })).toBe('web-dev');
+  });
+});
