@@ -7,8 +7,22 @@ import type { Logger } from './logging/logger.js';
 import { createSecretBox, type SecretBox } from './security/secret-box.js';
 import { createKeyStore, type KeyStore } from './oidc/key-store.js';
 import { createProvider } from './oidc/create-provider.js';
+import type { AccessTokenVerifier } from './oidc/access-token-verifier.js';
+import { createClientStore, type ClientStore } from './clients/client-store.js';
+import type Router from '@koa/router';
 import { createApp } from './app.js';
 import { createAuditLog, type AuditLog } from './audit/audit-log.js';
+import { createMagentoServices, type MagentoServices } from './magento/create-magento-services.js';
+import { activationRoutes } from './magento/links/activation-routes.js';
+import { identityLinkRoutes } from './magento/links/identity-link-routes.js';
+import type { HandshakeOptions } from './magento/integration-handshake.js';
+import { describeScope } from './scopes/describe-scope.js';
+import { createFindAccount } from './admins/find-account.js';
+import { createInteractionPolicy } from './interactions/interaction-policy.js';
+import { interactionRoutes } from './interactions/interaction-routes.js';
+import { gatewayRoutes } from './gateway/gateway-routes.js';
+import { createUpstreamAgent } from './gateway/forward-to-magento.js';
+import { linkCredentialSource } from './magento/links/link-credential-source.js';
 
 export interface RuntimeDeps {
   config: Config;
@@ -16,6 +30,10 @@ export interface RuntimeDeps {
   clock: Clock;
   logger: Logger;
   isShuttingDown?: () => boolean;
+  /** Tests shorten the Magento handshake's retry delays. */
+  handshake?: Omit<HandshakeOptions, 'activatedAt'>;
+  /** Routers that exist only in tests (e.g. an interaction shortcut), mounted before the provider. */
+  extraRouters?: (parts: { provider: Provider }) => Router[];
 }
 
 export interface Runtime {
@@ -24,6 +42,13 @@ export interface Runtime {
   box: SecretBox;
   keyStore: KeyStore;
   audit: AuditLog;
+  magento: MagentoServices;
+  /** The client registry (create/update/disable/rotate-secret…). */
+  clients: ClientStore;
+  /** Whether a bearer token is good for the Magento API (opaque or JWT; revocation-aware). */
+  accessTokenVerifier: AccessTokenVerifier;
+  /** Releases what the database does not own (the keep-alive pool to Magento). */
+  close(): Promise<void>;
 }
 
 /** Wires services together over an open, migrated database. Shared by main.ts and the tests. */
@@ -31,9 +56,51 @@ export async function buildRuntime(deps: RuntimeDeps): Promise<Runtime> {
   const { config, db, clock, logger } = deps;
   const box = createSecretBox(config.encryptionKeys);
   const audit = createAuditLog({ db, clock, logger });
+  const magento = createMagentoServices({ config, db, box, clock, audit, logger, handshake: deps.handshake });
   const keyStore = createKeyStore({ db, box });
   const jwks = await keyStore.ensureKeys();
-  const provider = createProvider({ config, db, clock, logger, jwks });
-  const app = createApp({ config, db, logger, provider, routers: [], isShuttingDown: deps.isShuttingDown });
-  return { app, provider, box, keyStore, audit };
+  // API scope names come from the scope catalog (SCOPES_FILE or the default one).
+  const apiScopes = [...magento.catalog.scopes.keys()];
+  const clientStore = createClientStore({ db, clock, config, apiScopes, audit });
+  const { provider, verifier: accessTokenVerifier } = createProvider({
+    config, db, clock, logger, jwks, clientStore, audit, apiScopes,
+    findAccount: createFindAccount(db),
+    interactionPolicy: createInteractionPolicy(),
+  });
+  const interactions = interactionRoutes({
+    provider, db, clock, box, audit, config,
+    describeScope: (name) => describeScope(name, magento.catalog),
+    linkStatus: async (clientId) => {
+      const link = await magento.links.get(clientId);
+      return { state: !link ? 'none' : link.status === 'awaiting_confirmation' ? 'pending' : link.status };
+    },
+  });
+  const identityLink = identityLinkRoutes({
+    db, box, clock, config, audit, links: magento.links,
+    clientName: async (clientId) => (await clientStore.get(clientId))?.name ?? null,
+  });
+  const upstreamAgent = createUpstreamAgent(config.gateway);
+  const gateway = gatewayRoutes({
+    magentoBaseUrl: config.magentoBaseUrl,
+    matcher: magento.matcher,
+    catalog: magento.catalog,
+    verifier: accessTokenVerifier,
+    upstream: linkCredentialSource(magento.links),
+    dispatcher: upstreamAgent,
+    audit,
+    limits: config.gateway,
+  });
+  const app = createApp({
+    config, db, logger, provider,
+    routers: [activationRoutes(magento), identityLink, interactions, gateway, ...(deps.extraRouters?.({ provider }) ?? [])],
+    isShuttingDown: deps.isShuttingDown,
+  });
+  return {
+    app, provider, box, keyStore, audit, magento, clients: clientStore, accessTokenVerifier,
+    close: async () => {
+      // A Magento token exchange cut off mid-way leaves the link pending until Reauthorize.
+      await Promise.race([magento.activation.idle(), new Promise((r) => setTimeout(r, config.shutdownTimeoutMs).unref())]);
+      await upstreamAgent.close();
+    },
+  };
 }

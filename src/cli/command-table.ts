@@ -1,9 +1,17 @@
 import type { CommandTable } from './cli-context.js';
 import { dbCommands } from './db-commands.js';
 import { keysCommands } from './keys-commands.js';
+import { magentoCommands } from './magento-commands.js';
+import { scopesCommands } from './scopes-commands.js';
+import { adminsCommands } from './admins-commands.js';
+import { clientsCommands } from './clients-commands.js';
 
 /** Every CLI command group; later areas add theirs here. */
 export const commandTable: CommandTable = {
   ...dbCommands,
   ...keysCommands,
+  ...magentoCommands,
+  ...scopesCommands,
+  ...adminsCommands,
+  ...clientsCommands,
 };

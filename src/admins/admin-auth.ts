@@ -1,0 +1,104 @@
+import { adminServices, totpAad, type AdminDeps } from './admin-deps.js';
+import type { AdminRecord } from './admin-store.js';
+import { hashRecoveryCode, looksLikeRecoveryCode } from './recovery-codes.js';
+import { createAdminManagement, type TotpEnrolment } from './admin-management.js';
+
+export type PasswordResult = { ok: true; admin: AdminRecord } | { ok: false; reason: 'invalid' | 'locked' | 'disabled' };
+export type CodeResult = { ok: true; method: 'totp' | 'recovery' } | { ok: false; reason: 'invalid' | 'locked' | 'disabled' | 'not_enrolled' };
+
+/**
+ * Sign-in checks for admins: password, TOTP or recovery code, lockout after consecutive failures.
+ * Callers show one message for every `ok: false` (no user enumeration).
+ */
+export function createAdminAuth(deps: AdminDeps) {
+  const { store, hasher, totp } = adminServices(deps);
+  const { box, clock, audit, config } = deps;
+  const now = () => new Date(clock.now());
+  const isLocked = (a: AdminRecord) => a.lockedUntil !== null && a.lockedUntil.getTime() > clock.now();
+
+  async function fail(admin: AdminRecord, ip: string | null, type: 'admin.login_failed' | 'admin.totp_failed'): Promise<void> {
+    const lockUntil = new Date(clock.now() + config.adminLockoutMinutes * 60_000);
+    const { locked } = await store.recordFailure(admin.id, config.adminLockoutThreshold, lockUntil, now());
+    await audit?.record({ type, outcome: 'failure', actor: admin.username, ip });
+    if (locked) await audit?.record({ type: 'admin.locked', outcome: 'info', actor: admin.username, ip, details: { until: lockUntil.toISOString() } });
+  }
+
+  return {
+    async findById(id: string): Promise<AdminRecord | null> {
+      return store.findById(id);
+    },
+    isLocked,
+
+    async verifyPassword(username: string, password: string, ip: string | null): Promise<PasswordResult> {
+      const admin = username.trim() ? await store.findByUsername(username.trim()) : null;
+      if (!admin) {
+        await hasher.verifyDummy(password); // same time as a real check
+        await audit?.record({ type: 'admin.login_failed', outcome: 'failure', actor: username.slice(0, 64), ip, details: { reason: 'unknown_user' } });
+        return { ok: false, reason: 'invalid' };
+      }
+      const { ok, needsRehash } = await hasher.verify(admin.passwordHash, password);
+      if (admin.disabled || isLocked(admin)) {
+        await audit?.record({ type: 'admin.login_failed', outcome: 'denied', actor: admin.username, ip, details: { reason: admin.disabled ? 'disabled' : 'locked' } });
+        return { ok: false, reason: admin.disabled ? 'disabled' : 'locked' };
+      }
+      if (!ok) {
+        await fail(admin, ip, 'admin.login_failed');
+        return { ok: false, reason: 'invalid' };
+      }
+      if (needsRehash) await store.update(admin.id, { password_hash: await hasher.hash(password) }, now());
+      return { ok: true, admin };
+    },
+
+    /** A TOTP code (once per 30 s step) or an unused recovery code of an enrolled admin. */
+    async verifyCode(adminId: string, input: string, ip: string | null): Promise<CodeResult> {
+      const admin = await store.findById(adminId);
+      if (!admin) return { ok: false, reason: 'invalid' };
+      if (admin.disabled) return { ok: false, reason: 'disabled' };
+      if (isLocked(admin)) return { ok: false, reason: 'locked' };
+      if (!admin.totpSecret) return { ok: false, reason: 'not_enrolled' };
+      const code = input.trim();
+      if (looksLikeRecoveryCode(code) && !/^\d{6}$/.test(code)) {
+        if (await store.consumeRecoveryCode(admin.id, hashRecoveryCode(code), now())) {
+          await store.update(admin.id, { failed_attempts: 0 }, now());
+          const remaining = await store.remainingRecoveryCodes(admin.id);
+          await audit?.record({ type: 'admin.recovery_code_used', outcome: 'success', actor: admin.username, ip, details: { remaining } });
+          return { ok: true, method: 'recovery' };
+        }
+      } else {
+        const secret = box.open(admin.totpSecret, totpAad(admin.id));
+        const step = totp.verify(code, secret, admin.totpLastStep);
+        if (step !== null && (await store.acceptTotpStep(admin.id, step))) {
+          await store.update(admin.id, { failed_attempts: 0 }, now());
+          return { ok: true, method: 'totp' };
+        }
+      }
+      await fail(admin, ip, 'admin.totp_failed');
+      return { ok: false, reason: isLocked((await store.findById(admin.id))!) ? 'locked' : 'invalid' };
+    },
+
+    newTotpSecret: () => totp.generateSecret(),
+    keyUri: (username: string, secret: string) => totp.keyUri(username, secret),
+
+    /** First-login enrolment: the code proves the app holds `secret`; returns the recovery codes. */
+    async confirmEnrolment(adminId: string, secret: string, code: string, ip: string | null): Promise<TotpEnrolment | null> {
+      const admin = await store.findById(adminId);
+      if (!admin || admin.disabled || isLocked(admin) || admin.totpSecret) return null;
+      const step = totp.verify(code, secret, null);
+      if (step === null) {
+        await fail(admin, ip, 'admin.totp_failed');
+        return null;
+      }
+      const enrolment = await createAdminManagement(deps).enrolTotp(admin, secret);
+      await store.update(admin.id, { totp_last_step: step, failed_attempts: 0 }, now());
+      await audit?.record({ type: 'admin.totp_enrolled', outcome: 'success', actor: admin.username, ip });
+      return enrolment;
+    },
+
+    async recordLogin(admin: AdminRecord, ip: string | null, method: string): Promise<void> {
+      await store.update(admin.id, { last_login_at: now(), failed_attempts: 0 }, now());
+      await audit?.record({ type: 'admin.login', outcome: 'success', actor: admin.username, ip, details: { secondFactor: method } });
+    },
+  };
+}
+
+export type AdminAuth = ReturnType<typeof createAdminAuth>;

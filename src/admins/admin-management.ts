@@ -1,0 +1,104 @@
+import { randomUUID } from 'node:crypto';
+import { AppError } from '../errors/app-error.js';
+import { checkPasswordPolicy } from './password-policy.js';
+import { generateRecoveryCodes, hashRecoveryCode } from './recovery-codes.js';
+import { adminServices, totpAad, type AdminDeps } from './admin-deps.js';
+import type { AdminRecord } from './admin-store.js';
+
+const USERNAME = /^[A-Za-z0-9][A-Za-z0-9._@-]{2,63}$/;
+
+export interface TotpEnrolment {
+  secret: string;
+  otpauthUri: string;
+  recoveryCodes: string[];
+}
+
+export interface AdminSummary {
+  id: string;
+  username: string;
+  totpEnrolled: boolean;
+  disabled: boolean;
+  lockedUntil: string | null;
+  lastLoginAt: string | null;
+  createdAt: string;
+}
+
+export function summarizeAdmin(a: AdminRecord, now: number): AdminSummary {
+  return {
+    id: a.id,
+    username: a.username,
+    totpEnrolled: a.totpSecret !== null,
+    disabled: a.disabled,
+    lockedUntil: a.lockedUntil && a.lockedUntil.getTime() > now ? a.lockedUntil.toISOString() : null,
+    lastLoginAt: a.lastLoginAt?.toISOString() ?? null,
+    createdAt: a.createdAt.toISOString(),
+  };
+}
+
+/** What the CLI does to admin accounts; every change is audited. */
+export function createAdminManagement(deps: AdminDeps) {
+  const { store, hasher, totp } = adminServices(deps);
+  const { box, clock, audit } = deps;
+  const now = () => new Date(clock.now());
+
+  async function mustFind(username: string): Promise<AdminRecord> {
+    const admin = await store.findByUsername(username);
+    if (!admin) throw new AppError('admins.not_found', `no admin named "${username}"`, 404);
+    return admin;
+  }
+  function assertPassword(password: string, username: string) {
+    const why = checkPasswordPolicy(password, username);
+    if (why) throw new AppError('admins.weak_password', why, 400);
+  }
+  async function enrolTotp(admin: { id: string; username: string }, secret: string): Promise<TotpEnrolment> {
+    const codes = generateRecoveryCodes();
+    await store.update(admin.id, { totp_secret: box.seal(secret, totpAad(admin.id)), totp_last_step: null }, now());
+    await store.replaceRecoveryCodes(admin.id, codes.map(hashRecoveryCode));
+    return { secret, otpauthUri: totp.keyUri(admin.username, secret), recoveryCodes: codes };
+  }
+  const record = (type: 'admin.created' | 'admin.updated' | 'admin.unlocked', actor: string, details: Record<string, unknown>) =>
+    audit?.record({ type, outcome: 'success', actor: 'cli', details: { admin: actor, ...details } });
+
+  return {
+    enrolTotp,
+    async create(input: { username: string; password: string; withTotp: boolean }): Promise<{ admin: AdminSummary; enrolment: TotpEnrolment | null }> {
+      const username = input.username.trim();
+      if (!USERNAME.test(username)) throw new AppError('admins.invalid_username', 'the username must be 3–64 letters, digits or . _ @ -', 400);
+      assertPassword(input.password, username);
+      if (await store.findByUsername(username)) throw new AppError('admins.exists', `an admin named "${username}" already exists`, 409);
+      const id = randomUUID();
+      await store.insert({ id, username, passwordHash: await hasher.hash(input.password), totpSecret: null, now: now() });
+      const enrolment = input.withTotp ? await enrolTotp({ id, username }, totp.generateSecret()) : null;
+      await record('admin.created', username, { totp: input.withTotp });
+      return { admin: summarizeAdmin((await store.findById(id))!, clock.now()), enrolment };
+    },
+    async list(): Promise<AdminSummary[]> {
+      return (await store.list()).map((a) => summarizeAdmin(a, clock.now()));
+    },
+    /** Forgets the TOTP secret and recovery codes: the admin enrols again at the next login. */
+    async resetTotp(username: string): Promise<void> {
+      const admin = await mustFind(username);
+      await store.update(admin.id, { totp_secret: null, totp_last_step: null }, now());
+      await store.replaceRecoveryCodes(admin.id, []);
+      await record('admin.updated', admin.username, { change: 'totp_reset' });
+    },
+    async setDisabled(username: string, disabled: boolean): Promise<void> {
+      const admin = await mustFind(username);
+      await store.update(admin.id, { disabled }, now());
+      await record('admin.updated', admin.username, { change: disabled ? 'disabled' : 'enabled' });
+    },
+    async unlock(username: string): Promise<void> {
+      const admin = await mustFind(username);
+      await store.update(admin.id, { locked_until: null, failed_attempts: 0 }, now());
+      await record('admin.unlocked', admin.username, {});
+    },
+    async setPassword(username: string, password: string): Promise<void> {
+      const admin = await mustFind(username);
+      assertPassword(password, admin.username);
+      await store.update(admin.id, { password_hash: await hasher.hash(password) }, now());
+      await record('admin.updated', admin.username, { change: 'password' });
+    },
+  };
+}
+
+export type AdminManagement = ReturnType<typeof createAdminManagement>;

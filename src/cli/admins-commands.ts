@@ -1,0 +1,138 @@
+import QRCode from 'qrcode';
+import { createAdminManagement, type TotpEnrolment } from '../admins/admin-management.js';
+import { createAuditLog } from '../audit/audit-log.js';
+import { createLogger } from '../logging/logger.js';
+import { isAppError } from '../errors/app-error.js';
+import { type CliContext, type CommandTable, CliUsageError, printJson } from './cli-context.js';
+
+function management(ctx: CliContext) {
+  const audit = createAuditLog({ db: ctx.db, clock: ctx.clock, logger: createLogger({ level: 'silent' }) });
+  return createAdminManagement({ db: ctx.db, box: ctx.box, clock: ctx.clock, config: ctx.config, audit });
+}
+
+function usernameOf(values: Record<string, unknown>): string {
+  const u = values.username;
+  if (typeof u !== 'string' || !u.trim()) throw new CliUsageError('--username is required');
+  return u.trim();
+}
+
+/** Passwords come from stdin only (never argv: it shows in `ps` and shell history). */
+async function passwordFromStdin(ctx: CliContext, values: Record<string, unknown>): Promise<string> {
+  if (!values['password-stdin']) throw new CliUsageError('pass the password on standard input with --password-stdin (never on the command line)');
+  const password = (await ctx.io.readStdin()).replace(/\r?\n$/, '');
+  if (!password) throw new CliUsageError('no password on standard input');
+  return password;
+}
+
+/** Turns expected failures (weak password, unknown admin…) into a message and exit code 1. */
+async function guarded(ctx: CliContext, fn: () => Promise<number>): Promise<number> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (isAppError(err) && err.expose) {
+      ctx.io.err(err.message);
+      return 1;
+    }
+    throw err;
+  }
+}
+
+async function printEnrolment(ctx: CliContext, e: TotpEnrolment): Promise<void> {
+  ctx.io.out('Add this account to an authenticator app (scan the QR code or use the URI):');
+  ctx.io.out(await QRCode.toString(e.otpauthUri, { type: 'terminal', small: true }));
+  ctx.io.out(e.otpauthUri);
+  ctx.io.out(`Setup key: ${e.secret}`);
+  ctx.io.out('');
+  ctx.io.out('Recovery codes (each works once; store them safely, they are not shown again):');
+  for (const c of e.recoveryCodes) ctx.io.out(`  ${c}`);
+}
+
+const username = { type: 'string', description: 'Admin username' } as const;
+const json = { type: 'boolean', description: 'JSON output' } as const;
+const passwordStdin = { type: 'boolean', description: 'Read the password from standard input' } as const;
+
+export const adminsCommands: CommandTable = {
+  'admins:create': {
+    summary: 'Create a store admin (prints the TOTP QR code / otpauth URI and recovery codes once)',
+    usage: '--username <u> --password-stdin [--no-totp] [--json]',
+    options: {
+      username,
+      'password-stdin': passwordStdin,
+      'no-totp': { type: 'boolean', description: 'Skip TOTP now: the admin enrols at the first login' },
+      json,
+    },
+    async run(ctx, { values }) {
+      const name = usernameOf(values);
+      const password = await passwordFromStdin(ctx, values);
+      return guarded(ctx, async () => {
+        const { admin, enrolment } = await management(ctx).create({ username: name, password, withTotp: !values['no-totp'] });
+        if (values.json) {
+          printJson(ctx.io, { ...admin, ...(enrolment ? { otpauthUri: enrolment.otpauthUri, totpSecret: enrolment.secret, recoveryCodes: enrolment.recoveryCodes } : {}) });
+          return 0;
+        }
+        ctx.io.out(`created admin ${admin.username} (${admin.id})`);
+        if (enrolment) await printEnrolment(ctx, enrolment);
+        else ctx.io.out('No TOTP yet: the admin sets up an authenticator app at the first sign-in.');
+        return 0;
+      });
+    },
+  },
+  'admins:list': {
+    summary: 'List admins (TOTP enrolled, disabled, locked, last login)',
+    options: { json },
+    async run(ctx, { values }) {
+      const list = await management(ctx).list();
+      if (values.json) printJson(ctx.io, list);
+      else if (!list.length) ctx.io.out('no admins yet: create one with admins:create');
+      else
+        for (const a of list)
+          ctx.io.out(
+            [a.username.padEnd(24), a.totpEnrolled ? 'totp' : 'no-totp', a.disabled ? 'disabled' : 'active', a.lockedUntil ? `locked until ${a.lockedUntil}` : '', a.lastLoginAt ? `last login ${a.lastLoginAt}` : 'never logged in']
+              .filter(Boolean)
+              .join('  '),
+          );
+      return 0;
+    },
+  },
+  'admins:reset-totp': {
+    summary: 'Forget an admin’s TOTP secret and recovery codes; they enrol again at the next login',
+    options: { username },
+    run: (ctx, { values }) => guarded(ctx, async () => {
+      await management(ctx).resetTotp(usernameOf(values));
+      ctx.io.out('TOTP reset: the admin sets up an authenticator app at the next sign-in');
+      return 0;
+    }),
+  },
+  'admins:disable': {
+    summary: 'Disable an admin (cannot sign in or approve; --enable turns it back on)',
+    options: { username, enable: { type: 'boolean', description: 'Enable instead of disable' } },
+    run: (ctx, { values }) => guarded(ctx, async () => {
+      await management(ctx).setDisabled(usernameOf(values), !values.enable);
+      ctx.io.out(values.enable ? 'admin enabled' : 'admin disabled');
+      return 0;
+    }),
+  },
+  'admins:unlock': {
+    summary: 'Lift a lockout after failed sign-in attempts',
+    options: { username },
+    run: (ctx, { values }) => guarded(ctx, async () => {
+      await management(ctx).unlock(usernameOf(values));
+      ctx.io.out('admin unlocked');
+      return 0;
+    }),
+  },
+  'admins:set-password': {
+    summary: 'Set an admin’s password (read from standard input)',
+    usage: '--username <u> --password-stdin',
+    options: { username, 'password-stdin': passwordStdin },
+    async run(ctx, { values }) {
+      const name = usernameOf(values);
+      const password = await passwordFromStdin(ctx, values);
+      return guarded(ctx, async () => {
+        await management(ctx).setPassword(name, password);
+        ctx.io.out('password updated');
+        return 0;
+      });
+    },
+  },
+};
