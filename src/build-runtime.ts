@@ -9,7 +9,6 @@ import { createKeyStore, type KeyStore } from './oidc/key-store.js';
 import { createProvider } from './oidc/create-provider.js';
 import type { AccessTokenVerifier } from './oidc/access-token-verifier.js';
 import { createClientStore, type ClientStore } from './clients/client-store.js';
-import type Router from '@koa/router';
 import { createApp } from './app.js';
 import { createAuditLog, type AuditLog } from './audit/audit-log.js';
 import { createMagentoServices, type MagentoServices } from './magento/create-magento-services.js';
@@ -32,8 +31,6 @@ export interface RuntimeDeps {
   isShuttingDown?: () => boolean;
   /** Tests shorten the Magento handshake's retry delays. */
   handshake?: Omit<HandshakeOptions, 'activatedAt'>;
-  /** Routers that exist only in tests (e.g. an interaction shortcut), mounted before the provider. */
-  extraRouters?: (parts: { provider: Provider }) => Router[];
 }
 
 export interface Runtime {
@@ -92,7 +89,7 @@ export async function buildRuntime(deps: RuntimeDeps): Promise<Runtime> {
   });
   const app = createApp({
     config, db, logger, provider,
-    routers: [activationRoutes(magento), identityLink, interactions, gateway, ...(deps.extraRouters?.({ provider }) ?? [])],
+    routers: [activationRoutes(magento), identityLink, interactions, gateway],
     isShuttingDown: deps.isShuttingDown,
   });
   return {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestServer } from '../support/test-server.js';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
-import { browse, codeFlow, discover, insecure, oauth, postToken, publicApp, PUBLIC_REDIRECT, register, startOAuthServer, webApp, WEB_REDIRECT } from './oauth-test-kit.js';
+import { browse, codeFlow, discover, insecure, oauth, pageAdmin, postToken, publicApp, PUBLIC_REDIRECT, register, startOAuthServer, webApp, WEB_REDIRECT } from './oauth-test-kit.js';
 
 let s: TestServer;
 let as: oauth.AuthorizationServer;
@@ -21,7 +21,7 @@ describe(`authorization code + PKCE (${process.env.DATABASE_URL ? 'postgresql' :
     expect(tokens.refresh_token).toBeTruthy();
     expect(tokens.expires_in).toBe(3600);
     const verified = await s.runtime.accessTokenVerifier.verify(tokens.access_token);
-    expect(verified).toMatchObject({ clientId: rc.clientId, scopes: ['catalog:read'], format: 'opaque', accountId: 'test-admin' });
+    expect(verified).toMatchObject({ clientId: rc.clientId, scopes: ['catalog:read'], format: 'opaque', accountId: (await pageAdmin(s)).id });
     expect(verified!.grantId).toBeTruthy();
   });
 
@@ -31,7 +31,7 @@ describe(`authorization code + PKCE (${process.env.DATABASE_URL ? 'postgresql' :
     expect(tokens.scope?.split(' ').sort()).toEqual(['catalog:read', 'orders:read']);
     expect(tokens.refresh_token).toBeUndefined();
     const intro = await oauth.processIntrospectionResponse(as, rc.client, await oauth.introspectionRequest(as, rc.client, rc.auth, tokens.access_token, insecure));
-    expect(intro).toMatchObject({ active: true, client_id: rc.clientId, sub: 'test-admin', scope: expect.stringContaining('catalog:read'), aud: `${s.baseUrl}/api` });
+    expect(intro).toMatchObject({ active: true, client_id: rc.clientId, sub: (await pageAdmin(s)).id, scope: expect.stringContaining('catalog:read'), aud: `${s.baseUrl}/api` });
   });
 });
 
@@ -128,7 +128,7 @@ describe('authorization code: PKCE, codes, redirect URIs, scopes', () => {
     const { tokens } = await codeFlow(s, as, rc, { scope: 'catalog:read offline_access' });
     expect(decodeProtectedHeader(tokens.access_token).typ).toBe('at+jwt');
     const claims = decodeJwt(tokens.access_token);
-    expect(claims).toMatchObject({ aud: `${s.baseUrl}/api`, client_id: rc.clientId, sub: 'test-admin', scope: 'catalog:read' });
+    expect(claims).toMatchObject({ aud: `${s.baseUrl}/api`, client_id: rc.clientId, sub: (await pageAdmin(s)).id, scope: 'catalog:read' });
     const verified = await s.runtime.accessTokenVerifier.verify(tokens.access_token);
     expect(verified).toMatchObject({ format: 'jwt', grantId: claims.gid });
     // Revoking the refresh token revokes the grant; the JWT is refused within the grant-check TTL.

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestServer } from '../support/test-server.js';
-import { codeFlow, discover, insecure, oauth, publicApp, register, startOAuthServer, type RegisteredClient } from './oauth-test-kit.js';
+import { codeFlow, discover, insecure, oauth, pageAdmin, publicApp, register, startOAuthServer, type RegisteredClient } from './oauth-test-kit.js';
 
 let s: TestServer;
 let as: oauth.AuthorizationServer;
@@ -24,7 +24,7 @@ describe(`introspection (RFC 7662) and revocation (RFC 7009) (${process.env.DATA
   it('introspection returns active, scope, client_id, sub, exp, iat, aud', async () => {
     const { tokens } = await codeFlow(s, as, app, { scope: 'catalog:read orders:read offline_access' });
     const r = await introspect(tokens.access_token);
-    expect(r).toMatchObject({ active: true, client_id: app.clientId, sub: 'test-admin', aud: `${s.baseUrl}/api`, token_type: 'Bearer' });
+    expect(r).toMatchObject({ active: true, client_id: app.clientId, sub: (await pageAdmin(s)).id, aud: `${s.baseUrl}/api`, token_type: 'Bearer' });
     expect(r.scope!.split(' ').sort()).toEqual(['catalog:read', 'orders:read']);
     expect(r.exp! - r.iat!).toBe(3600);
     const rt = await introspect(tokens.refresh_token!);
@@ -71,7 +71,7 @@ describe(`introspection (RFC 7662) and revocation (RFC 7009) (${process.env.DATA
     const jwtApp = await register(s, publicApp({ tokenFormat: 'jwt' }));
     const { tokens } = await codeFlow(s, as, jwtApp, { scope: 'catalog:read offline_access' });
     const r = await introspect(tokens.access_token);
-    expect(r).toMatchObject({ active: true, client_id: jwtApp.clientId, scope: 'catalog:read', sub: 'test-admin', aud: `${s.baseUrl}/api` });
+    expect(r).toMatchObject({ active: true, client_id: jwtApp.clientId, scope: 'catalog:read', sub: (await pageAdmin(s)).id, aud: `${s.baseUrl}/api` });
     // RFC 7009 lets a server refuse to revoke a self-contained token: unsupported_token_type.
     const res = await oauth.revocationRequest(as, jwtApp.client, jwtApp.auth, tokens.access_token, insecure);
     expect(res.status).toBe(400);

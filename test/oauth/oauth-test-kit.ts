@@ -1,7 +1,8 @@
 import * as oauth from 'oauth4webapi';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 import type { TestDb } from '../support/test-db.js';
-import { testInteractionRouter } from '../support/test-interactions.js';
+import { Browser, authenticatorApp, authorizeThroughPages, type PageAdmin } from '../support/page-browser.js';
+import { createAdminManagement } from '../../src/admins/admin-management.js';
 import type { ClientInput } from '../../src/clients/validate-client-input.js';
 
 export { oauth };
@@ -9,8 +10,9 @@ export const insecure = { [oauth.allowInsecureRequests]: true } as const;
 export const PUBLIC_REDIRECT = 'http://127.0.0.1:8765/callback';
 export const WEB_REDIRECT = 'https://app.example.com/callback';
 
+/** Every code flow signs in through the pages (3 form POSTs); the per-IP limit is tested elsewhere. */
 export async function startOAuthServer(env: Record<string, string> = {}, testDb?: TestDb): Promise<TestServer> {
-  return startTestServer({ env, testDb, extraRouters: (p) => [testInteractionRouter(p)] });
+  return startTestServer({ env: { LOGIN_RATE_LIMIT_MAX: '100000', ...env }, testDb });
 }
 
 /** A second instance on the same database (same keys, no key generation): other settings, or multi-instance checks. */
@@ -58,32 +60,31 @@ export const webApp = (over: ClientInput = {}): ClientInput => ({
   ...over,
 });
 
+const admins = new WeakMap<TestDb, Promise<PageAdmin & { id: string }>>();
+
 /**
- * Plays the browser: follows the provider's redirects with a cookie jar, finishes each
- * interaction through the test-only router, and returns the URL the provider sent the user
- * back to (the client's redirect URI with code or error).
+ * The store administrator who approves the tests' authorizations: one per database (argon2 makes
+ * creating one cost), with TOTP, shared by sibling servers on that database.
+ */
+export function pageAdmin(s: TestServer): Promise<PageAdmin & { id: string }> {
+  let admin = admins.get(s.testDb);
+  if (!admin) {
+    const input = { username: 'store-admin', password: 'correct horse battery staple', withTotp: true };
+    const management = createAdminManagement({ db: s.testDb.db, box: s.runtime.box, clock: s.clock, config: s.config, audit: s.runtime.audit });
+    admin = management.create(input).then(({ admin: a, enrolment }) => ({ id: a.id, username: a.username, password: input.password, code: authenticatorApp(enrolment!.secret) }));
+    admins.set(s.testDb, admin);
+  }
+  return admin;
+}
+
+/**
+ * Plays the admin's browser (a new one each time, so a new session): signs in with password and
+ * TOTP on the real pages, approves or denies on the consent page, and returns the URL the provider
+ * sent the user back to (the client's redirect URI with code or error).
  */
 export async function browse(s: TestServer, startUrl: string | URL, opts: { deny?: boolean } = {}): Promise<URL> {
-  const jar = new Map<string, string>();
-  let url = new URL(startUrl);
-  for (let hop = 0; hop < 12; hop++) {
-    const res = await fetch(url, { redirect: 'manual', headers: { cookie: [...jar].map(([k, v]) => `${k}=${v}`).join('; ') } });
-    for (const c of res.headers.getSetCookie()) {
-      const [pair] = c.split(';');
-      const i = pair!.indexOf('=');
-      const name = pair!.slice(0, i);
-      const value = pair!.slice(i + 1);
-      if (!value || /expires=Thu, 01 Jan 1970/i.test(c)) jar.delete(name);
-      else jar.set(name, value);
-    }
-    const location = res.headers.get('location');
-    if (!location) throw new Error(`no redirect from ${url.pathname}: ${res.status} ${await res.text()}`);
-    const next = new URL(location, url);
-    if (next.origin !== s.baseUrl) return next;
-    const m = /^\/interaction\/([^/]+)$/.exec(next.pathname);
-    url = m ? new URL(`/test-interaction/${m[1]}/${opts.deny ? 'deny' : 'approve'}`, s.baseUrl) : next;
-  }
-  throw new Error('too many redirects');
+  const page = await authorizeThroughPages(new Browser(s.baseUrl), s.clock, await pageAdmin(s), String(startUrl), opts.deny ? 'deny' : 'approve');
+  return new URL(page.url);
 }
 
 export interface CodeFlowResult {

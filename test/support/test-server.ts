@@ -24,7 +24,7 @@ export interface TestServer {
  * libraries can discover and call it. The clock is fake but starts at real time.
  */
 export async function startTestServer(
-  opts: { env?: Record<string, string>; testDb?: TestDb; extraRouters?: RuntimeDeps['extraRouters']; handshake?: RuntimeDeps['handshake'] } = {},
+  opts: { env?: Record<string, string>; testDb?: TestDb; handshake?: RuntimeDeps['handshake'] } = {},
 ): Promise<TestServer> {
   const testDb = opts.testDb ?? (await createTestDb());
   const server: Server = createServer();
@@ -34,15 +34,8 @@ export async function startTestServer(
   const config = loadConfig(testEnv({ PORT: String(port), ISSUER: baseUrl, ...opts.env }));
   const clock = createFakeClock();
   const logger = createLogger({ level: config.logLevel });
-  const runtime = await buildRuntime({ config, db: testDb.db, clock, logger, extraRouters: opts.extraRouters, handshake: opts.handshake });
+  const runtime = await buildRuntime({ config, db: testDb.db, clock, logger, handshake: opts.handshake });
   server.on('request', runtime.app.callback());
-  if (opts.extraRouters) {
-    // The test-only interaction shortcut signs in as this id; findAccount resolves admins only.
-    await testDb.db('admins')
-      .insert({ id: 'test-admin', username: 'test-admin', password_hash: '!', created_at: new Date(), updated_at: new Date() })
-      .onConflict('id')
-      .ignore();
-  }
   return {
     baseUrl,
     config,
