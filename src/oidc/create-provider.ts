@@ -1,4 +1,4 @@
-import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import Provider, { errors, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import type { JWK } from 'jose';
 import type { Config } from '../config/config.js';
 import type { Db } from '../db/create-db.js';
@@ -81,8 +81,19 @@ export function createProvider(deps: ProviderDeps): { provider: Provider; verifi
     },
     features: {
       devInteractions: { enabled: false },
-      introspection: { enabled: true },
-      revocation: { enabled: true },
+      // RFC 7662's resource-server model: any confidential client may introspect (public ones are
+      // refused in oauthEndpointGuards). Holding a token already lets one use it, so this reveals
+      // little; revocation, though, is only for the token's own client (RFC 7009 §2.1).
+      introspection: { enabled: true, allowedPolicy: async (_ctx, client) => client.clientAuthMethod !== 'none' },
+      revocation: {
+        enabled: true,
+        allowedPolicy: async (_ctx, client, token) => {
+          if (token.clientId === client.clientId) return true;
+          // Unauthenticated callers learn nothing (answered 200, nothing revoked); others are told.
+          if (client.clientAuthMethod === 'none') return false;
+          throw new errors.InvalidRequest('client is not authorized to revoke the presented token');
+        },
+      },
       clientCredentials: { enabled: true },
       rpInitiatedLogout: { enabled: false },
       registration: { enabled: false },
