@@ -44,8 +44,8 @@ export interface Runtime {
   clients: ClientStore;
   /** Whether a bearer token is good for the Magento API (opaque or JWT; revocation-aware). */
   accessTokenVerifier: AccessTokenVerifier;
-  /** Releases what the database does not own (the keep-alive pool to Magento). */
-  close(): Promise<void>;
+  /** Waits up to `waitMs` for Magento token exchanges, then drops the pool to Magento. */
+  close(waitMs?: number): Promise<void>;
 }
 
 /** Wires services together over an open, migrated database. Shared by main.ts and the tests. */
@@ -94,10 +94,10 @@ export async function buildRuntime(deps: RuntimeDeps): Promise<Runtime> {
   });
   return {
     app, provider, box, keyStore, audit, magento, clients: clientStore, accessTokenVerifier,
-    close: async () => {
+    close: async (waitMs = config.shutdownTimeoutMs) => {
       // A Magento token exchange cut off mid-way leaves the link pending until Reauthorize.
-      await Promise.race([magento.activation.idle(), new Promise((r) => setTimeout(r, config.shutdownTimeoutMs).unref())]);
-      await upstreamAgent.close();
+      await Promise.race([magento.activation.idle(), new Promise((r) => setTimeout(r, waitMs).unref())]);
+      await upstreamAgent.destroy();
     },
   };
 }

@@ -45,6 +45,7 @@ async function main(): Promise<void> {
     shuttingDown = true;
     logger.info('shutting down', { signal });
     clearInterval(cleanup);
+    const deadline = Date.now() + config.shutdownTimeoutMs;
     const force = setTimeout(() => {
       logger.warn('shutdown timeout: closing remaining connections');
       server.closeAllConnections();
@@ -55,7 +56,7 @@ async function main(): Promise<void> {
       server.close(() => resolve());
       server.closeIdleConnections();
     });
-    await runtime.close();
+    await runtime.close(Math.max(0, deadline - Date.now()));
     await db.destroy();
     logger.info('stopped');
     process.exit(0);

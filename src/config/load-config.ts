@@ -51,7 +51,7 @@ export function loadConfig(env: Env = process.env, opts: { warn?: (msg: string) 
     cookieKeys,
     trustProxy: r.bool('TRUST_PROXY', false),
     logLevel: r.oneOf('LOG_LEVEL', ['debug', 'info', 'warn', 'error', 'silent'], nodeEnv === 'test' ? 'silent' : 'info'),
-    shutdownTimeoutMs: r.int('SHUTDOWN_TIMEOUT_MS', 10_000, { min: 0 }),
+    shutdownTimeoutMs: r.int('SHUTDOWN_TIMEOUT_MS', 4_000, { min: 0 }),
     expiredCleanupIntervalMs: r.int('EXPIRED_CLEANUP_INTERVAL_MS', 10 * 60_000, { min: 1000 }),
     scopesFile: r.string('SCOPES_FILE', '') || null,
     routesFile: r.string('ROUTES_FILE', '') || null,

@@ -51,7 +51,8 @@ export async function forwardToMagento(
     if (value === undefined || DROP_REQUEST.has(name)) continue;
     headers[name] = Array.isArray(value) ? value.join(', ') : value;
   }
-  headers['x-forwarded-for'] = [ctx.get('x-forwarded-for'), ctx.ip].filter(Boolean).join(', ');
+  // Append the peer we saw; a caller's own X-Forwarded-For is kept only from a trusted proxy.
+  headers['x-forwarded-for'] = [ctx.app.proxy ? ctx.get('x-forwarded-for') : '', ctx.req.socket.remoteAddress].filter(Boolean).join(', ');
   headers['x-request-id'] = ctx.state.requestId;
 
   const hasBody = !['GET', 'HEAD', 'DELETE', 'OPTIONS'].includes(ctx.method) || !!ctx.get('content-length') || !!ctx.get('transfer-encoding');

@@ -11,11 +11,13 @@ function bridgeError(ctx: Context, status: number, body: Record<string, unknown>
 
 const quote = (s: string) => s.replace(/["\\]/g, '');
 
-/** RFC 6750 §3: 401 for missing or bad tokens; `error` only when a token was presented. */
-export function invalidToken(ctx: Context, description: string, presented = true) {
-  const header = presented
-    ? `Bearer realm="magento", error="invalid_token", error_description="${quote(description)}"`
-    : 'Bearer realm="magento"';
+/**
+ * 401 for missing, malformed, expired or revoked tokens. The product's contract names
+ * `error="invalid_token"` for a missing token too (RFC 6750 §3.1 would leave it out); clients
+ * treat both the same way: get a token, retry.
+ */
+export function invalidToken(ctx: Context, description: string) {
+  const header = `Bearer realm="magento", error="invalid_token", error_description="${quote(description)}"`;
   bridgeError(ctx, 401, { error: 'invalid_token', message: description }, header);
 }
 

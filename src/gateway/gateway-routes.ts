@@ -44,7 +44,7 @@ export function gatewayRoutes(deps: GatewayDeps): Router {
     if (!bearer.ok) {
       call.reason = `token_${bearer.reason}`;
       if (bearer.reason === 'in_query') invalidRequest(ctx, 'Access tokens are accepted in the Authorization header only');
-      else invalidToken(ctx, bearer.reason === 'missing' ? 'Bearer token required' : 'Malformed Authorization header', bearer.reason !== 'missing');
+      else invalidToken(ctx, bearer.reason === 'missing' ? 'Bearer token required' : 'Malformed Authorization header');
       return null;
     }
     const token = await deps.verifier.verify(bearer.token);
@@ -131,6 +131,10 @@ export function gatewayRoutes(deps: GatewayDeps): Router {
     const isForm = ctx.is('application/x-www-form-urlencoded') === 'application/x-www-form-urlencoded';
     // Form bodies are part of the OAuth 1.0a signature, so they are read before signing.
     const body = isForm ? await readBody(ctx.req, deps.limits.maxBodyBytes) : undefined;
+    if (body && new URLSearchParams(body.toString('utf8')).has('access_token')) {
+      call.reason = 'token_in_body';
+      return invalidRequest(ctx, 'Access tokens are accepted in the Authorization header only');
+    }
     await forward(ctx, call, body);
   }));
 

@@ -35,7 +35,8 @@ export function consentStep(s: StepContext) {
   async function activeAdmin(ctx: Context) {
     const accountId = ctx.state.interaction.session?.accountId;
     const admin = accountId ? await auth.findById(accountId) : null;
-    return admin && !admin.disabled && admin.totpSecret ? admin : null;
+    // A lock placed after sign-in (failed codes) also stops approvals by that session.
+    return admin && !admin.disabled && !auth.isLocked(admin) && admin.totpSecret ? admin : null;
   }
 
   async function show(ctx: Context, error: string | null = null, status = 200) {

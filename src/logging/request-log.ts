@@ -11,6 +11,15 @@ declare module 'koa' {
   }
 }
 
+/** Path segments that identify a client to Magento or an interaction: never in logs. */
+const SECRET_PATH = /^\/(magento\/activate|magento\/identity|interaction)\/[^/]+/;
+
+function redactPath(ctx: Context): string {
+  const template = (ctx as Context & { _matchedRoute?: unknown })._matchedRoute;
+  if (typeof template === 'string') return template;
+  return ctx.path.replace(SECRET_PATH, (_m, prefix: string) => `/${prefix}/:redacted`);
+}
+
 /**
  * Request id (kept from the caller when well-formed, so a proxy's id carries through) and one
  * access-log line per request. Only the path is logged, never the query: it can carry codes.
@@ -28,7 +37,9 @@ export function requestLog(logger: Logger) {
     } finally {
       ctx.state.log.info('request', {
         method: ctx.method,
-        path: ctx.path,
+        // The matched route's template when there is one: some paths carry secrets
+        // (Magento's endpoint and identity-link URLs, interaction ids).
+        path: redactPath(ctx),
         status: ctx.status,
         ms: Math.round((performance.now() - started) * 10) / 10,
         ip: ctx.ip,

@@ -16,7 +16,7 @@ export interface HandshakeOptions {
   /** Milliseconds since the epoch. */
   clock?: { now(): number };
   sleep?: (ms: number) => Promise<void>;
-  fetch?: (url: string, init: { method: string; headers: Record<string, string>; signal: AbortSignal }) => Promise<{ status: number; text(): Promise<string> }>;
+  fetch?: (url: string, init: { method: string; headers: Record<string, string>; signal: AbortSignal; redirect?: 'manual' }) => Promise<{ status: number; text(): Promise<string> }>;
   /** When Magento posted the credentials; defaults to the start of this call. */
   activatedAt?: number;
   /** Window after activation in which attempts may start (Magento's expiration_period). */
@@ -45,6 +45,8 @@ export class MagentoHandshakeError extends Error {
   }
 }
 
+// A token answer is ~100 bytes; anything past this is not one worth reading.
+const MAX_BODY_CHARS = 64 * 1024;
 const DEFAULTS = { deadlineMs: 300_000, requestTimeoutMs: 15_000, baseDelayMs: 500 };
 
 async function tokenCall(
@@ -61,9 +63,11 @@ async function tokenCall(
       method: 'POST',
       headers: { authorization, 'content-length': '0', accept: 'application/x-www-form-urlencoded, text/html' },
       signal: AbortSignal.timeout(options.requestTimeoutMs ?? DEFAULTS.requestTimeoutMs),
+      // Magento answers these calls itself; a redirect would send our signed request elsewhere.
+      redirect: 'manual',
     });
     status = res.status;
-    text = await res.text();
+    text = (await res.text()).slice(0, MAX_BODY_CHARS);
   } catch (err) {
     throw new MagentoHandshakeError(`Magento ${step} token call failed: ${(err as Error).message}`, undefined, undefined, true, step);
   }

@@ -41,6 +41,9 @@ function safeDecode(segment: string): string {
 export function splitRestPath(path: string): { storeCode: string | null; segments: string[] } | null {
   const bare = path.split(/[?#]/, 1)[0]!;
   const parts = bare.replace(/^\/+|\/+$/g, '').split('/');
+  // Dot segments and empty segments could be normalised by any hop between us and Magento into
+  // another route than the one whose scopes we checked: such paths match nothing (fail closed).
+  if (parts.some((p) => p === '' || /^(\.|%2e){1,2}$/i.test(p))) return null;
   let i = 0;
   if (parts[i] === 'index.php') i++;
   if (parts[i] !== 'rest') return null;

@@ -47,6 +47,7 @@ export function oauthEndpointGuards(deps: { clientStore: ClientStore; verifier: 
     if (!client) return;
     if (client.clientAuthMethod === 'none') {
       ctx.status = 401;
+      ctx.set('WWW-Authenticate', 'Basic realm="introspection"');
       ctx.body = { error: 'invalid_client', error_description: 'introspection is only available to confidential clients' };
       return;
     }

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { testEnv } from '../support/test-env.js';
 import { createTestDb, type TestDb } from '../support/test-db.js';
@@ -67,10 +67,22 @@ describe('process lifecycle', () => {
     expect((await res.json()).issuer).toBe(`http://localhost:${port}`);
     // An idle keep-alive connection must not hold the shutdown open.
     await fetch(`http://127.0.0.1:${port}/healthz`, { headers: { connection: 'keep-alive' } });
+    // A request in flight when SIGTERM arrives (its body still uploading) gets its answer.
+    const socket = connect(port, '127.0.0.1');
+    await new Promise((r) => socket.once('connect', r));
+    let answer = '';
+    socket.on('data', (d) => (answer += d));
+    const body = 'grant_type=client_credentials&client_id=nobody';
+    socket.write(`POST /token HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, 10)}`);
+    await new Promise((r) => setTimeout(r, 200));
     const t0 = Date.now();
     p.child.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 300));
+    socket.end(body.slice(10));
     expect(await p.exited).toBe(0);
     expect(Date.now() - t0).toBeLessThan(5000);
+    expect(answer).toMatch(/^HTTP\/1\.1 (400|401) /);
+    expect(answer).toContain('invalid_client');
     expect(p.output()).not.toMatch(/oidc-provider (WARNING|NOTICE)/);
     expect(p.output()).toMatch(/"msg":"stopped"/);
     expect(p.output()).not.toContain(env.ENCRYPTION_KEY!);

@@ -125,7 +125,7 @@ describe('gateway: refusals', () => {
   it('missing, malformed and unknown tokens → 401 invalid_token', async () => {
     const none = await s.request.get('/rest/V1/products/ABC%2F10');
     expect(none.status).toBe(401);
-    expect(none.headers['www-authenticate']).toMatch(/^Bearer/);
+    expect(none.headers['www-authenticate']).toMatch(/^Bearer realm="magento", error="invalid_token"/);
     const bad = await s.request.get('/rest/V1/products/ABC%2F10').set('Authorization', 'Bearer not a token');
     expect(bad.status).toBe(401);
     expect(bad.headers['www-authenticate']).toMatch(/error="invalid_token"/);
@@ -139,6 +139,23 @@ describe('gateway: refusals', () => {
     const res = await s.request.get(`/rest/V1/products/ABC%2F10?access_token=${tokens.catalogRead}`);
     expect(res.status).toBe(400);
     expect(res.headers['www-authenticate']).toMatch(/error="invalid_request"/);
+    expect(emu.verdicts.length).toBe(before);
+  });
+
+  it('tokens in a form body are refused too', async () => {
+    const before = emu.verdicts.length;
+    const res = await s.request.post('/rest/V1/test/form').set(auth(tokens.catalogWrite!)).type('form').send(`note=x&access_token=${tokens.catalogRead}`);
+    expect(res.status).toBe(400);
+    expect(res.body.error).toBe('invalid_request');
+    expect(emu.verdicts.length).toBe(before);
+  });
+
+  it('dot segments (which a proxy could turn into another route) → 404 without calling Magento', async () => {
+    const before = emu.verdicts.length;
+    for (const path of ['/rest/V1/products/1/stockItems/..', '/rest/V1/products/%2e%2e/ABC']) {
+      const res = await s.request.get(path).set(auth(tokens.catalogRead!));
+      expect(res.status, path).toBe(404);
+    }
     expect(emu.verdicts.length).toBe(before);
   });
 

@@ -96,3 +96,22 @@ describe('loadRoutes with an extra routes file', () => {
     expect(() => loadRoutes({ routesFile: '/nonexistent/routes.json' })).toThrow(/Cannot read routes file \/nonexistent\/routes.json/);
   });
 });
+
+describe('paths a proxy could normalise into another route', () => {
+  const matcher = createRouteMatcher(loadRoutes());
+  it.each([
+    '/rest/V1/products/1/stockItems/..',
+    '/rest/V1/products/%2e%2e/stockItems/1',
+    '/rest/V1/products/%2E/stockItems/1',
+    '/rest/V1/products/./x',
+    '/rest/V1//products',
+    '/rest/default/V1/orders/../customers/1',
+  ])('%s matches nothing', (path) => {
+    expect(matcher.match('GET', path)).toBeNull();
+    expect(matcher.match('PUT', path)).toBeNull();
+  });
+
+  it('dots inside a segment are fine (SKUs may contain them)', () => {
+    expect(matcher.match('GET', '/rest/V1/products/A.B..C')).not.toBeNull();
+  });
+});

@@ -70,7 +70,7 @@ export function identityLinkRoutes(deps: IdentityLinkDeps): Router {
   const limiter = createRateLimiter({ db: deps.db, clock });
   const headers = securityHeaders({ production: config.production });
   const flowPrefix = (clientId: string) => `magento-identity:${clientId}:`;
-  const cookieOptions = (ctx: Context) => ({ httpOnly: true, sameSite: 'lax' as const, signed: true, secure: ctx.secure, path: IDENTITY_PATH, overwrite: true });
+  const cookieOptions = (ctx: Context) => ({ httpOnly: true, sameSite: 'lax' as const, signed: true, secure: config.production || ctx.secure, path: IDENTITY_PATH, overwrite: true });
 
   /** Per-IP throttle shared with the consent pages' form POSTs (same key, same budget). */
   const throttle = async (ctx: Context, next: Next) => {
