@@ -20,7 +20,7 @@ export async function up(knex: Knex): Promise<void> {
   await knex.schema.createTable('admin_recovery_codes', (t) => {
     t.bigIncrements('id').primary();
     t.text('admin_id').notNullable().references('id').inTable('admins').onDelete('CASCADE');
-    t.text('code_hash').notNullable(); // SHA-256: the codes are random, 50 bits each
+    t.text('code_hash').notNullable(); // keyed HMAC (secret box mac), bound to the admin
     t.timestamp('used_at', { useTz: true });
     t.unique(['admin_id', 'code_hash']);
   });

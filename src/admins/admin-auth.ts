@@ -1,6 +1,6 @@
 import { adminServices, totpAad, type AdminDeps } from './admin-deps.js';
 import type { AdminRecord } from './admin-store.js';
-import { hashRecoveryCode, looksLikeRecoveryCode } from './recovery-codes.js';
+import { looksLikeRecoveryCode, recoveryCodeCandidates } from './recovery-codes.js';
 import { createAdminManagement, type TotpEnrolment } from './admin-management.js';
 
 export type PasswordResult = { ok: true; admin: AdminRecord } | { ok: false; reason: 'invalid' | 'locked' | 'disabled' };
@@ -58,7 +58,11 @@ export function createAdminAuth(deps: AdminDeps) {
       if (!admin.totpSecret) return { ok: false, reason: 'not_enrolled' };
       const code = input.trim();
       if (looksLikeRecoveryCode(code) && !/^\d{6}$/.test(code)) {
-        if (await store.consumeRecoveryCode(admin.id, hashRecoveryCode(code), now())) {
+        let used = false;
+        for (const candidate of recoveryCodeCandidates(box, admin.id, code)) {
+          if ((used = await store.consumeRecoveryCode(admin.id, candidate, now()))) break;
+        }
+        if (used) {
           await store.update(admin.id, { failed_attempts: 0 }, now());
           const remaining = await store.remainingRecoveryCodes(admin.id);
           await audit?.record({ type: 'admin.recovery_code_used', outcome: 'success', actor: admin.username, ip, details: { remaining } });

@@ -53,7 +53,7 @@ export function createAdminManagement(deps: AdminDeps) {
   async function enrolTotp(admin: { id: string; username: string }, secret: string): Promise<TotpEnrolment> {
     const codes = generateRecoveryCodes();
     await store.update(admin.id, { totp_secret: box.seal(secret, totpAad(admin.id)), totp_last_step: null }, now());
-    await store.replaceRecoveryCodes(admin.id, codes.map(hashRecoveryCode));
+    await store.replaceRecoveryCodes(admin.id, codes.map((c) => hashRecoveryCode(box, admin.id, c)));
     return { secret, otpauthUri: totp.keyUri(admin.username, secret), recoveryCodes: codes };
   }
   const record = (type: 'admin.created' | 'admin.updated' | 'admin.unlocked', actor: string, details: Record<string, unknown>) =>

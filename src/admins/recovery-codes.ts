@@ -1,4 +1,5 @@
-import { createHash, randomInt } from 'node:crypto';
+import { randomInt } from 'node:crypto';
+import type { SecretBox } from '../security/secret-box.js';
 
 export const RECOVERY_CODE_COUNT = 10;
 // No 0/O/1/I/L: codes are read off paper.
@@ -17,9 +18,19 @@ export function normalizeRecoveryCode(input: string): string {
   return c.length === 10 ? `${c.slice(0, 5)}-${c.slice(5)}` : c;
 }
 
-/** Random high-entropy codes: a plain SHA-256 is enough (no dictionary to attack). */
-export function hashRecoveryCode(code: string): string {
-  return createHash('sha256').update('admin-recovery-code:').update(normalizeRecoveryCode(code)).digest('base64url');
+const PURPOSE = 'admin-recovery-code';
+
+/**
+ * ~49 bits per code is too little against an offline GPU search of a plain hash, so codes are
+ * stored as a keyed hash bound to their admin (ENCRYPTION_KEY never sits in the database).
+ */
+export function hashRecoveryCode(box: SecretBox, adminId: string, code: string): string {
+  return box.mac(PURPOSE, `${adminId}:${normalizeRecoveryCode(code)}`);
+}
+
+/** Hashes to look for: one per configured key, so codes survive an ENCRYPTION_KEY rotation. */
+export function recoveryCodeCandidates(box: SecretBox, adminId: string, code: string): string[] {
+  return box.macCandidates(PURPOSE, `${adminId}:${normalizeRecoveryCode(code)}`);
 }
 
 export function looksLikeRecoveryCode(input: string): boolean {

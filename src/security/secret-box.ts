@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, createHmac, hkdfSync, randomBytes } from 'node:crypto';
 
 /**
  * AES-256-GCM for secrets at rest. Each ciphertext names the key that sealed it
@@ -12,6 +12,13 @@ export interface SecretBox {
   /** Key id of the sealing key; rows with another id are due for re-encryption. */
   readonly currentKeyId: string;
   keyIdOf(sealed: string): string;
+  /**
+   * Keyed hash (HMAC-SHA256 under a per-purpose HKDF subkey) for values that are only ever
+   * compared, never read back: a stolen table cannot be brute-forced offline without the key.
+   */
+  mac(purpose: string, value: string): string;
+  /** The same under every configured key, newest first (values hashed before a key rotation). */
+  macCandidates(purpose: string, value: string): string[];
 }
 
 export function keyIdFor(key: Buffer): string {
@@ -25,8 +32,13 @@ export function createSecretBox(keys: readonly Buffer[]): SecretBox {
   const currentKey = keys[0]!;
   const currentKeyId = keyIdFor(currentKey);
 
+  const subkey = (key: Buffer, purpose: string) => Buffer.from(hkdfSync('sha256', key, Buffer.alloc(0), `mac:${purpose}`, 32));
+  const macWith = (key: Buffer, purpose: string, value: string) => createHmac('sha256', subkey(key, purpose)).update(value).digest('base64url');
+
   return {
     currentKeyId,
+    mac: (purpose, value) => macWith(currentKey, purpose, value),
+    macCandidates: (purpose, value) => keys.map((k) => macWith(k, purpose, value)),
     seal(plaintext, aad = '') {
       const iv = randomBytes(12);
       const cipher = createCipheriv('aes-256-gcm', currentKey, iv);

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/run-cli.js';
 import { commandTable } from '../../src/cli/command-table.js';
@@ -49,7 +50,19 @@ describe(`admins CLI (${process.env.DATABASE_URL ? 'postgresql' : 'pglite'})`, (
     expect(r.out).not.toContain(row.totp_secret);
     const stored = await t.db('admin_recovery_codes').where({ admin_id: row.id });
     expect(stored).toHaveLength(10);
-    for (const c of codes) expect(stored.map((s: { code_hash: string }) => s.code_hash)).not.toContain(c.trim());
+    const hashes = stored.map((s: { code_hash: string }) => s.code_hash);
+    for (const c of codes) {
+      expect(hashes).not.toContain(c.trim());
+      // Keyed: an unkeyed SHA-256 of the code (offline-searchable) is not what is stored.
+      const plain = createHash('sha256').update(c.trim()).digest('base64url');
+      const prefixed = createHash('sha256').update('admin-recovery-code:').update(c.trim()).digest('base64url');
+      expect(hashes).not.toContain(plain);
+      expect(hashes).not.toContain(prefixed);
+    }
+    // …and each code still works exactly once.
+    const auth = createAdminAuth({ db: t.db, box: ctx.box, clock: ctx.clock, config: ctx.config });
+    expect(await auth.verifyCode(row.id, codes[0]!.trim(), null)).toEqual({ ok: true, method: 'recovery' });
+    expect((await auth.verifyCode(row.id, codes[0]!.trim(), null)).ok).toBe(false);
   });
 
   it('--json gives the same data machine-readably; usernames are unique case-insensitively', async () => {
