@@ -109,12 +109,28 @@ describe('Magento link: activation → token exchange → identity-link confirma
     expect((await signedGet('/rest/V1/store/storeConfigs', fresh)).status).toBe(200);
   });
 
+  it('a forged activation POST (leaked endpoint URL) does not cut a working link off', async () => {
+    const before = (await f.s.runtime.magento.links.activeCredentials(f.clientId))!;
+    const forged = await fetch(f.urls.endpoint_url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ oauth_consumer_key: 'f'.repeat(32), oauth_consumer_secret: 'e'.repeat(32), oauth_verifier: 'd'.repeat(32), store_base_url: f.emu.storeBaseUrl }),
+    });
+    expect(forged.status).toBe(200); // as for Magento: accepted, then exchanged in the background
+    await f.s.runtime.magento.activation.idle();
+    const link = (await f.s.runtime.magento.links.get(f.clientId))!;
+    expect(link).toMatchObject({ status: 'active', confirmedBy: 'store-owner' });
+    expect(link.lastError).toMatch(/previous credentials are still in use/);
+    expect(await f.s.runtime.magento.links.activeCredentials(f.clientId)).toEqual(before);
+    expect((await signedGet('/rest/V1/store/storeConfigs', before)).status).toBe(200);
+  });
+
   it('shows the state in magento:status without any secret', async () => {
     const creds = (await f.s.runtime.magento.links.activeCredentials(f.clientId))!;
     const r = await f.cli(['magento:status', '--client', f.clientId, '--json']);
     expect(r.code).toBe(0);
     const status = JSON.parse(r.out);
-    expect(status).toMatchObject({ client_id: f.clientId, status: 'active', mode: 'oauth1', last_error: null, confirmed_by: 'store-owner', has_access_token: true });
+    expect(status).toMatchObject({ client_id: f.clientId, status: 'active', mode: 'oauth1', confirmed_by: 'store-owner', has_access_token: true });
     for (const secret of Object.values(creds)) if (secret.length === 32) expect(r.out).not.toContain(secret);
     const text = await f.cli(['magento:status', '--client', f.clientId]);
     expect(text.out).toMatch(/status:\s+active/);

@@ -44,6 +44,11 @@ export interface ActivationRef {
 }
 
 const TABLE = 'magento_links';
+/** The columns that make a link usable; kept aside while a new activation is exchanged. */
+const WORKING_COLUMNS = [
+  'consumer_key_hash', 'consumer_key_sealed', 'consumer_secret_sealed', 'access_token_sealed',
+  'access_token_secret_sealed', 'key_id', 'mode', 'status', 'confirmed_at', 'confirmed_by',
+] as const;
 const SECRET_COLUMNS = ['consumer_key_sealed', 'consumer_secret_sealed', 'verifier_sealed', 'access_token_sealed', 'access_token_secret_sealed'] as const;
 
 export const hashConsumerKey = (key: string) => createHash('sha256').update(`magento-consumer:${key}`).digest('base64url');
@@ -105,24 +110,34 @@ export function createLinkStore(deps: { db: Db; box: SecretBox; clock: Clock }) 
       return r?.client_id ?? null;
     },
 
-    /** Activation or re-authorization: the new credentials replace the old ones in one UPDATE. */
+    /**
+     * Activation or re-authorization: the new credentials replace the old ones in one UPDATE.
+     * A link that works keeps its credentials aside until the new exchange succeeds, so a POST
+     * that Magento never sent (the endpoint URL leaked) cannot cut the app off.
+     */
     async recordActivation(clientId: string, c: Omit<ConsumerCredentials, 'activationReceivedAt'>): Promise<void> {
-      await db(TABLE).where({ client_id: clientId }).update({
-        store_base_url: c.storeBaseUrl,
-        consumer_key_hash: hashConsumerKey(c.consumerKey),
-        consumer_key_sealed: seal(clientId, 'consumer_key', c.consumerKey),
-        consumer_secret_sealed: seal(clientId, 'consumer_secret', c.consumerSecret),
-        verifier_sealed: seal(clientId, 'verifier', c.verifier),
-        access_token_sealed: null,
-        access_token_secret_sealed: null,
-        key_id: box.currentKeyId,
-        status: 'pending',
-        last_error: null,
-        activation_received_at: now(),
-        // A new integration must be confirmed again by an admin before it is used.
-        confirmed_at: null,
-        confirmed_by: null,
-        updated_at: now(),
+      await db.transaction(async (trx) => {
+        const r = await trx(TABLE).where({ client_id: clientId }).forUpdate().first();
+        const working = r?.access_token_sealed && (r.status === 'active' || r.status === 'awaiting_confirmation');
+        const previous = working ? JSON.stringify(Object.fromEntries(WORKING_COLUMNS.map((k) => [k, r[k]]))) : (r?.previous_working ?? null);
+        await trx(TABLE).where({ client_id: clientId }).update({
+          previous_working: previous,
+          store_base_url: c.storeBaseUrl,
+          consumer_key_hash: hashConsumerKey(c.consumerKey),
+          consumer_key_sealed: seal(clientId, 'consumer_key', c.consumerKey),
+          consumer_secret_sealed: seal(clientId, 'consumer_secret', c.consumerSecret),
+          verifier_sealed: seal(clientId, 'verifier', c.verifier),
+          access_token_sealed: null,
+          access_token_secret_sealed: null,
+          key_id: box.currentKeyId,
+          status: 'pending',
+          last_error: null,
+          activation_received_at: now(),
+          // A new integration must be confirmed again by an admin before it is used.
+          confirmed_at: null,
+          confirmed_by: null,
+          updated_at: now(),
+        });
       });
     },
 
@@ -153,6 +168,7 @@ export function createLinkStore(deps: { db: Db; box: SecretBox; clock: Clock }) 
           key_id: box.currentKeyId,
           status: statusAfterTokens(r.confirmed_at),
           last_error: null,
+          previous_working: null,
           updated_at: now(),
         });
         return true;
@@ -164,6 +180,13 @@ export function createLinkStore(deps: { db: Db; box: SecretBox; clock: Clock }) 
       return db.transaction(async (trx) => {
         const r = await trx(TABLE).where({ client_id: clientId }).forUpdate().first();
         if (!r || (activation && !isCurrentActivation(clientId, r, activation))) return false;
+        if (r.previous_working) {
+          // The failed activation never replaced anything: the link goes on as it was.
+          const restored = JSON.parse(r.previous_working) as Record<string, unknown>;
+          const lastError = `${error.slice(0, 900)} — the previous credentials are still in use`;
+          await trx(TABLE).where({ client_id: clientId }).update({ ...restored, verifier_sealed: null, previous_working: null, last_error: lastError, updated_at: now() });
+          return true;
+        }
         await trx(TABLE).where({ client_id: clientId }).update({ status: 'failed', last_error: error.slice(0, 1000), updated_at: now() });
         return true;
       });
@@ -194,6 +217,7 @@ export function createLinkStore(deps: { db: Db; box: SecretBox; clock: Clock }) 
         mode: c.mode,
         status: 'active',
         last_error: null,
+        previous_working: null,
         confirmed_at: now(),
         confirmed_by: by,
         updated_at: now(),
@@ -207,7 +231,7 @@ export function createLinkStore(deps: { db: Db; box: SecretBox; clock: Clock }) 
     /** Forgets every secret; the app's calls fail with 503 until the store links it again. */
     async revoke(clientId: string): Promise<void> {
       const cleared = Object.fromEntries(SECRET_COLUMNS.map((c) => [c, null]));
-      await db(TABLE).where({ client_id: clientId }).update({ ...cleared, consumer_key_hash: null, status: 'revoked', updated_at: now() });
+      await db(TABLE).where({ client_id: clientId }).update({ ...cleared, consumer_key_hash: null, previous_working: null, status: 'revoked', updated_at: now() });
     },
 
     async activeCredentials(clientId: string): Promise<UpstreamCredentials | null> {
