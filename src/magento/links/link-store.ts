@@ -1,47 +1,13 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import {
+  hashConsumerKey, toView,
+  type ActivationRef, type ConsumerCredentials, type LinkMode, type LinkStatus, type LinkView, type UpstreamCredentials,
+} from './link-record.js';
 import type { Db } from '../../db/create-db.js';
 import type { Clock } from '../../clock.js';
 import type { SecretBox } from '../../security/secret-box.js';
 
-export type LinkStatus = 'pending' | 'awaiting_confirmation' | 'active' | 'failed' | 'revoked';
-export type LinkMode = 'oauth1' | 'bearer';
-
-/** What may be shown to admins: never a secret. */
-export interface LinkView {
-  clientId: string;
-  status: LinkStatus;
-  mode: LinkMode;
-  storeBaseUrl: string | null;
-  lastError: string | null;
-  activationReceivedAt: Date | null;
-  confirmedAt: Date | null;
-  confirmedBy: string | null;
-  hasAccessToken: boolean;
-  keyId: string | null;
-  updatedAt: Date;
-}
-
-export interface ConsumerCredentials {
-  consumerKey: string;
-  consumerSecret: string;
-  verifier: string;
-  storeBaseUrl: string;
-  activationReceivedAt: Date;
-}
-
-export interface UpstreamCredentials {
-  mode: LinkMode;
-  consumerKey: string;
-  consumerSecret: string;
-  token: string;
-  tokenSecret: string;
-}
-
-/** Names one activation POST: re-authorization keeps the consumer key but brings a new verifier. */
-export interface ActivationRef {
-  consumerKey: string;
-  verifier: string;
-}
+export * from './link-record.js';
 
 const TABLE = 'magento_links';
 /** The columns that make a link usable; kept aside while a new activation is exchanged. */
@@ -51,7 +17,6 @@ const WORKING_COLUMNS = [
 ] as const;
 const SECRET_COLUMNS = ['consumer_key_sealed', 'consumer_secret_sealed', 'verifier_sealed', 'access_token_sealed', 'access_token_secret_sealed'] as const;
 
-export const hashConsumerKey = (key: string) => createHash('sha256').update(`magento-consumer:${key}`).digest('base64url');
 
 /**
  * Magento links, one per OAuth client. Every secret is sealed with AAD naming its row and
@@ -62,20 +27,6 @@ export function createLinkStore(deps: { db: Db; box: SecretBox; clock: Clock }) 
   const now = () => new Date(clock.now());
   const seal = (clientId: string, column: string, value: string) => box.seal(value, `${TABLE}:${clientId}:${column}`);
   const open = (clientId: string, column: string, sealed: string) => box.open(sealed, `${TABLE}:${clientId}:${column}`);
-
-  const toView = (r: Record<string, any>): LinkView => ({
-    clientId: r.client_id,
-    status: r.status,
-    mode: r.mode,
-    storeBaseUrl: r.store_base_url,
-    lastError: r.last_error,
-    activationReceivedAt: r.activation_received_at ? new Date(r.activation_received_at) : null,
-    confirmedAt: r.confirmed_at ? new Date(r.confirmed_at) : null,
-    confirmedBy: r.confirmed_by,
-    hasAccessToken: !!r.access_token_sealed,
-    keyId: r.key_id,
-    updatedAt: new Date(r.updated_at),
-  });
 
   /** The activation a token exchange belongs to is still the link's current one. */
   const isCurrentActivation = (clientId: string, r: Record<string, any> | undefined, a: ActivationRef): r is Record<string, any> => {

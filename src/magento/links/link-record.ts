@@ -1,0 +1,61 @@
+// The magento_links row's public shapes: what admins see and what callers pass in.
+import { createHash } from 'node:crypto';
+
+export type LinkStatus = 'pending' | 'awaiting_confirmation' | 'active' | 'failed' | 'revoked';
+export type LinkMode = 'oauth1' | 'bearer';
+
+/** What may be shown to admins: never a secret. */
+export interface LinkView {
+  clientId: string;
+  status: LinkStatus;
+  mode: LinkMode;
+  storeBaseUrl: string | null;
+  lastError: string | null;
+  activationReceivedAt: Date | null;
+  confirmedAt: Date | null;
+  confirmedBy: string | null;
+  hasAccessToken: boolean;
+  keyId: string | null;
+  updatedAt: Date;
+}
+
+export interface ConsumerCredentials {
+  consumerKey: string;
+  consumerSecret: string;
+  verifier: string;
+  storeBaseUrl: string;
+  activationReceivedAt: Date;
+}
+
+export interface UpstreamCredentials {
+  mode: LinkMode;
+  consumerKey: string;
+  consumerSecret: string;
+  token: string;
+  tokenSecret: string;
+}
+
+/** Names one activation POST: re-authorization keeps the consumer key but brings a new verifier. */
+export interface ActivationRef {
+  consumerKey: string;
+  verifier: string;
+}
+
+export const hashConsumerKey = (key: string) => createHash('sha256').update(`magento-consumer:${key}`).digest('base64url');
+
+/** A row as admins may see it. */
+export function toView(r: Record<string, any>): LinkView {
+  return {
+    clientId: r.client_id,
+    status: r.status,
+    mode: r.mode,
+    storeBaseUrl: r.store_base_url,
+    lastError: r.last_error,
+    activationReceivedAt: r.activation_received_at ? new Date(r.activation_received_at) : null,
+    confirmedAt: r.confirmed_at ? new Date(r.confirmed_at) : null,
+    confirmedBy: r.confirmed_by,
+    hasAccessToken: !!r.access_token_sealed,
+    keyId: r.key_id,
+    updatedAt: new Date(r.updated_at),
+  };
+}
