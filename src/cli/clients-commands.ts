@@ -10,7 +10,7 @@ import type { ClientInput } from '../clients/validate-client-input.js';
 import { type CliContext, type CommandTable, type OptionSpec, CliUsageError, printJson } from './cli-context.js';
 
 /** The same registry as the server: API scope names from the scope catalog (SCOPES_FILE or the default). */
-function storeFor(ctx: CliContext): ClientStore {
+export function clientStoreFor(ctx: CliContext): ClientStore {
   const audit = createAuditLog({ db: ctx.db, clock: ctx.clock, logger: createLogger({ level: 'error', write: (l) => ctx.io.err(l) }) });
   const routeTable = loadRoutes({ routesFile: ctx.config.routesFile ?? undefined });
   const catalog = loadScopeCatalog({ scopesFile: ctx.config.scopesFile ?? undefined, routeTable, aclResources: loadAclResources() });
@@ -108,7 +108,7 @@ function toggle(enabled: boolean) {
     usage: '--client-id <id> [--json]',
     options: { ...idOption, ...json },
     async run(ctx: CliContext, { values }: { values: Record<string, unknown> }) {
-      const c = await storeFor(ctx).setEnabled(clientId(values), enabled);
+      const c = await clientStoreFor(ctx).setEnabled(clientId(values), enabled);
       if (values.json) printJson(ctx.io, c);
       else ctx.io.out(`${enabled ? 'enabled' : 'disabled'} ${c.clientId}`);
       return 0;
@@ -122,7 +122,7 @@ export const clientsCommands: CommandTable = {
     usage: '--name <n> --type confidential|public --redirect-uri <uri>... --scope "<scopes>" --grant-type <type>... [--json]',
     options: { ...fields, ...json },
     async run(ctx, { values }) {
-      const { client, clientSecret } = await storeFor(ctx).create(inputFrom(values));
+      const { client, clientSecret } = await clientStoreFor(ctx).create(inputFrom(values));
       if (values.json) printJson(ctx.io, { client_id: client.clientId, ...(clientSecret ? { client_secret: clientSecret } : {}), client });
       else {
         ctx.io.out(`client_id:     ${client.clientId}`);
@@ -135,7 +135,7 @@ export const clientsCommands: CommandTable = {
     summary: 'List registered clients',
     options: json,
     async run(ctx, { values }) {
-      const clients = await storeFor(ctx).list();
+      const clients = await clientStoreFor(ctx).list();
       if (values.json) printJson(ctx.io, clients);
       else for (const c of clients) ctx.io.out(`${c.clientId}  ${c.enabled ? 'enabled ' : 'DISABLED'}  ${c.type.padEnd(12)} ${c.name}  [${c.scopes.join(' ')}]`);
       return 0;
@@ -146,7 +146,7 @@ export const clientsCommands: CommandTable = {
     usage: '--client-id <id> [--json]',
     options: { ...idOption, ...json },
     async run(ctx, { values }) {
-      const c = await storeFor(ctx).get(clientId(values));
+      const c = await clientStoreFor(ctx).get(clientId(values));
       if (!c) throw new CliUsageError(`no client with id ${String(values['client-id'])}`);
       if (values.json) printJson(ctx.io, c);
       else for (const line of describe(c)) ctx.io.out(line);
@@ -158,7 +158,7 @@ export const clientsCommands: CommandTable = {
     usage: '--client-id <id> [options] [--json]',
     options: { ...idOption, ...fields, ...json },
     async run(ctx, { values }) {
-      const c = await storeFor(ctx).update(clientId(values), inputFrom(values));
+      const c = await clientStoreFor(ctx).update(clientId(values), inputFrom(values));
       if (values.json) printJson(ctx.io, c);
       else for (const line of describe(c)) ctx.io.out(line);
       return 0;
@@ -172,7 +172,7 @@ export const clientsCommands: CommandTable = {
     options: { ...idOption, ...json },
     async run(ctx, { values }) {
       const id = clientId(values);
-      const { clientSecret, previousSecretExpiresAt } = await storeFor(ctx).rotateSecret(id);
+      const { clientSecret, previousSecretExpiresAt } = await clientStoreFor(ctx).rotateSecret(id);
       if (values.json) printJson(ctx.io, { client_id: id, client_secret: clientSecret, previous_secret_expires_at: previousSecretExpiresAt.toISOString() });
       else {
         ctx.io.out(`client_id:     ${id}`);
@@ -189,7 +189,7 @@ export const clientsCommands: CommandTable = {
     async run(ctx, { values }) {
       const id = clientId(values);
       if (!values.yes) throw new CliUsageError('deleting a client revokes all its grants; add --yes to confirm');
-      await storeFor(ctx).delete(id);
+      await clientStoreFor(ctx).delete(id);
       ctx.io.out(`deleted ${id}`);
       return 0;
     },

@@ -1,6 +1,4 @@
 import { createAuditLog, type AuditLog } from '../audit/audit-log.js';
-import { createClientStore } from '../clients/client-store.js';
-import { DEFAULT_API_SCOPES } from '../clients/default-api-scopes.js';
 import { createLogger } from '../logging/logger.js';
 import { linkUrls } from '../magento/links/activation-routes.js';
 import { normalizeStoreUrl } from '../magento/links/link-activation.js';
@@ -8,6 +6,7 @@ import { createLinkStore, type LinkMode, type LinkView } from '../magento/links/
 import { parseImportCredentials } from '../magento/links/parse-import-credentials.js';
 import { verifyLinkCredentials } from '../magento/links/verify-link-credentials.js';
 import { type CliContext, type CommandTable, CliUsageError, printJson } from './cli-context.js';
+import { clientStoreFor } from './clients-commands.js';
 
 const clientOption = { client: { type: 'string', description: 'client id (see clients:list)' } } as const;
 const jsonOption = { json: { type: 'boolean', description: 'JSON output' } } as const;
@@ -22,8 +21,7 @@ function services(ctx: CliContext) {
 async function requireClient(ctx: CliContext, values: Record<string, unknown>): Promise<string> {
   const clientId = values.client;
   if (typeof clientId !== 'string' || !clientId) throw new CliUsageError('--client <id> is required');
-  const clients = createClientStore({ db: ctx.db, clock: ctx.clock, config: ctx.config, apiScopes: DEFAULT_API_SCOPES });
-  if (!(await clients.get(clientId))) throw new CliUsageError(`no client with id ${clientId} (see clients:list)`);
+  if (!(await clientStoreFor(ctx).get(clientId))) throw new CliUsageError(`no client with id ${clientId} (see clients:list)`);
   return clientId;
 }
 

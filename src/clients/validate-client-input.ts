@@ -1,5 +1,5 @@
 import { AppError } from '../errors/app-error.js';
-import { OIDC_SCOPES } from './default-api-scopes.js';
+import { OIDC_SCOPES } from './oidc-scopes.js';
 import { applicationTypeFor } from './redirect-uri-rules.js';
 import {
   GRANT_TYPES,

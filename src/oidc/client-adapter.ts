@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Adapter, AdapterPayload } from 'oidc-provider';
 import type { ClientRecord } from '../clients/client-record.js';
 import type { ClientStore } from '../clients/client-store.js';
-import { OIDC_SCOPES } from '../clients/default-api-scopes.js';
+import { OIDC_SCOPES } from '../clients/oidc-scopes.js';
 import { applicationTypeFor } from '../clients/redirect-uri-rules.js';
 
 /** Client metadata of our own, carried through oidc-provider (see extraClientMetadata). */

@@ -6,7 +6,7 @@ import type { Clock } from '../clock.js';
 import type { Logger } from '../logging/logger.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { ClientStore } from '../clients/client-store.js';
-import { OIDC_SCOPES } from '../clients/default-api-scopes.js';
+import { OIDC_SCOPES } from '../clients/oidc-scopes.js';
 import { createAdapterFactory } from './postgres-adapter.js';
 import { renderProviderError } from './render-provider-error.js';
 import { createClientAdapter, EXTRA_CLIENT_METADATA } from './client-adapter.js';

@@ -2,7 +2,7 @@ import { errors, type Configuration, type KoaContextWithOIDC } from 'oidc-provid
 import type { Config } from '../config/config.js';
 import type { Clock } from '../clock.js';
 import type { ClientLifetimes, TokenFormat } from '../clients/client-record.js';
-import { OIDC_SCOPES } from '../clients/default-api-scopes.js';
+import { OIDC_SCOPES } from '../clients/oidc-scopes.js';
 
 type ProviderClient = NonNullable<KoaContextWithOIDC['oidc']['client']>;
 type PolicyConfig = Pick<
@@ -80,8 +80,12 @@ export function ttlConfig(config: PolicyConfig, clock: Clock): Configuration['tt
       const l = lifetimesOf(client);
       const sliding = l.refreshToken ?? config.refreshTokenTtlS;
       const absolute = l.refreshTokenAbsolute ?? config.refreshTokenAbsoluteTtlS;
-      const iiat = (token as { iiat?: number }).iiat ?? nowS();
-      return Math.max(1, Math.min(sliding, iiat + absolute - nowS()));
+      // oidc-provider stamps iiat with Date.now(); the cap counts on the injected clock like every
+      // expiry in the adapter (the same instant in production), so a grant's first refresh token
+      // is re-stamped here, before it is saved, and rotations copy that.
+      const t = token as { iiat?: number; rotations?: number };
+      if (!t.rotations) t.iiat = nowS();
+      return Math.max(1, Math.min(sliding, (t.iiat ?? nowS()) + absolute - nowS()));
     },
   };
 }
