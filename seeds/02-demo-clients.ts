@@ -1,6 +1,5 @@
 import type { CliContext } from '../src/cli/cli-context.js';
-import { createClientStore } from '../src/clients/client-store.js';
-import { DEFAULT_API_SCOPES } from '../src/clients/default-api-scopes.js';
+import { clientStoreFor } from '../src/cli/clients-commands.js';
 
 /**
  * Development only (db:seed refuses production): a public "Demo SPA / native app" (PKCE, loopback
@@ -8,7 +7,7 @@ import { DEFAULT_API_SCOPES } from '../src/clients/default-api-scopes.js';
  * the job's secret (shown once; rotate with clients:rotate-secret).
  */
 export async function seed(ctx: CliContext): Promise<void> {
-  const store = createClientStore({ db: ctx.db, clock: ctx.clock, config: ctx.config, apiScopes: DEFAULT_API_SCOPES });
+  const store = clientStoreFor(ctx);
   const existing = await store.list();
   if (existing.some((c) => c.name.startsWith('Demo '))) {
     ctx.io.out('demo clients already exist (clients:list)');
