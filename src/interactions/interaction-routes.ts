@@ -6,6 +6,7 @@ import { formBody } from '../security/form-body.js';
 import { csrfTokenMatches } from '../security/csrf.js';
 import { contentSecurityPolicy, cspSourceFor, securityHeaders } from '../security/security-headers.js';
 import { createRateLimiter } from '../security/rate-limiter.js';
+import { formThrottle } from '../security/form-throttle.js';
 import { createInteractionStateStore } from './interaction-state.js';
 import { createViewRenderer } from './view-renderer.js';
 import { assetRoutes } from './asset-routes.js';
@@ -33,16 +34,13 @@ export function interactionRoutes(deps: InteractionDeps): Router {
   router.use(securityHeaders({ production: config.production }));
   router.use(assetRoutes({ viewsDir: deps.viewsDir }).routes());
 
-  /** Per-IP throttle of every form POST (password and code guesses), shared across instances. */
-  const throttle = async (ctx: Context, next: Next) => {
-    const { allowed, retryAfter } = await limiter.hit(`interaction-post:${ctx.ip}`, config.loginRateLimit);
-    if (!allowed) {
-      await deps.audit.record({ type: 'security.rate_limited', outcome: 'denied', ip: ctx.ip, requestId: ctx.state.requestId, details: { route: ctx.path.replace(/^\/interaction\/[^/]+/, '/interaction/:uid') } });
-      ctx.set('Retry-After', String(retryAfter));
-      return render(ctx, 'message', presentMessage('rate_limited', { retryAfter }), 429);
-    }
-    await next();
-  };
+  const throttle = formThrottle({
+    limiter,
+    limit: config.loginRateLimit,
+    audit: deps.audit,
+    route: (ctx) => ctx.path.replace(/^\/interaction\/[^/]+/, '/interaction/:uid'),
+    refuse: (ctx, retryAfter) => render(ctx, 'message', presentMessage('rate_limited', { retryAfter }), 429),
+  });
 
   const load = async (ctx: Context, next: Next) => {
     let details;

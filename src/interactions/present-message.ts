@@ -2,17 +2,14 @@ import type { PageModel } from './view-renderer.js';
 
 export type MessageKind = 'expired' | 'mismatch' | 'csrf' | 'rate_limited' | 'unsupported' | 'disabled';
 
-const MESSAGES: Record<MessageKind, { title: string; text: string; hint: string }> = {
-  expired: {
-    title: 'This sign-in request has expired',
-    text: 'Authorization requests are valid for a limited time, and this one is no longer active (or it was already completed).',
-    hint: 'Go back to the application and start the connection again.',
-  },
-  mismatch: {
-    title: 'This page belongs to another sign-in',
-    text: 'The link does not match the authorization request in progress in this browser.',
-    hint: 'Go back to the application and start the connection again.',
-  },
+export interface MessageText {
+  title: string;
+  text: string;
+  hint: string;
+}
+
+/** Messages every page family shows the same way. */
+export const COMMON_MESSAGES = {
   csrf: {
     title: 'The form could not be verified',
     text: 'The submission was missing its security token or came from another page, so nothing was changed.',
@@ -22,6 +19,20 @@ const MESSAGES: Record<MessageKind, { title: string; text: string; hint: string 
     title: 'Too many attempts',
     text: 'Too many sign-in attempts came from your network in a short time.',
     hint: 'Wait a few minutes, then try again.',
+  },
+} satisfies Record<string, MessageText>;
+
+const MESSAGES: Record<MessageKind, MessageText> = {
+  ...COMMON_MESSAGES,
+  expired: {
+    title: 'This sign-in request has expired',
+    text: 'Authorization requests are valid for a limited time, and this one is no longer active (or it was already completed).',
+    hint: 'Go back to the application and start the connection again.',
+  },
+  mismatch: {
+    title: 'This page belongs to another sign-in',
+    text: 'The link does not match the authorization request in progress in this browser.',
+    hint: 'Go back to the application and start the connection again.',
   },
   unsupported: {
     title: 'This step is not supported',
@@ -35,8 +46,13 @@ const MESSAGES: Record<MessageKind, { title: string; text: string; hint: string 
   },
 };
 
-export function presentMessage(kind: MessageKind, extra: { retryAfter?: number } = {}): PageModel {
-  const m = MESSAGES[kind];
+/** A message page's model; a rate-limit message says when to retry. */
+export function messagePage<K extends string>(table: Record<K, MessageText>, kind: K, extra: { retryAfter?: number } = {}): PageModel {
+  const m = table[kind];
   const hint = kind === 'rate_limited' && extra.retryAfter ? `Try again in about ${Math.max(1, Math.ceil(extra.retryAfter / 60))} minute(s).` : m.hint;
   return { title: m.title, text: m.text, hint, kind };
+}
+
+export function presentMessage(kind: MessageKind, extra: { retryAfter?: number } = {}): PageModel {
+  return messagePage(MESSAGES, kind, extra);
 }

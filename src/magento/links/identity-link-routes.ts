@@ -13,6 +13,7 @@ import { CODE_ERROR, SIGN_IN_ERROR } from '../../interactions/present-sign-in.js
 import { csrfTokenMatches } from '../../security/csrf.js';
 import { formBody } from '../../security/form-body.js';
 import { createRateLimiter } from '../../security/rate-limiter.js';
+import { formThrottle } from '../../security/form-throttle.js';
 import { securityHeaders } from '../../security/security-headers.js';
 import type { LinkStore, LinkView } from './link-store.js';
 import {
@@ -72,16 +73,14 @@ export function identityLinkRoutes(deps: IdentityLinkDeps): Router {
   const flowPrefix = (clientId: string) => `magento-identity:${clientId}:`;
   const cookieOptions = (ctx: Context) => ({ httpOnly: true, sameSite: 'lax' as const, signed: true, secure: config.production || ctx.secure, path: IDENTITY_PATH, overwrite: true });
 
-  /** Per-IP throttle shared with the consent pages' form POSTs (same key, same budget). */
-  const throttle = async (ctx: Context, next: Next) => {
-    const { allowed, retryAfter } = await limiter.hit(`interaction-post:${ctx.ip}`, config.loginRateLimit);
-    if (!allowed) {
-      await audit.record({ type: 'security.rate_limited', outcome: 'denied', ip: ctx.ip, requestId: ctx.state.requestId, details: { route: `${IDENTITY_PATH}/:token` } });
-      ctx.set('Retry-After', String(retryAfter));
-      return render(ctx, 'identity-link-message', presentIdentityMessage('rate_limited', { retryAfter }), 429);
-    }
-    await next();
-  };
+  // Shared with the consent pages' form POSTs (same key, same budget).
+  const throttle = formThrottle({
+    limiter,
+    limit: config.loginRateLimit,
+    audit,
+    route: () => `${IDENTITY_PATH}/:token`,
+    refuse: (ctx, retryAfter) => render(ctx, 'identity-link-message', presentIdentityMessage('rate_limited', { retryAfter }), 429),
+  });
 
   /** The link behind the URL, and Magento's consumer key must be that link's current consumer. */
   const resolve = async (ctx: Context, next: Next) => {

@@ -1,4 +1,5 @@
 import type { PageModel } from '../../interactions/view-renderer.js';
+import { COMMON_MESSAGES, messagePage, type MessageText } from '../../interactions/present-message.js';
 import type { LinkView } from './link-store.js';
 
 /** The identity-link request as it travels through the forms (Magento's two query parameters). */
@@ -76,7 +77,8 @@ export function presentIdentityDone(b: { clientName: string; link: LinkView; red
 
 export type IdentityMessageKind = 'unknown_link' | 'consumer_mismatch' | 'expired' | 'csrf' | 'rate_limited' | 'no_totp' | 'cancelled';
 
-const MESSAGES: Record<IdentityMessageKind, { title: string; text: string; hint: string }> = {
+const MESSAGES: Record<IdentityMessageKind, MessageText> = {
+  ...COMMON_MESSAGES,
   unknown_link: {
     title: 'Unknown identity link',
     text: 'This Identity Link URL does not belong to any app on this server.',
@@ -92,16 +94,6 @@ const MESSAGES: Record<IdentityMessageKind, { title: string; text: string; hint:
     text: 'The sign-in on this page took too long or was already completed.',
     hint: 'Close this window and click Activate (or Reauthorize) in Magento again.',
   },
-  csrf: {
-    title: 'The form could not be verified',
-    text: 'The submission was missing its security token or came from another page, so nothing was changed.',
-    hint: 'Reload the page and submit the form again.',
-  },
-  rate_limited: {
-    title: 'Too many attempts',
-    text: 'Too many sign-in attempts came from your network in a short time.',
-    hint: 'Wait a few minutes, then try again.',
-  },
   no_totp: {
     title: 'Two-factor authentication is required',
     text: 'Confirming a Magento integration needs an admin account with two-factor authentication set up.',
@@ -115,7 +107,5 @@ const MESSAGES: Record<IdentityMessageKind, { title: string; text: string; hint:
 };
 
 export function presentIdentityMessage(kind: IdentityMessageKind, extra: { retryAfter?: number } = {}): PageModel {
-  const m = MESSAGES[kind];
-  const hint = kind === 'rate_limited' && extra.retryAfter ? `Try again in about ${Math.max(1, Math.ceil(extra.retryAfter / 60))} minute(s).` : m.hint;
-  return { title: m.title, text: m.text, hint, kind };
+  return messagePage(MESSAGES, kind, extra);
 }
