@@ -10,6 +10,7 @@ import { commandTable } from '../../src/cli/command-table.js';
 import type { CliIo } from '../../src/cli/cli-context.js';
 import type { HandshakeOptions } from '../../src/magento/integration-handshake.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
+import { decodeEntities } from '../support/page-browser.js';
 
 export const ADMIN = { username: 'store-owner', password: 'Correct horse battery staple 9' };
 
@@ -71,12 +72,11 @@ export async function startLinkFixture(opts: { handshake?: (s: () => TestServer)
   };
 }
 
-const decode = (v: string) => v.replace(/&#34;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
 
 /** The hidden fields of the first form on the page. */
 export function hiddenFields(html: string): Record<string, string> {
   const fields: Record<string, string> = {};
-  for (const m of html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) if (!(m[1]! in fields)) fields[m[1]!] = decode(m[2]!);
+  for (const m of html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) if (!(m[1]! in fields)) fields[m[1]!] = decodeEntities(m[2]!);
   return fields;
 }
 
