@@ -27,6 +27,12 @@ export function createApp(deps: AppDeps): Koa {
   app.silent = true;
 
   app.use(requestLog(deps.logger));
+  // While draining on SIGTERM, answer in-flight requests and close their keep-alive connections.
+  app.use(async (ctx, next) => {
+    if (deps.isShuttingDown?.()) ctx.set('Connection', 'close');
+    await next();
+    if (deps.isShuttingDown?.()) ctx.set('Connection', 'close');
+  });
   app.use(errorHandler());
   const health = healthRoutes({ db: deps.db, isShuttingDown: deps.isShuttingDown ?? (() => false) });
   app.use(health.routes());

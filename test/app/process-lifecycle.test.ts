@@ -72,15 +72,18 @@ describe('process lifecycle', () => {
     await new Promise((r) => socket.once('connect', r));
     let answer = '';
     socket.on('data', (d) => (answer += d));
+    // The child may be seen exiting before its last bytes are read here: wait for the socket too.
+    const socketClosed = new Promise((r) => socket.once('close', r));
     const body = 'grant_type=client_credentials&client_id=nobody';
     socket.write(`POST /token HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, 10)}`);
     await new Promise((r) => setTimeout(r, 200));
     const t0 = Date.now();
     p.child.kill('SIGTERM');
     await new Promise((r) => setTimeout(r, 300));
-    socket.end(body.slice(10));
+    socket.write(body.slice(10));
     expect(await p.exited).toBe(0);
     expect(Date.now() - t0).toBeLessThan(5000);
+    await socketClosed;
     expect(answer).toMatch(/^HTTP\/1\.1 (400|401) /);
     expect(answer).toContain('invalid_client');
     expect(p.output()).not.toMatch(/oidc-provider (WARNING|NOTICE)/);
