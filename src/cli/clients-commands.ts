@@ -17,7 +17,11 @@ export function clientStoreFor(ctx: CliContext): ClientStore {
   return createClientStore({ db: ctx.db, clock: ctx.clock, config: ctx.config, apiScopes: [...catalog.scopes.keys()], audit });
 }
 
-const idOption: Record<string, OptionSpec> = { 'client-id': { type: 'string', description: 'Client id' } };
+const idOption: Record<string, OptionSpec> = {
+  'client-id': { type: 'string', description: 'Client id' },
+  // The magento:* commands say --client; both spellings work everywhere.
+  client: { type: 'string', description: 'Same as --client-id' },
+};
 const json: Record<string, OptionSpec> = { json: { type: 'boolean', description: 'JSON output' } };
 const fields: Record<string, OptionSpec> = {
   name: { type: 'string', description: 'Display name (shown on the consent page)' },
@@ -79,7 +83,7 @@ function inputFrom(values: Record<string, unknown>): ClientInput {
 }
 
 function clientId(values: Record<string, unknown>): string {
-  const id = values['client-id'];
+  const id = values['client-id'] ?? values.client;
   if (typeof id !== 'string' || !id) throw new CliUsageError('--client-id is required');
   return id;
 }
@@ -147,7 +151,7 @@ export const clientsCommands: CommandTable = {
     options: { ...idOption, ...json },
     async run(ctx, { values }) {
       const c = await clientStoreFor(ctx).get(clientId(values));
-      if (!c) throw new CliUsageError(`no client with id ${String(values['client-id'])}`);
+      if (!c) throw new CliUsageError(`no client with id ${clientId(values)}`);
       if (values.json) printJson(ctx.io, c);
       else for (const line of describe(c)) ctx.io.out(line);
       return 0;

@@ -118,6 +118,7 @@ describe('gateway: authorized calls are signed for Magento and streamed back', (
   it('anonymous routes pass with any valid token', async () => {
     const res = await s.request.get('/rest/V1/directory/countries').set(auth(tokens.orders!));
     expect(res.status).toBe(200);
+    expect(lastVerdict()).toMatchObject({ ok: true, path: '/rest/V1/directory/countries' });
   });
 });
 
@@ -218,6 +219,7 @@ describe('gateway: GraphQL', () => {
   it('graphql:write allows mutations', async () => {
     const m = await s.request.post('/graphql').set(auth(tokens.graphqlWrite!)).send({ query: 'mutation { createEmptyCart }' });
     expect(m.status, JSON.stringify(m.body)).toBe(200);
+    expect(lastVerdict()).toMatchObject({ ok: true, method: 'POST', path: '/graphql' });
   });
 
   it('a REST-only token cannot use GraphQL; garbage is a 400', async () => {

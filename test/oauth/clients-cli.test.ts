@@ -44,6 +44,8 @@ describe(`clients CLI (${process.env.DATABASE_URL ? 'postgresql' : 'pglite'})`, 
     const show = await cli('clients:show', '--client-id', j.client_id);
     expect(show.out).toContain('Shop tool');
     expect(show.out).not.toContain(j.client_secret);
+    // --client (as the magento:* commands spell it) names the client too.
+    expect((await cli('clients:show', '--client', j.client_id)).out).toContain('Shop tool');
     const list = await cli('clients:list', '--json');
     expect(JSON.parse(list.out).map((c: { clientId: string }) => c.clientId)).toContain(j.client_id);
     const audit = await t.db('audit_events').where({ type: 'client.created', client_id: j.client_id });
