@@ -20,6 +20,8 @@ export interface AccessTokenVerifier {
 
 /** How long "this grant still exists" is believed; revocation reaches every instance within it. */
 export const GRANT_CHECK_TTL_MS = 3000;
+/** Unknown `kid`s cost at most one key reload per this interval (garbage tokens cannot force more). */
+export const KEY_RELOAD_INTERVAL_MS = 30_000;
 
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k'];
 
@@ -37,11 +39,30 @@ export function createAccessTokenVerifier(deps: {
   jwks: JWK[];
   issuer: string;
   audience: string;
+  /**
+   * Reads the current keys again: after `keys:rotate` another instance may sign with a key this
+   * one has not loaded yet. Called on an unknown `kid`, at most every KEY_RELOAD_INTERVAL_MS.
+   */
+  reloadJwks?: () => Promise<JWK[]>;
 }): AccessTokenVerifier {
   const { provider, clientStore, clock } = deps;
-  const keySet = createLocalJWKSet({
-    keys: deps.jwks.map((k) => Object.fromEntries(Object.entries(k).filter(([n]) => !PRIVATE_MEMBERS.includes(n))) as JWK),
-  });
+  const publicSet = (jwks: JWK[]) =>
+    createLocalJWKSet({ keys: jwks.map((k) => Object.fromEntries(Object.entries(k).filter(([n]) => !PRIVATE_MEMBERS.includes(n))) as JWK) });
+  let keySet = publicSet(deps.jwks);
+  let knownKids = new Set(deps.jwks.map((k) => k.kid));
+  let lastReload = 0;
+
+  /** The key set, reloaded first when the token names a key we have not seen. */
+  async function keysFor(token: string) {
+    const { kid } = decodeProtectedHeader(token);
+    if (kid && !knownKids.has(kid) && deps.reloadJwks && clock.now() - lastReload > KEY_RELOAD_INTERVAL_MS) {
+      lastReload = clock.now();
+      const jwks = await deps.reloadJwks();
+      keySet = publicSet(jwks);
+      knownKids = new Set(jwks.map((k) => k.kid));
+    }
+    return keySet;
+  }
   const grants = new Map<string, { alive: boolean; until: number }>();
 
   async function grantAlive(grantId: string, clientId: string): Promise<boolean> {
@@ -57,7 +78,7 @@ export function createAccessTokenVerifier(deps: {
   async function verifyJwt(token: string): Promise<VerifiedAccessToken | null> {
     try {
       if (decodeProtectedHeader(token).typ?.toLowerCase() !== 'at+jwt') return null;
-      const { payload } = await jwtVerify(token, keySet, {
+      const { payload } = await jwtVerify(token, await keysFor(token), {
         issuer: deps.issuer,
         audience: deps.audience,
         typ: 'at+jwt',

@@ -24,6 +24,8 @@ export interface ProviderDeps {
   clock: Clock;
   logger: Logger;
   jwks: JWK[];
+  /** Current signing keys from the key store (see createAccessTokenVerifier). */
+  reloadJwks?: () => Promise<JWK[]>;
   clientStore: ClientStore;
   audit: AuditLog;
   /** API (resource) scope names: the scope catalog's. */
@@ -113,7 +115,9 @@ export function createProvider(deps: ProviderDeps): { provider: Provider; verifi
       return clientStore.verifySecret(this.clientId, actual);
     };
 
-  const verifier = createAccessTokenVerifier({ provider, clientStore, clock, jwks: deps.jwks, issuer: config.issuer, audience: config.apiAudience });
+  const verifier = createAccessTokenVerifier({
+    provider, clientStore, clock, jwks: deps.jwks, reloadJwks: deps.reloadJwks, issuer: config.issuer, audience: config.apiAudience,
+  });
   provider.use(discoveryAlias());
   provider.use(offlineAccessPrompt());
   provider.use(oauthEndpointGuards({ clientStore, audit, verifier: () => verifier, audience: config.apiAudience, issuer: config.issuer }) as Parameters<Provider['use']>[0]);
