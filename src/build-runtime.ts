@@ -60,7 +60,7 @@ export async function buildRuntime(deps: RuntimeDeps): Promise<Runtime> {
   const apiScopes = [...magento.catalog.scopes.keys()];
   const clientStore = createClientStore({ db, clock, config, apiScopes, audit });
   const { provider, verifier: accessTokenVerifier } = createProvider({
-    config, db, clock, logger, jwks, clientStore, audit, apiScopes, reloadJwks: () => keyStore.loadPrivateJwks(),
+    config, db, clock, logger, jwks, box, clientStore, audit, apiScopes, reloadJwks: () => keyStore.loadPrivateJwks(),
     findAccount: createFindAccount(db),
     interactionPolicy: createInteractionPolicy(),
   });

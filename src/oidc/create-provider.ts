@@ -1,5 +1,6 @@
 import Provider, { errors, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import type { JWK } from 'jose';
+import type { SecretBox } from '../security/secret-box.js';
 import type { Config } from '../config/config.js';
 import type { Db } from '../db/create-db.js';
 import type { Clock } from '../clock.js';
@@ -24,6 +25,8 @@ export interface ProviderDeps {
   clock: Clock;
   logger: Logger;
   jwks: JWK[];
+  /** Seals Session and Interaction payloads at rest. */
+  box: SecretBox;
   /** Current signing keys from the key store (see createAccessTokenVerifier). */
   reloadJwks?: () => Promise<JWK[]>;
   clientStore: ClientStore;
@@ -46,6 +49,7 @@ export function createProvider(deps: ProviderDeps): { provider: Provider; verifi
     adapter: createAdapterFactory({
       db,
       clock,
+      box: deps.box,
       overrides: {
         Client: createClientAdapter({ clientStore, production: config.production, apiScopes: deps.apiScopes }),
         RefreshToken: (name) =>

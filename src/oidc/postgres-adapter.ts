@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { errors, type Adapter, type AdapterPayload } from 'oidc-provider';
 import type { Db } from '../db/create-db.js';
 import type { Clock } from '../clock.js';
+import type { SecretBox } from '../security/secret-box.js';
 
 const TABLE = 'oidc_payloads';
 
@@ -15,6 +16,11 @@ type AdapterFactory = (name: string) => Adapter;
 export interface AdapterOptions {
   db: Db;
   clock: Clock;
+  /**
+   * Seals the payloads of SEALED_MODELS: an Interaction carries its session's cookie value and a
+   * Session its account and grants. Without a box payloads are stored as they are (adapter tests).
+   */
+  box?: SecretBox;
   /** Models served by other stores (e.g. Client from the client registry). */
   overrides?: Partial<Record<string, AdapterFactory>>;
 }
@@ -25,19 +31,39 @@ interface Row {
   consumed_at: Date | null;
 }
 
+const SEALED_MODELS = new Set(['Session', 'Interaction']);
+
 class PostgresAdapter implements Adapter {
+  private readonly box: SecretBox | undefined;
+
   constructor(
     private readonly model: string,
     private readonly db: Db,
     private readonly clock: Clock,
-  ) {}
+    box?: SecretBox,
+  ) {
+    this.box = SEALED_MODELS.has(model) ? box : undefined;
+  }
+
+  /** The row id is in the AAD, so a sealed payload copied onto another row does not open. */
+  private encode(rowId: string, stored: object): string {
+    const json = JSON.stringify(stored);
+    return this.box ? JSON.stringify({ sealed: this.box.seal(json, `oidc_payloads:${this.model}:${rowId}`) }) : json;
+  }
+
+  private decode(rowId: string, raw: unknown): AdapterPayload {
+    const value = typeof raw === 'string' ? JSON.parse(raw) : raw;
+    if (value && typeof value.sealed === 'string' && this.box) return JSON.parse(this.box.open(value.sealed, `oidc_payloads:${this.model}:${rowId}`));
+    return value;
+  }
 
   async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
     const { jti: _jti, consumed: _consumed, ...stored } = payload;
+    const rowId = hashId(id);
     const row = {
       model: this.model,
-      id: hashId(id),
-      payload: JSON.stringify(stored),
+      id: rowId,
+      payload: this.encode(rowId, stored),
       // Grants are listed by admin tooling by their (non-secret) id.
       grant_id: this.model === 'Grant' ? id : (payload.grantId ?? null),
       uid: payload.uid ?? null,
@@ -65,12 +91,12 @@ class PostgresAdapter implements Adapter {
   private async findBy(where: Record<string, string>, id?: string): Promise<AdapterPayload | undefined> {
     const now = new Date(this.clock.now());
     const row: (Row & { id: string }) | undefined = await this.db(TABLE)
-      .select('payload', 'expires_at', 'consumed_at')
+      .select('id', 'payload', 'expires_at', 'consumed_at')
       .where({ model: this.model, ...where })
       .andWhere((q) => q.whereNull('expires_at').orWhere('expires_at', '>', now))
       .first();
     if (!row) return undefined;
-    const payload = typeof row.payload === 'string' ? JSON.parse(row.payload) : row.payload;
+    const payload = this.decode(row.id, row.payload);
     if (id) payload.jti = id;
     // Epoch seconds with milliseconds kept: the refresh reuse grace window needs the precision.
     if (row.consumed_at) payload.consumed = new Date(row.consumed_at).getTime() / 1000;
@@ -103,7 +129,7 @@ class PostgresAdapter implements Adapter {
 }
 
 export function createAdapterFactory(opts: AdapterOptions): AdapterFactory {
-  return (name: string) => opts.overrides?.[name]?.(name) ?? new PostgresAdapter(name, opts.db, opts.clock);
+  return (name: string) => opts.overrides?.[name]?.(name) ?? new PostgresAdapter(name, opts.db, opts.clock, opts.box);
 }
 
 /** Deletes rows past their expiry; run periodically by every instance (idempotent). */

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { randomBytes } from 'node:crypto';
 import { createFakeClock } from '../../src/clock.js';
+import { createSecretBox } from '../../src/security/secret-box.js';
 import { createAdapterFactory, deleteExpiredPayloads, hashId } from '../../src/oidc/postgres-adapter.js';
 import { createTestDb, type TestDb } from '../support/test-db.js';
 
@@ -94,5 +96,21 @@ describe(`postgres adapter (${process.env.DATABASE_URL ? 'postgresql' : 'pglite'
     await factory('DeviceCode').upsert('dc-1', { jti: 'dc-1', userCode: 'ABCD-EFGH' }, 60);
     expect(await factory('DeviceCode').findByUserCode('ABCD-EFGH')).toBeDefined();
     expect(await factory('DeviceCode').findByUserCode('ZZZZ-ZZZZ')).toBeUndefined();
+  });
+
+  it('seals Session and Interaction payloads (they carry session cookie values and accounts)', async () => {
+    const sealed = createAdapterFactory({ db: t.db, clock, box: createSecretBox([randomBytes(32)]) });
+    const cookieValue = 'session-cookie-value-abc';
+    await sealed('Interaction').upsert('int-sealed', { jti: 'int-sealed', session: { cookie: cookieValue, accountId: 'admin-7' } } as never, 60);
+    await sealed('Session').upsert('sess-sealed', { jti: 'sess-sealed', uid: 'uid-sealed', accountId: 'admin-7' }, 60);
+    const rows = await t.db('oidc_payloads').whereIn('id', [hashId('int-sealed'), hashId('sess-sealed')]);
+    expect(rows).toHaveLength(2);
+    expect(JSON.stringify(rows)).not.toContain(cookieValue);
+    expect(JSON.stringify(rows)).not.toContain('admin-7');
+    expect(await sealed('Interaction').find('int-sealed')).toMatchObject({ jti: 'int-sealed', session: { cookie: cookieValue } });
+    expect(await sealed('Session').findByUid('uid-sealed')).toMatchObject({ accountId: 'admin-7' });
+    // Other models stay plain jsonb (queried by grant id, and holding no cookie values).
+    await sealed('AccessToken').upsert('at-plain', { jti: 'at-plain', accountId: 'admin-7' }, 60);
+    expect(JSON.stringify(await t.db('oidc_payloads').where({ id: hashId('at-plain') }))).toContain('admin-7');
   });
 });
