@@ -198,6 +198,26 @@ describe('gateway: refusals', () => {
     expect(res.status).toBe(413);
   });
 
+  it('a chunked body (no Content-Length) over the limit → 413, Magento never sees it all', async () => {
+    const chunk = new Uint8Array(1024 * 1024).fill(120);
+    let sent = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (sent > s.config.gateway.maxBodyBytes + 2 * chunk.length) return controller.close();
+        sent += chunk.length;
+        controller.enqueue(chunk);
+      },
+    });
+    const res = await fetch(`${s.baseUrl}/rest/V1/products/ABC%2F10`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${tokens.catalogWrite}`, 'content-type': 'application/json' },
+      body,
+      duplex: 'half',
+    } as RequestInit);
+    expect(res.status).toBe(413);
+    expect(res.headers.get('x-bridge-source')).toBe('bridge');
+  });
+
   it('Magento\'s own errors pass through unchanged, marked as upstream', async () => {
     const res = await s.request.get('/rest/V1/products/NO-SUCH-SKU').set(auth(tokens.catalogRead!));
     expect(res.status).toBe(404);
