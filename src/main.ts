@@ -34,6 +34,10 @@ async function main(): Promise<void> {
   cleanup.unref();
 
   await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve));
+  void runtime.magento.activation
+    .resumeUnfinished()
+    .then((n) => n && logger.info('resumed unfinished Magento token exchanges', { count: n }))
+    .catch((err) => logger.warn('could not resume Magento token exchanges', { err: (err as Error).message }));
   logger.info('listening', {
     issuer: config.issuer,
     port: (server.address() as { port: number }).port,

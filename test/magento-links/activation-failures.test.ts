@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createServer } from 'node:http';
 import { fetch as undiciFetch } from 'undici';
 import { randomToken } from '../../src/magento/emulator/emulator-store.js';
 import { startLinkFixture, type LinkFixture } from './link-fixture.js';
@@ -99,5 +100,35 @@ describe('Magento activation POST: refusals and failed exchanges', () => {
     const status = JSON.parse((await f.cli(['magento:status', '--client', f.clientId, '--json'])).out);
     expect(status).toMatchObject({ status: 'failed', has_access_token: false });
     expect(status.last_error).toContain('Consumer key has expired');
+  });
+});
+
+describe('Magento activation received by a process that died before the exchange', () => {
+  let f: LinkFixture;
+  beforeAll(async () => {
+    f = await startLinkFixture();
+  });
+  afterAll(() => f.close());
+
+  it('is exchanged by the next start while Magento still accepts the consumer, and only then', async () => {
+    // Magento's POST reached a server that stored it and died: record it exactly as the endpoint does.
+    const capture = createServer((_req, res) => res.end('ok'));
+    await new Promise<void>((r) => capture.listen(0, '127.0.0.1', r));
+    const integration = f.emu.createIntegration({ resources: ['Magento_Catalog::products'] });
+    const posted = await f.emu.activate(integration.id, `http://127.0.0.1:${(capture.address() as { port: number }).port}/`);
+    capture.close();
+    await f.s.runtime.magento.links.recordActivation(f.clientId, {
+      consumerKey: posted.oauth_consumer_key,
+      consumerSecret: posted.oauth_consumer_secret,
+      verifier: posted.oauth_verifier,
+      storeBaseUrl: f.emu.storeBaseUrl,
+    });
+    expect((await f.s.runtime.magento.links.get(f.clientId))!.status).toBe('pending');
+
+    expect(await f.s.runtime.magento.activation.resumeUnfinished()).toBe(1);
+    await f.s.runtime.magento.activation.idle();
+    expect(await f.s.runtime.magento.links.get(f.clientId)).toMatchObject({ status: 'awaiting_confirmation', hasAccessToken: true });
+    // The finished exchange is not resumed again.
+    expect(await f.s.runtime.magento.activation.resumeUnfinished()).toBe(0);
   });
 });

@@ -5,6 +5,8 @@ import { MagentoHandshakeError, performIntegrationHandshake, type HandshakeOptio
 import type { ActivationRef, LinkStore } from './link-store.js';
 
 const CREDENTIAL = /^[0-9a-z]{32}$/;
+// Magento's oauth/consumer/expiration_period: the token request must start within it.
+const CONSUMER_WINDOW_MS = 300_000;
 
 export interface ActivationFields {
   oauth_consumer_key?: unknown;
@@ -91,6 +93,23 @@ export function createLinkActivation(deps: {
       const job = exchange(clientId, deps.magentoBaseUrl, activation).finally(() => inFlight.delete(job));
       inFlight.add(job);
       return { ok: true };
+    },
+    /**
+     * At start: exchanges a previous process accepted but never finished (it died or was
+     * stopped), while Magento's 300 s consumer window is still open. If two instances both
+     * resume one, the loser's failure is ignored: its activation is no longer current.
+     */
+    async resumeUnfinished(): Promise<number> {
+      if (!deps.magentoBaseUrl) return 0;
+      const since = new Date(deps.clock.now() - CONSUMER_WINDOW_MS);
+      const clientIds = await deps.links.unfinishedExchanges(since);
+      for (const clientId of clientIds) {
+        const creds = await deps.links.consumerCredentials(clientId);
+        if (!creds) continue;
+        const job = exchange(clientId, deps.magentoBaseUrl, { consumerKey: creds.consumerKey, verifier: creds.verifier }).finally(() => inFlight.delete(job));
+        inFlight.add(job);
+      }
+      return clientIds.length;
     },
     /** Resolves when every running exchange has finished (tests, graceful shutdown). */
     async idle(): Promise<void> {

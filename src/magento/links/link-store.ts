@@ -92,6 +92,12 @@ export function createLinkStore(deps: { db: Db; box: SecretBox; clock: Clock }) 
       });
     },
 
+    /** Links whose token exchange was received after `since` and never finished (process died). */
+    async unfinishedExchanges(since: Date): Promise<string[]> {
+      const rows = await db(TABLE).select('client_id').where({ status: 'pending' }).whereNotNull('verifier_sealed').where('activation_received_at', '>', since);
+      return rows.map((r: { client_id: string }) => r.client_id);
+    },
+
     async consumerCredentials(clientId: string): Promise<ConsumerCredentials | null> {
       const r = await db(TABLE).where({ client_id: clientId }).first();
       if (!r?.consumer_key_sealed || !r.verifier_sealed) return null;
