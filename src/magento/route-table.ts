@@ -20,8 +20,8 @@ export interface RouteDefinition {
   source: RouteSource;
 }
 
-export const CORE_ROUTES_FILE = fileURLToPath(new URL('./data/webapi-routes.json', import.meta.url));
-export const CORE_ACL_FILE = fileURLToPath(new URL('./data/acl-resources.json', import.meta.url));
+export const CORE_ROUTES_FILE = fileURLToPath(new URL('./webapi-data/webapi-routes.json', import.meta.url));
+export const CORE_ACL_FILE = fileURLToPath(new URL('./webapi-data/acl-resources.json', import.meta.url));
 
 const METHODS = new Set(['GET', 'POST', 'PUT', 'DELETE']);
 const SEGMENT = /^(:[A-Za-z_][A-Za-z0-9_]*|[^\s:/?#]+)$/;
