@@ -5,6 +5,7 @@ import { magentoCommands } from './magento-commands.js';
 import { scopesCommands } from './scopes-commands.js';
 import { adminsCommands } from './admins-commands.js';
 import { clientsCommands } from './clients-commands.js';
+import { grantsCommands } from './grants-commands.js';
 
 /** Every CLI command group; later areas add theirs here. */
 export const commandTable: CommandTable = {
@@ -14,4 +15,5 @@ export const commandTable: CommandTable = {
   ...scopesCommands,
   ...adminsCommands,
   ...clientsCommands,
+  ...grantsCommands,
 };

@@ -1,0 +1,52 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../../src/cli/run-cli.js';
+import { commandTable } from '../../src/cli/command-table.js';
+import type { CliIo } from '../../src/cli/cli-context.js';
+import type { TestServer } from '../support/test-server.js';
+import { codeFlow, discover, oauth, postToken, register, startOAuthServer, webApp, WEB_REDIRECT, type RegisteredClient } from './oauth-test-kit.js';
+
+let s: TestServer;
+let as: oauth.AuthorizationServer;
+let app: RegisteredClient;
+
+async function cli(...argv: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const io: CliIo = { out: (l) => out.push(l), err: (l) => err.push(l), readStdin: async () => '', env: {} };
+  const code = await runCli(argv, commandTable, io, async () => ({
+    ctx: { config: s.config, db: s.testDb.db, box: s.runtime.box, clock: s.clock, io },
+    close: async () => undefined,
+  }));
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+beforeAll(async () => {
+  s = await startOAuthServer();
+  as = await discover(s);
+  app = await register(s, webApp());
+});
+afterAll(async () => s?.close());
+
+describe('grants:list and grants:revoke', () => {
+  it('lists the approval with its scopes, and revoking it ends every token from it', async () => {
+    const { tokens } = await codeFlow(s, as, app, { scope: 'catalog:read offline_access', redirectUri: WEB_REDIRECT });
+    const listed = JSON.parse((await cli('grants:list', '--client', app.clientId, '--json')).out);
+    expect(listed).toHaveLength(1);
+    expect(listed[0]).toMatchObject({ client_id: app.clientId, scopes: expect.arrayContaining(['catalog:read', 'offline_access']) });
+    expect(listed[0].live_tokens).toBeGreaterThanOrEqual(2);
+
+    const revoked = await cli('grants:revoke', '--grant', listed[0].grant_id);
+    expect(revoked.code).toBe(0);
+    expect(await s.runtime.accessTokenVerifier.verify(tokens.access_token)).toBeNull();
+    const refresh = await postToken(s, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token! }, { authorization: `Basic ${Buffer.from(`${app.clientId}:${app.secret}`).toString('base64')}` });
+    expect([refresh.status, refresh.body.error]).toEqual([400, 'invalid_grant']);
+    expect(JSON.parse((await cli('grants:list', '--client', app.clientId, '--json')).out)).toEqual([]);
+    const audit = await s.runtime.audit.list({ type: 'grant.revoked' });
+    expect(audit.some((e) => e.grantId === listed[0].grant_id && e.actor === 'cli')).toBe(true);
+  });
+
+  it('an unknown grant or a missing flag is a clear error', async () => {
+    expect(await cli('grants:revoke', '--grant', 'nope')).toMatchObject({ code: 1, err: 'no grant nope' });
+    expect((await cli('grants:revoke')).code).toBe(2);
+  });
+});
