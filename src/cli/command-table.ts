@@ -6,6 +6,7 @@ import { scopesCommands } from './scopes-commands.js';
 import { adminsCommands } from './admins-commands.js';
 import { clientsCommands } from './clients-commands.js';
 import { grantsCommands } from './grants-commands.js';
+import { auditCommands } from './audit-commands.js';
 
 /** Every CLI command group; later areas add theirs here. */
 export const commandTable: CommandTable = {
@@ -16,4 +17,5 @@ export const commandTable: CommandTable = {
   ...adminsCommands,
   ...clientsCommands,
   ...grantsCommands,
+  ...auditCommands,
 };
