@@ -1,12 +1,11 @@
 import QRCode from 'qrcode';
+import { cliAuditLog } from './cli-audit-log.js';
 import { createAdminManagement, type TotpEnrolment } from '../admins/admin-management.js';
-import { createAuditLog } from '../audit/audit-log.js';
-import { createLogger } from '../logging/logger.js';
 import { isAppError } from '../errors/app-error.js';
 import { type CliContext, type CommandTable, CliUsageError, printJson } from './cli-context.js';
 
 function management(ctx: CliContext) {
-  const audit = createAuditLog({ db: ctx.db, clock: ctx.clock, logger: createLogger({ level: 'silent' }) });
+  const audit = cliAuditLog(ctx);
   return createAdminManagement({ db: ctx.db, box: ctx.box, clock: ctx.clock, config: ctx.config, audit });
 }
 

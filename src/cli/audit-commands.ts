@@ -1,6 +1,5 @@
-import { createAuditLog } from '../audit/audit-log.js';
 import type { AuditEventType } from '../audit/audit-events.js';
-import { createLogger } from '../logging/logger.js';
+import { cliAuditLog } from './cli-audit-log.js';
 import { type CommandTable, CliUsageError, printJson } from './cli-context.js';
 
 export const auditCommands: CommandTable = {
@@ -16,7 +15,7 @@ export const auditCommands: CommandTable = {
     async run(ctx, { values }) {
       const limit = values.limit === undefined ? 50 : Number(values.limit);
       if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new CliUsageError('--limit must be a whole number from 1 to 1000');
-      const audit = createAuditLog({ db: ctx.db, clock: ctx.clock, logger: createLogger({ level: 'error', write: (l) => ctx.io.err(l) }) });
+      const audit = cliAuditLog(ctx);
       const events = await audit.list({ type: values.type as AuditEventType | undefined, clientId: values.client as string | undefined, limit });
       if (values.json) printJson(ctx.io, events);
       else for (const e of events) {

@@ -1,6 +1,5 @@
+import { cliAuditLog } from './cli-audit-log.js';
 import { readFileSync } from 'node:fs';
-import { createAuditLog } from '../audit/audit-log.js';
-import { createLogger } from '../logging/logger.js';
 import { createClientStore, type ClientStore } from '../clients/client-store.js';
 import { loadAclResources } from '../magento/acl-resources.js';
 import { loadRoutes } from '../magento/route-table.js';
@@ -11,7 +10,7 @@ import { type CliContext, type CommandTable, type OptionSpec, CliUsageError, pri
 
 /** The same registry as the server: API scope names from the scope catalog (SCOPES_FILE or the default). */
 export function clientStoreFor(ctx: CliContext): ClientStore {
-  const audit = createAuditLog({ db: ctx.db, clock: ctx.clock, logger: createLogger({ level: 'error', write: (l) => ctx.io.err(l) }) });
+  const audit = cliAuditLog(ctx);
   const routeTable = loadRoutes({ routesFile: ctx.config.routesFile ?? undefined });
   const catalog = loadScopeCatalog({ scopesFile: ctx.config.scopesFile ?? undefined, routeTable, aclResources: loadAclResources() });
   return createClientStore({ db: ctx.db, clock: ctx.clock, config: ctx.config, apiScopes: [...catalog.scopes.keys()], audit });

@@ -1,12 +1,8 @@
-import { createAuditLog } from '../audit/audit-log.js';
+import { cliAuditLog } from './cli-audit-log.js';
 import { createGrantAdmin } from '../oidc/grant-admin.js';
-import { createLogger } from '../logging/logger.js';
 import { type CliContext, type CommandTable, CliUsageError, printJson } from './cli-context.js';
 
-function grants(ctx: CliContext) {
-  const audit = createAuditLog({ db: ctx.db, clock: ctx.clock, logger: createLogger({ level: 'error', write: (l) => ctx.io.err(l) }) });
-  return createGrantAdmin({ db: ctx.db, clock: ctx.clock, audit });
-}
+const grants = (ctx: CliContext) => createGrantAdmin({ db: ctx.db, clock: ctx.clock, audit: cliAuditLog(ctx) });
 
 export const grantsCommands: CommandTable = {
   'grants:list': {

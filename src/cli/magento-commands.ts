@@ -1,5 +1,5 @@
-import { createAuditLog, type AuditLog } from '../audit/audit-log.js';
-import { createLogger } from '../logging/logger.js';
+import type { AuditLog } from '../audit/audit-log.js';
+import { cliAuditLog } from './cli-audit-log.js';
 import { linkUrls } from '../magento/links/activation-routes.js';
 import { normalizeStoreUrl } from '../magento/links/link-activation.js';
 import { createLinkStore, type LinkMode, type LinkView } from '../magento/links/link-store.js';
@@ -13,7 +13,7 @@ const jsonOption = { json: { type: 'boolean', description: 'JSON output' } } as 
 
 function services(ctx: CliContext) {
   const links = createLinkStore(ctx);
-  const audit: AuditLog = createAuditLog({ db: ctx.db, clock: ctx.clock, logger: createLogger({ level: 'warn', write: ctx.io.err }) });
+  const audit: AuditLog = cliAuditLog(ctx);
   return { links, audit };
 }
 
