@@ -5,7 +5,7 @@ export type DecisionReason = 'anonymous' | 'covered' | 'self_denied' | 'missing_
 
 export interface ScopeDecision {
   allowed: boolean;
-  /** Catalog scopes that together cover the route (what to ask for); empty when none can. */
+  /** When refused: catalog scopes that together cover the route (what to ask for); empty when none can, or when allowed. */
   neededScopes: string[];
   /** Route resources the token's scopes do not cover with this method. */
   missingResources: string[];
@@ -20,15 +20,24 @@ const grants = (scope: ScopeDefinition, method: string, resource: string) =>
  * (a `:read` scope before a `:write` one), reusing a scope already picked. Null when some
  * resource is in no scope: the route is then unreachable through the bridge.
  */
+const rankedByCatalog = new WeakMap<ScopeCatalog, ScopeDefinition[]>();
+
+/** Narrowest first; sorted once per catalog (the catalog never changes after start). */
+function ranked(catalog: ScopeCatalog): ScopeDefinition[] {
+  let list = rankedByCatalog.get(catalog);
+  if (!list) {
+    list = [...catalog.scopes.values()].sort((a, b) => a.methods.length - b.methods.length || a.resources.length - b.resources.length);
+    rankedByCatalog.set(catalog, list);
+  }
+  return list;
+}
+
 export function scopesCovering(method: string, resources: readonly string[], catalog: ScopeCatalog): string[] | null {
   const verb = method.toUpperCase();
-  const ranked = [...catalog.scopes.values()].sort(
-    (a, b) => a.methods.length - b.methods.length || a.resources.length - b.resources.length,
-  );
   const picked: ScopeDefinition[] = [];
   for (const resource of resources) {
     if (picked.some((s) => grants(s, verb, resource))) continue;
-    const scope = ranked.find((s) => grants(s, verb, resource));
+    const scope = ranked(catalog).find((s) => grants(s, verb, resource));
     if (!scope) return null;
     picked.push(scope);
   }
@@ -55,10 +64,9 @@ export function decide(
 
   const held = [...new Set(tokenScopes)].map((n) => catalog.scopes.get(n)).filter((s): s is ScopeDefinition => !!s);
   const missingResources = resources.filter((r) => !held.some((s) => grants(s, verb, r)));
+  // The gateway's hot path: what to ask for is only worked out for a refusal.
+  if (missingResources.length === 0) return { allowed: true, neededScopes: [], missingResources, reason: 'covered' };
   const needed = scopesCovering(verb, resources, catalog);
-  if (missingResources.length === 0) {
-    return { allowed: true, neededScopes: needed ?? [], missingResources, reason: 'covered' };
-  }
   return {
     allowed: false,
     neededScopes: needed ?? [],
