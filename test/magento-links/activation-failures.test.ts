@@ -67,6 +67,11 @@ describe('Magento activation POST: refusals and failed exchanges', () => {
     expect((await post(`${f.s.baseUrl}/magento/activate/not-a-real-token`, valid())).status).toBe(404);
     const json = await fetch(f.urls.endpoint_url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(valid()) });
     expect(json.status).toBe(415);
+    // An oversized form is refused before it is read, and the link is left as it was.
+    const before = await f.s.runtime.magento.links.get(f.clientId);
+    const big = await post(f.urls.endpoint_url, { ...valid(), padding: 'x'.repeat(8192) });
+    expect(big.status).toBe(413);
+    expect(await f.s.runtime.magento.links.get(f.clientId)).toEqual(before);
   });
 
   it('marks the link failed with Magento\'s oauth_problem when the verifier is wrong', async () => {
