@@ -29,7 +29,6 @@ export function createApp(deps: AppDeps): Koa {
   app.use(requestLog(deps.logger));
   // While draining on SIGTERM, answer in-flight requests and close their keep-alive connections.
   app.use(async (ctx, next) => {
-    if (deps.isShuttingDown?.()) ctx.set('Connection', 'close');
     await next();
     if (deps.isShuttingDown?.()) ctx.set('Connection', 'close');
   });
