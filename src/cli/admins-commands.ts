@@ -1,7 +1,6 @@
 import QRCode from 'qrcode';
 import { cliAuditLog } from './cli-audit-log.js';
 import { createAdminManagement, type TotpEnrolment } from '../admins/admin-management.js';
-import { isAppError } from '../errors/app-error.js';
 import { type CliContext, type CommandTable, CliUsageError, printJson } from './cli-context.js';
 
 function management(ctx: CliContext) {
@@ -24,18 +23,6 @@ async function passwordFromStdin(ctx: CliContext, values: Record<string, unknown
 }
 
 /** Turns expected failures (weak password, unknown admin…) into a message and exit code 1. */
-async function guarded(ctx: CliContext, fn: () => Promise<number>): Promise<number> {
-  try {
-    return await fn();
-  } catch (err) {
-    if (isAppError(err) && err.expose) {
-      ctx.io.err(err.message);
-      return 1;
-    }
-    throw err;
-  }
-}
-
 async function printEnrolment(ctx: CliContext, e: TotpEnrolment): Promise<void> {
   ctx.io.out('Add this account to an authenticator app (scan the QR code or use the URI):');
   ctx.io.out(await QRCode.toString(e.otpauthUri, { type: 'terminal', small: true }));
@@ -63,17 +50,15 @@ export const adminsCommands: CommandTable = {
     async run(ctx, { values }) {
       const name = usernameOf(values);
       const password = await passwordFromStdin(ctx, values);
-      return guarded(ctx, async () => {
-        const { admin, enrolment } = await management(ctx).create({ username: name, password, withTotp: !values['no-totp'] });
-        if (values.json) {
-          printJson(ctx.io, { ...admin, ...(enrolment ? { otpauthUri: enrolment.otpauthUri, totpSecret: enrolment.secret, recoveryCodes: enrolment.recoveryCodes } : {}) });
-          return 0;
-        }
-        ctx.io.out(`created admin ${admin.username} (${admin.id})`);
-        if (enrolment) await printEnrolment(ctx, enrolment);
-        else ctx.io.out('No TOTP yet: the admin sets up an authenticator app at the first sign-in.');
+      const { admin, enrolment } = await management(ctx).create({ username: name, password, withTotp: !values['no-totp'] });
+      if (values.json) {
+        printJson(ctx.io, { ...admin, ...(enrolment ? { otpauthUri: enrolment.otpauthUri, totpSecret: enrolment.secret, recoveryCodes: enrolment.recoveryCodes } : {}) });
         return 0;
-      });
+      }
+      ctx.io.out(`created admin ${admin.username} (${admin.id})`);
+      if (enrolment) await printEnrolment(ctx, enrolment);
+      else ctx.io.out('No TOTP yet: the admin sets up an authenticator app at the first sign-in.');
+      return 0;
     },
   },
   'admins:list': {
@@ -96,29 +81,29 @@ export const adminsCommands: CommandTable = {
   'admins:reset-totp': {
     summary: 'Forget an admin’s TOTP secret and recovery codes; they enrol again at the next login',
     options: { username },
-    run: (ctx, { values }) => guarded(ctx, async () => {
+    async run(ctx, { values }) {
       await management(ctx).resetTotp(usernameOf(values));
       ctx.io.out('TOTP reset: the admin sets up an authenticator app at the next sign-in');
       return 0;
-    }),
+    },
   },
   'admins:disable': {
     summary: 'Disable an admin (cannot sign in or approve; --enable turns it back on)',
     options: { username, enable: { type: 'boolean', description: 'Enable instead of disable' } },
-    run: (ctx, { values }) => guarded(ctx, async () => {
+    async run(ctx, { values }) {
       await management(ctx).setDisabled(usernameOf(values), !values.enable);
       ctx.io.out(values.enable ? 'admin enabled' : 'admin disabled');
       return 0;
-    }),
+    },
   },
   'admins:unlock': {
     summary: 'Lift a lockout after failed sign-in attempts',
     options: { username },
-    run: (ctx, { values }) => guarded(ctx, async () => {
+    async run(ctx, { values }) {
       await management(ctx).unlock(usernameOf(values));
       ctx.io.out('admin unlocked');
       return 0;
-    }),
+    },
   },
   'admins:set-password': {
     summary: 'Set an admin’s password (read from standard input)',
@@ -127,11 +112,9 @@ export const adminsCommands: CommandTable = {
     async run(ctx, { values }) {
       const name = usernameOf(values);
       const password = await passwordFromStdin(ctx, values);
-      return guarded(ctx, async () => {
-        await management(ctx).setPassword(name, password);
-        ctx.io.out('password updated');
-        return 0;
-      });
+      await management(ctx).setPassword(name, password);
+      ctx.io.out('password updated');
+      return 0;
     },
   },
 };
