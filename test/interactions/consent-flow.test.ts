@@ -125,6 +125,17 @@ describe(`login → TOTP → consent over HTTP (${process.env.DATABASE_URL ? 'po
     expect(heading(again.html)).toBe('Your account cannot approve applications');
   });
 
+  it('an admin locked after signing in (e.g. by wrong codes elsewhere) cannot approve from the session', async () => {
+    const { secret: quinn } = await createAdmin(s, 'quinn');
+    const b = new Browser(s.baseUrl);
+    const consent = await signIn(s, b, authorizationUrl(s, client.clientId).url, 'quinn', quinn!);
+    await s.testDb.db('admins').whereRaw('lower(username) = ?', ['quinn']).update({ locked_until: new Date(s.clock.now() + 15 * 60_000) });
+    const refused = await b.submit(consent, 'consent', { decision: 'approve' });
+    expect(refused.status).toBe(403);
+    expect(heading(refused.html)).toBe('Your account cannot approve applications');
+    expect(await s.testDb.db('audit_events').where({ type: 'consent.approved', actor: 'quinn' })).toHaveLength(0);
+  });
+
   it('a recovery code works once as the second factor', async () => {
     const { secret: _s, recoveryCodes } = await createAdmin(s, 'bob');
     const b = new Browser(s.baseUrl);
