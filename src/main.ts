@@ -1,3 +1,4 @@
+import './runtime-check.js';
 import { createServer, type Server } from 'node:http';
 import { isConfigError, loadConfig } from './config/load-config.js';
 import { createDb, pgliteDirFor } from './db/create-db.js';
@@ -6,11 +7,16 @@ import { createLogger } from './logging/logger.js';
 import { systemClock } from './clock.js';
 import { buildRuntime } from './build-runtime.js';
 import { deleteExpiredPayloads } from './oidc/postgres-adapter.js';
+import type { Config } from './config/config.js';
+import { describeStartupFailure } from './startup/startup-failure.js';
+
+/** Known once loaded, so start-up failures can name the variables involved. */
+let loadedConfig: Config | undefined;
 
 async function main(): Promise<void> {
-  let config;
+  let config: Config;
   try {
-    config = loadConfig();
+    config = loadedConfig = loadConfig();
   } catch (err) {
     if (isConfigError(err)) {
       process.stderr.write(`${err.message}\n`);
@@ -19,7 +25,11 @@ async function main(): Promise<void> {
     throw err;
   }
   const logger = createLogger({ level: config.logLevel });
-  const db = createDb({ databaseUrl: config.databaseUrl, pgliteDir: pgliteDirFor(config.dataDir) });
+  const db = createDb({
+    databaseUrl: config.databaseUrl,
+    pgliteDir: pgliteDirFor(config.dataDir),
+    onLog: (level, message) => logger.debug('knex', { level, message }),
+  });
   const applied = await migrateLatest(db);
   if (applied.length) logger.info('migrations applied', { migrations: applied });
 
@@ -33,7 +43,13 @@ async function main(): Promise<void> {
   }, config.expiredCleanupIntervalMs);
   cleanup.unref();
 
-  await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
   void runtime.magento.activation
     .resumeUnfinished()
     .then((n) => n && logger.info('resumed unfinished Magento token exchanges', { count: n }))
@@ -70,6 +86,14 @@ async function main(): Promise<void> {
 }
 
 main().catch((err) => {
-  process.stderr.write(`fatal: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+  const failure = loadedConfig && describeStartupFailure(err, loadedConfig);
+  const stack = err instanceof Error ? err.stack ?? err.message : String(err);
+  if (failure) {
+    // One line a person can act on; the stack only when asked for.
+    process.stderr.write(`cannot start: ${failure.message}\n`);
+    if (loadedConfig?.logLevel === 'debug') process.stderr.write(`${stack}\n`);
+    process.exit(failure.exitCode);
+  }
+  process.stderr.write(`fatal: ${stack}\n`);
   process.exit(1);
 });

@@ -11,6 +11,13 @@ export interface DbOptions {
   /** Where PGlite keeps its files; null → in memory (tests). */
   pgliteDir?: string | null;
   poolMax?: number;
+  /** Where knex's own warnings go (they repeat errors the caller already gets); default: dropped. */
+  onLog?: (level: 'warn' | 'error' | 'debug' | 'deprecate', message: string) => void;
+}
+
+function knexLog(opts: DbOptions) {
+  const to = (level: 'warn' | 'error' | 'debug' | 'deprecate') => (message: unknown) => opts.onLog?.(level, String(message));
+  return { warn: to('warn'), error: to('error'), debug: to('debug'), deprecate: to('deprecate') };
 }
 
 /** One factory for both engines so every query and migration runs unchanged on each. */
@@ -20,6 +27,7 @@ export function createDb(opts: DbOptions): Db {
       client: 'pg',
       connection: opts.databaseUrl,
       pool: { min: 0, max: opts.poolMax ?? 10 },
+      log: knexLog(opts),
     });
   }
   let connection: Record<string, string> = {};
@@ -27,7 +35,7 @@ export function createDb(opts: DbOptions): Db {
     mkdirSync(opts.pgliteDir, { recursive: true });
     connection = { filename: opts.pgliteDir };
   }
-  return knexFactory({ client: ClientPgLite as unknown as typeof Knex.Client, dialect: 'postgres', connection });
+  return knexFactory({ client: ClientPgLite as unknown as typeof Knex.Client, dialect: 'postgres', connection, log: knexLog(opts) });
 }
 
 export function pgliteDirFor(dataDir: string): string {

@@ -21,6 +21,14 @@ export interface SecretBox {
   macCandidates(purpose: string, value: string): string[];
 }
 
+/** A ciphertext sealed with a key that is not configured (ENCRYPTION_KEY changed without ENCRYPTION_KEYS_OLD). */
+export class UnknownKeyError extends Error {
+  constructor(readonly keyId: string) {
+    super(`secret box: no configured key with id ${keyId}`);
+    this.name = 'UnknownKeyError';
+  }
+}
+
 export function keyIdFor(key: Buffer): string {
   return createHash('sha256').update('secret-box-key-id').update(key).digest('hex').slice(0, 12);
 }
@@ -51,7 +59,7 @@ export function createSecretBox(keys: readonly Buffer[]): SecretBox {
       const parts = sealed.split('.');
       if (parts.length !== 5 || parts[0] !== 'v1') throw new Error('secret box: malformed ciphertext');
       const key = byId.get(parts[1]!);
-      if (!key) throw new Error(`secret box: no configured key with id ${parts[1]}`);
+      if (!key) throw new UnknownKeyError(parts[1]!);
       const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(parts[2]!, 'base64url'));
       decipher.setAAD(Buffer.from(aad));
       decipher.setAuthTag(Buffer.from(parts[4]!, 'base64url'));

@@ -1,4 +1,5 @@
 // `npm run magento:emulator`: a local fake Magento with one demo integration granted everything.
+import '../../runtime-check.js';
 import { startMagentoEmulator } from './start-magento-emulator.js';
 
 const port = Number(process.env.MAGENTO_EMULATOR_PORT ?? 8090);
