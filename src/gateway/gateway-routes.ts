@@ -165,7 +165,7 @@ export function gatewayRoutes(deps: GatewayDeps): Router {
       if (tooLarge(ctx)) return;
       // The buffered bytes are what is checked and exactly what is forwarded.
       body = await readBody(ctx.req, deps.limits.maxBodyBytes);
-      read = readGraphqlPost(ctx.get('content-type'), body);
+      read = readGraphqlPost({ contentType: ctx.get('content-type'), contentEncoding: ctx.get('content-encoding') }, body);
     }
     if (!read.ok) {
       call.reason = read.error;

@@ -21,8 +21,12 @@ const LONE_SURROGATE = /\p{Cs}/u;
  * plain JSON type is refused here rather than read one way by us and another by the store.
  * Batches (JSON arrays) are refused: Magento reads `query` from the top-level object only.
  */
-export function readGraphqlPost(header: string | undefined, body: Buffer): GraphqlHttpRead {
-  if (!isPlainJson(header)) {
+export function readGraphqlPost(headers: { contentType?: string; contentEncoding?: string }, body: Buffer): GraphqlHttpRead {
+  // Checked bytes must be the bytes the store decodes: no compressed or otherwise encoded bodies.
+  if (headers.contentEncoding && headers.contentEncoding.trim().toLowerCase() !== 'identity') {
+    return { ok: false, status: 415, error: 'unsupported_media_type', message: 'GraphQL request bodies must not be content-encoded' };
+  }
+  if (!isPlainJson(headers.contentType)) {
     return { ok: false, status: 415, error: 'unsupported_media_type', message: 'GraphQL requests must be sent as Content-Type: application/json (charset utf-8)' };
   }
   let text: string;

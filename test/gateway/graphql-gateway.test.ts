@@ -122,6 +122,12 @@ describe('GraphQL: one media type, one body format', () => {
     expect(res.status).toBe(415);
   });
 
+  it('a content-encoded body → 415 (the bytes checked must be the bytes Magento reads)', async () => {
+    const res = await refused(() => s.request.post('/graphql').set(auth(write)).set('Content-Type', 'application/json').set('Content-Encoding', 'br').send(mutation));
+    expect(res.status).toBe(415);
+    expect(res.body).toEqual({ error: 'unsupported_media_type', message: 'GraphQL request bodies must not be content-encoded' });
+  });
+
   it('the JSON type in any case, with charset utf-8, is accepted', async () => {
     const res = await postJson(read, JSON.stringify({ query: '{ a }' }), 'Application/JSON; Charset="UTF-8"');
     expect(res.status, JSON.stringify(res.body)).toBe(200);
