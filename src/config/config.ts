@@ -47,5 +47,9 @@ export interface Config {
     /** Whole exchange with Magento; past it the caller gets 504. */
     readonly timeoutMs: number;
     readonly maxConnections: number;
+    /** GraphQL documents nested deeper than this (fields, fragments followed) get 400 (GATEWAY_GRAPHQL_MAX_DEPTH). */
+    readonly graphqlMaxDepth: number;
+    /** GraphQL documents with more lexical tokens (or comments) than this get 400 (GATEWAY_GRAPHQL_MAX_TOKENS). */
+    readonly graphqlMaxTokens: number;
   };
 }

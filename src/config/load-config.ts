@@ -81,6 +81,8 @@ export function loadConfig(env: Env = process.env, opts: { warn?: (msg: string) 
       connectTimeoutMs: r.int('GATEWAY_CONNECT_TIMEOUT_MS', 5_000, { min: 100 }),
       timeoutMs: r.int('GATEWAY_TIMEOUT_MS', 30_000, { min: 100 }),
       maxConnections: r.int('GATEWAY_MAX_CONNECTIONS', 64, { min: 1 }),
+      graphqlMaxDepth: r.int('GATEWAY_GRAPHQL_MAX_DEPTH', 15, { min: 1, max: 1000 }),
+      graphqlMaxTokens: r.int('GATEWAY_GRAPHQL_MAX_TOKENS', 5000, { min: 10, max: 1_000_000 }),
     },
   };
   r.throwIfFailed();

@@ -39,6 +39,6 @@ export function noSuchRoute(ctx: Context) {
   bridgeError(ctx, 404, { message: 'Request does not match any route.' });
 }
 
-export function gatewayProblem(ctx: Context, status: 413 | 502 | 503 | 504 | 400, error: string, message: string) {
+export function gatewayProblem(ctx: Context, status: 400 | 405 | 413 | 415 | 502 | 503 | 504, error: string, message: string) {
   bridgeError(ctx, status, { error, message });
 }

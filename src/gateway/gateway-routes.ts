@@ -9,6 +9,8 @@ import { readBearerToken } from './bearer-token.js';
 import { BodyTooLargeError, readBody } from './body-limit.js';
 import { forwardToMagento, type ForwardResult } from './forward-to-magento.js';
 import { gatewayProblem, insufficientScope, invalidRequest, invalidToken, noSuchRoute } from './gateway-responses.js';
+import { readGraphqlGet, readGraphqlPost, type GraphqlHttpRead } from './graphql-http-request.js';
+import { DEFAULT_GRAPHQL_LIMITS } from './graphql-operation.js';
 import { graphqlScopeCheck } from './graphql-scope-check.js';
 import type { AccessTokenVerifier, UpstreamCredentialSource, VerifiedAccessToken } from './upstream-types.js';
 
@@ -20,7 +22,7 @@ export interface GatewayDeps {
   upstream: UpstreamCredentialSource;
   dispatcher: Dispatcher;
   audit: AuditLog;
-  limits: { maxBodyBytes: number; timeoutMs: number };
+  limits: { maxBodyBytes: number; timeoutMs: number; graphqlMaxDepth?: number; graphqlMaxTokens?: number };
 }
 
 interface CallRecord {
@@ -38,6 +40,10 @@ interface CallRecord {
  */
 export function gatewayRoutes(deps: GatewayDeps): Router {
   const router = new Router();
+  const graphqlLimits = {
+    maxDepth: deps.limits.graphqlMaxDepth ?? DEFAULT_GRAPHQL_LIMITS.maxDepth,
+    maxTokens: deps.limits.graphqlMaxTokens ?? DEFAULT_GRAPHQL_LIMITS.maxTokens,
+  };
 
   async function authenticate(ctx: Context, call: CallRecord): Promise<VerifiedAccessToken | null> {
     const bearer = readBearerToken(ctx);
@@ -139,18 +145,40 @@ export function gatewayRoutes(deps: GatewayDeps): Router {
   }));
 
   router.all('/graphql', withAudit(async (ctx, call) => {
-    if (ctx.method !== 'POST') {
-      ctx.set('Allow', 'POST');
-      return gatewayProblem(ctx, 400, 'invalid_request', 'The bridge forwards GraphQL over POST only');
+    if (ctx.method !== 'POST' && ctx.method !== 'GET') {
+      ctx.set('Allow', 'GET, POST');
+      return gatewayProblem(ctx, 405, 'invalid_request', 'GraphQL is forwarded over POST (and GET for queries) only');
     }
+    const method = ctx.method;
+    call.route = `${method} /graphql`;
     if (!(await authenticate(ctx, call))) return;
-    if (tooLarge(ctx)) return;
-    const body = await readBody(ctx.req, deps.limits.maxBodyBytes);
-    const check = graphqlScopeCheck(body, ctx.get('content-type'), call.token!.scopes, deps.catalog);
-    call.route = 'POST /graphql';
+    let read: GraphqlHttpRead;
+    let body: Buffer | undefined;
+    if (method === 'GET') {
+      // Nothing of a GET body would be checked, so none is forwarded: refuse one outright.
+      if (Number(ctx.get('content-length') || 0) > 0 || ctx.get('transfer-encoding')) {
+        call.reason = 'invalid_request';
+        return gatewayProblem(ctx, 400, 'invalid_request', 'GraphQL GET requests carry no body');
+      }
+      read = readGraphqlGet(ctx.querystring);
+    } else {
+      if (tooLarge(ctx)) return;
+      // The buffered bytes are what is checked and exactly what is forwarded.
+      body = await readBody(ctx.req, deps.limits.maxBodyBytes);
+      read = readGraphqlPost({ contentType: ctx.get('content-type'), contentEncoding: ctx.get('content-encoding') }, body);
+    }
+    if (!read.ok) {
+      call.reason = read.error;
+      return gatewayProblem(ctx, read.status, read.error, read.message);
+    }
+    const check = graphqlScopeCheck(read.request, method, call.token!.scopes, deps.catalog, graphqlLimits);
     if (!check.ok) {
       call.reason = check.reason;
       if (check.reason === 'invalid_request') return gatewayProblem(ctx, 400, 'invalid_request', check.message);
+      if (check.reason === 'get_mutation') {
+        ctx.set('Allow', 'POST');
+        return gatewayProblem(ctx, 405, 'invalid_request', check.message);
+      }
       return insufficientScope(ctx, check.neededScopes, call.route, check.message);
     }
     call.resources = [`graphql:${check.operation}`];
