@@ -22,6 +22,7 @@ import { interactionRoutes } from './interactions/interaction-routes.js';
 import { gatewayRoutes } from './gateway/gateway-routes.js';
 import { createUpstreamAgent } from './gateway/forward-to-magento.js';
 import { linkCredentialSource } from './magento/links/link-credential-source.js';
+import { createSigningProfileSelector, type SigningProfileSelector } from './magento/links/signing-profile-selector.js';
 
 export interface RuntimeDeps {
   config: Config;
@@ -44,6 +45,8 @@ export interface Runtime {
   clients: ClientStore;
   /** Whether a bearer token is good for the Magento API (opaque or JWT; revocation-aware). */
   accessTokenVerifier: AccessTokenVerifier;
+  /** Which Magento code line each link's store runs (MAGENTO_SIGNING_PROFILE). */
+  signingProfiles: SigningProfileSelector;
   /** Waits up to `waitMs` for Magento token exchanges, then drops the pool to Magento. */
   close(waitMs?: number): Promise<void>;
 }
@@ -77,12 +80,15 @@ export async function buildRuntime(deps: RuntimeDeps): Promise<Runtime> {
     clientName: async (clientId) => (await clientStore.get(clientId))?.name ?? null,
   });
   const upstreamAgent = createUpstreamAgent(config.gateway);
+  const signingProfiles = createSigningProfileSelector({
+    db, setting: config.magentoSigningProfile, magentoBaseUrl: config.magentoBaseUrl, dispatcher: upstreamAgent, audit, clock, logger,
+  });
   const gateway = gatewayRoutes({
     magentoBaseUrl: config.magentoBaseUrl,
     matcher: magento.matcher,
     catalog: magento.catalog,
     verifier: accessTokenVerifier,
-    upstream: linkCredentialSource(magento.links),
+    upstream: linkCredentialSource(magento.links, signingProfiles),
     dispatcher: upstreamAgent,
     audit,
     limits: config.gateway,
@@ -93,10 +99,10 @@ export async function buildRuntime(deps: RuntimeDeps): Promise<Runtime> {
     isShuttingDown: deps.isShuttingDown,
   });
   return {
-    app, provider, box, keyStore, audit, magento, clients: clientStore, accessTokenVerifier,
+    app, provider, box, keyStore, audit, magento, clients: clientStore, accessTokenVerifier, signingProfiles,
     close: async (waitMs = config.shutdownTimeoutMs) => {
       // A Magento token exchange cut off mid-way leaves the link pending until Reauthorize.
-      await Promise.race([magento.activation.idle(), new Promise((r) => setTimeout(r, waitMs).unref())]);
+      await Promise.race([Promise.all([magento.activation.idle(), signingProfiles.idle()]), new Promise((r) => setTimeout(r, waitMs).unref())]);
       await upstreamAgent.destroy();
     },
   };

@@ -31,6 +31,7 @@ export type AuditEventType =
   | 'magento.identity_link_refused'
   | 'magento.link_mode_changed'
   | 'magento.link_imported'
+  | 'magento.signing_profile_detected'
   | 'gateway.call'
   | 'gateway.denied'
   | 'security.csrf_failed'

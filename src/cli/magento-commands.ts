@@ -5,6 +5,7 @@ import { normalizeStoreUrl } from '../magento/links/link-activation.js';
 import { createLinkStore, type LinkMode, type LinkView } from '../magento/links/link-store.js';
 import { parseImportCredentials } from '../magento/links/parse-import-credentials.js';
 import { verifyLinkCredentials } from '../magento/links/verify-link-credentials.js';
+import { currentSigningProfile } from '../magento/links/signing-profile-selector.js';
 import { type CliContext, type CommandTable, CliUsageError, printJson } from './cli-context.js';
 import { clientStoreFor } from './clients-commands.js';
 
@@ -117,13 +118,15 @@ export const magentoCommands: CommandTable = {
         else ctx.io.out(`client ${clientId} has no Magento link yet: run magento:link-urls --client ${clientId}`);
         return 0;
       }
-      const view = presentLinkStatus(link);
+      const signingProfile = await currentSigningProfile(ctx.db, ctx.config.magentoSigningProfile, clientId);
+      const view = { ...presentLinkStatus(link), signing_profile: signingProfile, signing_profile_setting: ctx.config.magentoSigningProfile };
       if (values.json) {
         printJson(ctx.io, view);
         return 0;
       }
       ctx.io.out(`status:      ${view.status} (${STATUS_HINT[link.status]})`);
       ctx.io.out(`mode:        ${view.mode}`);
+      ctx.io.out(`signing:     ${signingProfile ?? 'not detected yet (probed at the first call)'} (MAGENTO_SIGNING_PROFILE=${ctx.config.magentoSigningProfile})`);
       ctx.io.out(`store:       ${view.store_base_url ?? '-'}`);
       if (view.last_error) ctx.io.out(`last error:  ${view.last_error}`);
       ctx.io.out(`activated:   ${view.activation_received_at ?? '-'}`);

@@ -10,6 +10,8 @@ export interface Config {
   readonly dataDir: string;
   /** Normalized with a trailing slash, or null when no store is configured. */
   readonly magentoBaseUrl: string | null;
+  /** Whose OAuth 1.0a base-string rules to sign by: a Magento code line, or `auto` (probed per link). */
+  readonly magentoSigningProfile: 'auto' | '2.4-develop' | '2.4-urifix' | '2.4-laminas' | 'rfc5849';
   /** First key encrypts; every key decrypts (rotation). */
   readonly encryptionKeys: readonly Buffer[];
   readonly cookieKeys: readonly string[];

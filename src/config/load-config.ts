@@ -47,6 +47,7 @@ export function loadConfig(env: Env = process.env, opts: { warn?: (msg: string) 
     databaseUrl,
     dataDir,
     magentoBaseUrl,
+    magentoSigningProfile: r.oneOf('MAGENTO_SIGNING_PROFILE', ['auto', '2.4-develop', '2.4-urifix', '2.4-laminas', 'rfc5849'], 'auto'),
     encryptionKeys: [] as Buffer[],
     cookieKeys,
     trustProxy: r.bool('TRUST_PROXY', false),

@@ -75,6 +75,7 @@ export async function forwardToMagento(
       token: creds.token,
       tokenSecret: creds.tokenSecret,
       formBody: isForm && Buffer.isBuffer(body) ? body.toString('utf8') : undefined,
+      profile: creds.profile,
     }).authorization;
   }
 

@@ -12,6 +12,7 @@ import { gatewayProblem, insufficientScope, invalidRequest, invalidToken, noSuch
 import { readGraphqlGet, readGraphqlPost, type GraphqlHttpRead } from './graphql-http-request.js';
 import { DEFAULT_GRAPHQL_LIMITS } from './graphql-operation.js';
 import { graphqlScopeCheck } from './graphql-scope-check.js';
+import { UnsignableRequestError } from '../magento/oauth1-signer.js';
 import type { AccessTokenVerifier, UpstreamCredentialSource, VerifiedAccessToken } from './upstream-types.js';
 
 export interface GatewayDeps {
@@ -70,6 +71,7 @@ export function gatewayRoutes(deps: GatewayDeps): Router {
       return gatewayProblem(ctx, 503, 'store_not_linked', 'The Magento store has not linked this app yet: an admin must activate its integration');
     }
     call.forwarded = await forwardToMagento(ctx, creds, { magentoBaseUrl: deps.magentoBaseUrl, dispatcher: deps.dispatcher, ...deps.limits }, body);
+    if (call.forwarded?.status === 401 && creds.mode === 'oauth1') deps.upstream.refused?.(call.token!.clientId);
   }
 
   function tooLarge(ctx: Context): boolean {
@@ -85,8 +87,13 @@ export function gatewayRoutes(deps: GatewayDeps): Router {
     try {
       await handler(ctx, call);
     } catch (err) {
-      if (!(err instanceof BodyTooLargeError)) throw err;
-      gatewayProblem(ctx, 413, 'request_too_large', err.message);
+      if (err instanceof UnsignableRequestError) {
+        // Forwarding would only get Magento's own error (a 500 on some lines): say why instead.
+        call.reason = 'unsignable_request';
+        gatewayProblem(ctx, 400, 'invalid_request', err.message);
+      } else if (err instanceof BodyTooLargeError) {
+        gatewayProblem(ctx, 413, 'request_too_large', err.message);
+      } else throw err;
     }
     const done = async () => {
       const bytesOut = call.forwarded ? await call.forwarded.bytesOut : 0;

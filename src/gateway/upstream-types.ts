@@ -1,3 +1,5 @@
+import type { SigningProfile } from '../magento/oauth1-signing-profiles.js';
+
 /** What the gateway needs to know about a caller's token (any token format). */
 export interface VerifiedAccessToken {
   clientId: string;
@@ -12,9 +14,11 @@ export interface AccessTokenVerifier {
 
 /** How to authenticate to the store for one client: OAuth 1.0a signing, or a bearer token. */
 export type UpstreamCredentials =
-  | { mode: 'oauth1'; consumerKey: string; consumerSecret: string; token: string; tokenSecret: string }
+  | { mode: 'oauth1'; consumerKey: string; consumerSecret: string; token: string; tokenSecret: string; profile?: SigningProfile }
   | { mode: 'bearer'; token: string };
 
 export interface UpstreamCredentialSource {
   credentialsFor(clientId: string): Promise<UpstreamCredentials | null>;
+  /** The store refused a signed call (401): its signing rules may have changed. */
+  refused?(clientId: string): void;
 }

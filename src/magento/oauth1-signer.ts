@@ -1,13 +1,8 @@
 // OAuth 1.0a request signing for Magento 2.4 (PROTOCOL.md §3). Pure: no I/O, no clock unless
 // the caller leaves nonce/timestamp to us.
 import { createHmac, randomInt } from 'node:crypto';
-import {
-  baseString as buildBaseString,
-  parseFormPairs,
-  percentEncode,
-  splitUrl,
-  type ParamPairs,
-} from './oauth1-base-string.js';
+import { percentEncode, type ParamPairs } from './oauth1-base-string.js';
+import { profileBaseString, type SigningProfile } from './oauth1-signing-profiles.js';
 
 export type SignatureMethod = 'HMAC-SHA256' | 'HMAC-SHA1';
 
@@ -30,6 +25,16 @@ export interface SignRequestInput {
   timestamp?: number | string;
   /** HMAC-SHA256 unless asked: Magento 2.4.4+ refuses HMAC-SHA1. */
   signatureMethod?: SignatureMethod;
+  /** Whose base-string rules to sign by: the store's Magento code line (default rfc5849). */
+  profile?: SigningProfile;
+}
+
+/** The store's code line cannot verify this request at all, whatever the signature. */
+export class UnsignableRequestError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UnsignableRequestError';
+  }
 }
 
 export interface SignedRequest {
@@ -50,11 +55,9 @@ export function createNonce(length = 32): string {
   return nonce;
 }
 
-function formPairs(body: SignRequestInput['formBody']): ParamPairs {
-  if (body === undefined) return [];
-  if (typeof body === 'string') return parseFormPairs(body);
-  if (Array.isArray(body)) return body;
-  return Object.entries(body);
+function formBodyString(body: SignRequestInput['formBody']): string | undefined {
+  if (body === undefined || typeof body === 'string') return body;
+  return buildQuery(Array.isArray(body) ? body : Object.entries(body));
 }
 
 /** HMAC key: rawurlencode(consumer secret) & rawurlencode(token secret, empty on the first step). */
@@ -81,14 +84,14 @@ export function signRequest(input: SignRequestInput): SignedRequest {
   if (input.verifier !== undefined) oauth.oauth_verifier = input.verifier;
   oauth.oauth_version = '1.0';
 
-  const { baseUrl, query } = splitUrl(input.url);
-  // Magento drops oauth_* from the query and lets a later duplicate win.
-  const others = new Map<string, string>();
-  for (const [k, v] of [...parseFormPairs(query), ...formPairs(input.formBody)]) {
-    if (!k.startsWith('oauth_')) others.set(k, v);
-  }
-  const pairs: ParamPairs = [...Object.entries(oauth), ...others];
-  const base = buildBaseString(input.method, baseUrl, pairs);
+  const computed = profileBaseString(input.profile ?? 'rfc5849', {
+    method: input.method,
+    url: input.url,
+    formBody: formBodyString(input.formBody),
+    oauth,
+  });
+  if (!computed.ok) throw new UnsignableRequestError(computed.reason);
+  const base = computed.baseString;
   const signature = hmacSignature(base, input.consumerSecret, input.tokenSecret, signatureMethod);
 
   const params = { ...oauth, oauth_signature: signature };

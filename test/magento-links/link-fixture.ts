@@ -1,5 +1,6 @@
 // Shared setup of the Magento-link tests: the emulator and our server on one fake clock, an admin
 // with TOTP, a client, a browser-like agent for the identity-link popup, and the CLI.
+import type { SignatureLine } from '../../src/magento/emulator/signature-lines.js';
 import supertest from 'supertest';
 import { startMagentoEmulator, type MagentoEmulator } from '../../src/magento/emulator/start-magento-emulator.js';
 import { linkUrls } from '../../src/magento/links/activation-routes.js';
@@ -26,7 +27,7 @@ export interface LinkFixture {
   close(): Promise<void>;
 }
 
-export async function startLinkFixture(opts: { handshake?: (s: () => TestServer) => Omit<HandshakeOptions, 'activatedAt'>; magentoBaseUrl?: string; emulator?: { bearerEnabled?: boolean } } = {}): Promise<LinkFixture> {
+export async function startLinkFixture(opts: { handshake?: (s: () => TestServer) => Omit<HandshakeOptions, 'activatedAt'>; magentoBaseUrl?: string; emulator?: { bearerEnabled?: boolean; signingProfile?: SignatureLine } } = {}): Promise<LinkFixture> {
   let server: TestServer | undefined;
   const current = () => server!;
   // The emulator reads the server's fake clock: consumer expiry and timestamps move together.

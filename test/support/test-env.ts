@@ -19,6 +19,8 @@ export function testEnv(overrides: Record<string, string | undefined> = {}): Rec
     ENCRYPTION_KEY: randomBytes(32).toString('base64'),
     COOKIE_KEYS: randomBytes(32).toString('base64url'),
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    // The emulator verifies RFC 5849 by default; tests of `auto` and the other lines ask for them.
+    MAGENTO_SIGNING_PROFILE: 'rfc5849',
     ...overrides,
   };
 }

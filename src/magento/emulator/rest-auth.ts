@@ -1,8 +1,8 @@
 // Who is calling a REST route, and may they: OAuth 1.0a-signed integration token, integration
 // token as Bearer (only when the flag is on), or guest. Then Magento's all-resources ACL check.
 import type { EmulatedIntegration, EmulatorStore } from './emulator-store.js';
-import { isSignatureValid, signatureBaseString } from './oauth-params.js';
-import { collectOauthParams, OauthProblem, validateProtocol, type EmulatorRequest } from './token-endpoints.js';
+import { isSignatureValid } from './oauth-params.js';
+import { collectOauthParams, OauthProblem, requestBaseString, validateProtocol, type EmulatorRequest } from './token-endpoints.js';
 
 export interface RestIdentity {
   integration: EmulatedIntegration | null;
@@ -39,7 +39,7 @@ export function identifyRestCaller(
     if (!owner || owner.token?.type !== 'access') throw new OauthProblem('Specified token does not exist', 401);
     if (owner.id !== integration.id) throw new OauthProblem('Token is not associated with the specified consumer', 401);
     if (owner.token.revoked) throw new OauthProblem('Access token has been revoked', 401);
-    const base = signatureBaseString(req.method, req.url, params);
+    const base = requestBaseString(req, params);
     if (!isSignatureValid(base, params.oauth_signature!, integration.consumerSecret, owner.token.secret)) {
       throw new OauthProblem('The signature is invalid. Verify and try again.', 401);
     }

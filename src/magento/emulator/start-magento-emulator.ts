@@ -9,6 +9,7 @@ import { identifyRestCaller, missingResources } from './rest-auth.js';
 import { matchEmulatedRoute } from './rest-routes.js';
 import { createSampleData } from './sample-data.js';
 import { handleTokenAccess, handleTokenRequest, type EmulatorRequest } from './token-endpoints.js';
+import type { SignatureLine } from './signature-lines.js';
 
 export const EMULATOR_TEST_ROUTES_FILE = fileURLToPath(new URL('./test-routes.json', import.meta.url));
 
@@ -31,6 +32,8 @@ export interface MagentoEmulatorOptions {
   bearerEnabled?: boolean;
   latencyMs?: number;
   storeCodes?: string[];
+  /** Which Magento code line's signature rules to verify by (SIGNING-PROFILES.md); default rfc5849. */
+  signingProfile?: SignatureLine;
 }
 
 export interface ActivationPayload {
@@ -61,6 +64,7 @@ export async function startMagentoEmulator(options: MagentoEmulatorOptions = {})
   const storeCodes = new Set(options.storeCodes ?? ['default', 'all', 'fr']);
   let latencyMs = options.latencyMs ?? 0;
   let bearerEnabled = options.bearerEnabled ?? false;
+  let signingProfile: SignatureLine = options.signingProfile ?? 'rfc5849';
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const rawUrl = req.url ?? '/';
@@ -73,6 +77,7 @@ export async function startMagentoEmulator(options: MagentoEmulatorOptions = {})
       headers: req.headers,
       body: await readBody(req),
       url: requestUrl('http', req.headers.host ?? 'localhost', rawPath),
+      line: signingProfile,
     };
     if (latencyMs > 0) await new Promise((r) => setTimeout(r, latencyMs));
     const record = (v: Omit<SignatureVerdict, 'method' | 'path'>) => verdicts.push({ method: er.method, path: rawUrl, ...v });
@@ -194,6 +199,9 @@ export async function startMagentoEmulator(options: MagentoEmulatorOptions = {})
     },
     setLatency(ms: number) { latencyMs = ms; },
     setBearerEnabled(enabled: boolean) { bearerEnabled = enabled; },
+    /** A store upgrade (or downgrade): from now on, signatures are verified by this line's rules. */
+    setSigningProfile(line: SignatureLine) { signingProfile = line; },
+    get signingProfile(): SignatureLine { return signingProfile; },
     close(): Promise<void> {
       server.closeAllConnections();
       return new Promise((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())));

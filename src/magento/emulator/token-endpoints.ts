@@ -3,6 +3,7 @@
 import type { EmulatedIntegration, EmulatorStore } from './emulator-store.js';
 import { randomToken } from './emulator-store.js';
 import { isSignatureValid, parseAuthorizationHeader, parsePairs, signatureBaseString } from './oauth-params.js';
+import { lineBaseString, lineProtocolParams, SignatureLineFailure, type SignatureLine } from './signature-lines.js';
 
 export interface EmulatorRequest {
   method: string;
@@ -11,6 +12,8 @@ export interface EmulatorRequest {
   headers: Record<string, string | string[] | undefined>;
   body: string;
   url: string; // normalized request URL for the base string
+  /** The Magento code line whose signature rules apply (default rfc5849). */
+  line?: SignatureLine;
 }
 
 export interface TokenResult {
@@ -65,14 +68,21 @@ export function validateProtocol(
 }
 
 function collect(req: EmulatorRequest): Record<string, string> {
+  if (req.line && req.line !== 'rfc5849') return lineProtocolParams(req);
   const header = req.headers.authorization;
   const oauth = parseAuthorizationHeader(Array.isArray(header) ? header[0] : header);
   const isForm = String(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded');
   return { ...parsePairs(req.query, true), ...(isForm ? parsePairs(req.body, false) : {}), ...oauth };
 }
 
+/** The base string the store computes: its code line's, or RFC 5849 with Magento's pair rules. */
+export function requestBaseString(req: EmulatorRequest, params: Record<string, string>): string {
+  if (!req.line || req.line === 'rfc5849') return signatureBaseString(req.method, req.url, params);
+  return lineBaseString(req.line, req);
+}
+
 function checkSignature(req: EmulatorRequest, params: Record<string, string>, secret: string, tokenSecret: string): void {
-  const base = signatureBaseString(req.method, req.url, params);
+  const base = requestBaseString(req, params);
   if (!isSignatureValid(base, params.oauth_signature!, secret, tokenSecret)) {
     throw new OauthProblem('The signature is invalid. Verify and try again.', 401);
   }
@@ -138,4 +148,4 @@ export function handleTokenAccess(req: EmulatorRequest, store: EmulatorStore, no
   });
 }
 
-export { OauthProblem, collect as collectOauthParams };
+export { OauthProblem, SignatureLineFailure, collect as collectOauthParams };

@@ -1,15 +1,22 @@
 import type { UpstreamCredentialSource } from '../../gateway/upstream-types.js';
 import type { LinkStore } from './link-store.js';
+import type { SigningProfileSelector } from './signing-profile-selector.js';
 
 /** The gateway's view of a client's Magento link: only active, confirmed links sign calls. */
-export function linkCredentialSource(links: LinkStore): UpstreamCredentialSource {
+export function linkCredentialSource(links: LinkStore, profiles?: SigningProfileSelector): UpstreamCredentialSource {
   return {
     async credentialsFor(clientId) {
       const c = await links.activeCredentials(clientId);
       if (!c) return null;
-      return c.mode === 'bearer'
-        ? { mode: 'bearer', token: c.token }
-        : { mode: 'oauth1', consumerKey: c.consumerKey, consumerSecret: c.consumerSecret, token: c.token, tokenSecret: c.tokenSecret };
+      if (c.mode === 'bearer') return { mode: 'bearer', token: c.token };
+      const creds = { consumerKey: c.consumerKey, consumerSecret: c.consumerSecret, token: c.token, tokenSecret: c.tokenSecret };
+      return { mode: 'oauth1', ...creds, profile: profiles ? await profiles.profileFor(clientId, creds) : undefined };
+    },
+    refused(clientId) {
+      if (!profiles) return;
+      void links.activeCredentials(clientId).then((c) => {
+        if (c && c.mode !== 'bearer') profiles.signatureRefused(clientId, c);
+      }).catch(() => undefined);
     },
   };
 }
