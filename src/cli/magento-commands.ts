@@ -53,18 +53,23 @@ const STATUS_HINT: Record<LinkView['status'], string> = {
 
 export const magentoCommands: CommandTable = {
   'magento:link-urls': {
-    summary: 'Print the Endpoint URL and Identity Link URL to paste into the Magento integration of a client',
+    summary: 'Print the Endpoint URL and Identity Link URL to paste into the Magento integration of a client; opens the Endpoint URL to a new integration\'s Activate for an hour',
     usage: '--client <id> [--json]',
     options: { ...clientOption, ...jsonOption },
     async run(ctx, { values }) {
       const clientId = await requireClient(ctx, values);
-      const { endpointToken } = await services(ctx).links.ensure(clientId);
+      const { links, audit } = services(ctx);
+      const { endpointToken } = await links.ensure(clientId);
+      // The admin is about to paste the URL into Magento: only now may another integration activate.
+      const armedUntil = await links.arm(clientId);
+      await audit.record({ type: 'magento.activation_armed', outcome: 'info', actor: 'cli', clientId, details: { until: armedUntil.toISOString() } });
       const urls = linkUrls(ctx.config.issuer, endpointToken);
       if (!ctx.config.magentoBaseUrl) ctx.io.err('warning: MAGENTO_BASE_URL is not set; Magento\'s activation will be refused until it is');
       if (values.json) printJson(ctx.io, { client_id: clientId, ...urls });
       else {
         ctx.io.out(`Endpoint URL:       ${urls.endpoint_url}`);
         ctx.io.out(`Identity Link URL:  ${urls.identity_link_url}`);
+        ctx.io.out(`Click Activate in Magento before ${armedUntil.toISOString()} (run this again after that; Reauthorize of the linked integration always works).`);
       }
       return 0;
     },

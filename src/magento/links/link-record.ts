@@ -15,6 +15,8 @@ export interface LinkView {
   confirmedAt: Date | null;
   confirmedBy: string | null;
   hasAccessToken: boolean;
+  /** When the (re)link whose token exchange is still running was received; null when none. */
+  pendingActivationAt: Date | null;
   keyId: string | null;
   updatedAt: Date;
 }
@@ -55,6 +57,7 @@ export function toView(r: Record<string, any>): LinkView {
     confirmedAt: r.confirmed_at ? new Date(r.confirmed_at) : null,
     confirmedBy: r.confirmed_by,
     hasAccessToken: !!r.access_token_sealed,
+    pendingActivationAt: r.pending_received_at ? new Date(r.pending_received_at) : null,
     keyId: r.key_id,
     updatedAt: new Date(r.updated_at),
   };
