@@ -18,6 +18,12 @@ export async function up(knex: Knex): Promise<void> {
     t.text('pending_confirmed_by');
     t.index(['pending_consumer_key_hash']);
   });
+  // Links caught mid-exchange by the upgrade get their working credentials back: the old code had
+  // parked them in `previous_working` (sealed values byte for byte, same row and column names).
+  const parked = await knex('magento_links').select('client_id', 'previous_working').whereNotNull('previous_working');
+  for (const r of parked as { client_id: string; previous_working: string }[]) {
+    await knex('magento_links').where({ client_id: r.client_id }).update({ ...JSON.parse(r.previous_working), verifier_sealed: null, previous_working: null });
+  }
 }
 
 export async function down(knex: Knex): Promise<void> {

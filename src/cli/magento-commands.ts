@@ -36,6 +36,8 @@ export function presentLinkStatus(link: LinkView) {
     last_error: link.lastError,
     has_access_token: link.hasAccessToken,
     activation_received_at: iso(link.activationReceivedAt),
+    // A (re)link whose token exchange is running beside the working credentials.
+    pending_activation_received_at: iso(link.pendingActivationAt),
     confirmed_at: iso(link.confirmedAt),
     confirmed_by: link.confirmedBy,
     key_id: link.keyId,
@@ -132,6 +134,7 @@ export const magentoCommands: CommandTable = {
       ctx.io.out(`store:       ${view.store_base_url ?? '-'}`);
       if (view.last_error) ctx.io.out(`last error:  ${view.last_error}`);
       ctx.io.out(`activated:   ${view.activation_received_at ?? '-'}`);
+      if (view.pending_activation_received_at) ctx.io.out(`re-linking:  token exchange running since ${view.pending_activation_received_at}`);
       ctx.io.out(`confirmed:   ${view.confirmed_at ? `${view.confirmed_at} by ${view.confirmed_by}` : '-'}`);
       ctx.io.out(`updated:     ${view.updated_at}`);
       return 0;

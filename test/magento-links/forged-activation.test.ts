@@ -107,6 +107,8 @@ describe('forged activation POSTs against an active link', () => {
       expect(during.map((r) => r.status)).toEqual(Array(20).fill(200));
       expect(armed.out).toMatch(/Click Activate in Magento before/);
       expect((await f.s.runtime.magento.links.get(app.clientId))!.pendingActivationAt).toBeInstanceOf(Date);
+      const status = JSON.parse((await f.cli(['magento:status', '--client', app.clientId, '--json'])).out);
+      expect(status).toMatchObject({ status: 'active', pending_activation_received_at: new Date(f.s.clock.now()).toISOString() });
       // One exchange per link at a time, whoever sends the second POST.
       const second = await post(app.urls.endpoint_url, forgedFields(2));
       expect(second.status).toBe(409);

@@ -51,7 +51,8 @@ export function toView(r: Record<string, any>): LinkView {
     clientId: r.client_id,
     status: r.status,
     mode: r.mode,
-    storeBaseUrl: r.store_base_url,
+    // A first link's store is known from its pending activation already (the popup shows it).
+    storeBaseUrl: r.store_base_url ?? r.pending_store_base_url ?? null,
     lastError: r.last_error,
     activationReceivedAt: r.activation_received_at ? new Date(r.activation_received_at) : null,
     confirmedAt: r.confirmed_at ? new Date(r.confirmed_at) : null,
