@@ -49,7 +49,7 @@ const STATUS_HINT: Record<LinkView['status'], string> = {
   pending: 'waiting for Magento: click Activate on the integration (System › Extensions › Integrations), or the token exchange is running',
   awaiting_confirmation: 'token received; an admin must still confirm it in the Identity Link popup',
   active: 'in use for this app’s API calls',
-  failed: 'not usable: fix the cause below, then click Reauthorize in Magento (or run magento:import)',
+  failed: 'not usable: fix the cause below, run magento:link-urls, then click Reauthorize in Magento within the hour (or run magento:import)',
   revoked: 'revoked: link the store again to use it',
 };
 
