@@ -46,5 +46,5 @@ describe(`migration ${MIGRATION}`, () => {
     const links = createLinkStore({ db: t.db, box, clock: createFakeClock() });
     expect(await links.activeCredentials('c_mid')).toEqual({ mode: 'oauth1', consumerKey: 'k'.repeat(32), consumerSecret: 's'.repeat(32), token: 't'.repeat(32), tokenSecret: 'u'.repeat(32) });
     expect(await t.db('magento_links').where({ client_id: 'c_plain' }).first()).toMatchObject({ status: 'failed', last_error: 'x' });
-  });
+  }, 120_000); // every migration runs inside this test (on PGlite that is most of a minute on a busy machine)
 });
