@@ -95,7 +95,7 @@ export async function buildRuntime(deps: RuntimeDeps): Promise<Runtime> {
   });
   const app = createApp({
     config, db, logger, provider,
-    routers: [activationRoutes(magento), identityLink, interactions, gateway],
+    routers: [activationRoutes({ ...magento, db, clock, audit, limit: config.activationRateLimit }), identityLink, interactions, gateway],
     isShuttingDown: deps.isShuttingDown,
   });
   return {

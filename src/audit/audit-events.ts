@@ -22,6 +22,7 @@ export type AuditEventType =
   | 'token.refresh_reuse'
   | 'token.revoked'
   | 'oauth.error'
+  | 'magento.activation_armed'
   | 'magento.activation_received'
   | 'magento.activation_refused'
   | 'magento.link_active'

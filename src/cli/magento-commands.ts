@@ -37,6 +37,8 @@ export function presentLinkStatus(link: LinkView) {
     last_error: link.lastError,
     has_access_token: link.hasAccessToken,
     activation_received_at: iso(link.activationReceivedAt),
+    // A (re)link whose token exchange is running beside the working credentials.
+    pending_activation_received_at: iso(link.pendingActivationAt),
     confirmed_at: iso(link.confirmedAt),
     confirmed_by: link.confirmedBy,
     key_id: link.keyId,
@@ -48,24 +50,29 @@ const STATUS_HINT: Record<LinkView['status'], string> = {
   pending: 'waiting for Magento: click Activate on the integration (System › Extensions › Integrations), or the token exchange is running',
   awaiting_confirmation: 'token received; an admin must still confirm it in the Identity Link popup',
   active: 'in use for this app’s API calls',
-  failed: 'not usable: fix the cause below, then click Reauthorize in Magento (or run magento:import)',
+  failed: 'not usable: fix the cause below, run magento:link-urls, then click Reauthorize in Magento within the hour (or run magento:import)',
   revoked: 'revoked: link the store again to use it',
 };
 
 export const magentoCommands: CommandTable = {
   'magento:link-urls': {
-    summary: 'Print the Endpoint URL and Identity Link URL to paste into the Magento integration of a client',
+    summary: 'Print the Endpoint URL and Identity Link URL to paste into the Magento integration of a client; opens the Endpoint URL to a new integration\'s Activate for an hour',
     usage: '--client <id> [--json]',
     options: { ...clientOption, ...jsonOption },
     async run(ctx, { values }) {
       const clientId = await requireClient(ctx, values);
-      const { endpointToken } = await services(ctx).links.ensure(clientId);
+      const { links, audit } = services(ctx);
+      const { endpointToken } = await links.ensure(clientId);
+      // The admin is about to paste the URL into Magento: only now may another integration activate.
+      const armedUntil = await links.arm(clientId);
+      await audit.record({ type: 'magento.activation_armed', outcome: 'info', actor: 'cli', clientId, details: { until: armedUntil.toISOString() } });
       const urls = linkUrls(ctx.config.issuer, endpointToken);
       if (!ctx.config.magentoBaseUrl) ctx.io.err('warning: MAGENTO_BASE_URL is not set; Magento\'s activation will be refused until it is');
       if (values.json) printJson(ctx.io, { client_id: clientId, ...urls });
       else {
         ctx.io.out(`Endpoint URL:       ${urls.endpoint_url}`);
         ctx.io.out(`Identity Link URL:  ${urls.identity_link_url}`);
+        ctx.io.out(`Click Activate in Magento before ${armedUntil.toISOString()} (run this again after that; Reauthorize of the linked integration always works).`);
       }
       return 0;
     },
@@ -130,6 +137,7 @@ export const magentoCommands: CommandTable = {
       ctx.io.out(`store:       ${view.store_base_url ?? '-'}`);
       if (view.last_error) ctx.io.out(`last error:  ${view.last_error}`);
       ctx.io.out(`activated:   ${view.activation_received_at ?? '-'}`);
+      if (view.pending_activation_received_at) ctx.io.out(`re-linking:  token exchange running since ${view.pending_activation_received_at}`);
       ctx.io.out(`confirmed:   ${view.confirmed_at ? `${view.confirmed_at} by ${view.confirmed_by}` : '-'}`);
       ctx.io.out(`updated:     ${view.updated_at}`);
       return 0;

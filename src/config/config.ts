@@ -42,6 +42,8 @@ export interface Config {
   readonly adminArgon2: { readonly memoryKib: number; readonly timeCost: number; readonly parallelism: number };
   /** Per-IP limit of login and code POSTs (LOGIN_RATE_LIMIT_MAX per LOGIN_RATE_LIMIT_WINDOW_SECONDS). */
   readonly loginRateLimit: { readonly max: number; readonly windowSeconds: number };
+  /** Per-IP limit of activation POSTs (ACTIVATION_RATE_LIMIT_MAX per ACTIVATION_RATE_LIMIT_WINDOW_SECONDS). */
+  readonly activationRateLimit: { readonly max: number; readonly windowSeconds: number };
   readonly gateway: {
     /** Request bodies above this get 413 before reaching Magento. */
     readonly maxBodyBytes: number;

@@ -77,6 +77,11 @@ export function loadConfig(env: Env = process.env, opts: { warn?: (msg: string) 
       max: r.int('LOGIN_RATE_LIMIT_MAX', 30, { min: 1 }),
       windowSeconds: r.int('LOGIN_RATE_LIMIT_WINDOW_SECONDS', 300, { min: 1 }),
     },
+    // Magento's activation POSTs (Endpoint URL), per client IP (issue 10).
+    activationRateLimit: {
+      max: r.int('ACTIVATION_RATE_LIMIT_MAX', 10, { min: 1 }),
+      windowSeconds: r.int('ACTIVATION_RATE_LIMIT_WINDOW_SECONDS', 300, { min: 1 }),
+    },
     gateway: {
       maxBodyBytes: r.int('GATEWAY_MAX_BODY_BYTES', 10 * 1024 * 1024, { min: 1024 }),
       connectTimeoutMs: r.int('GATEWAY_CONNECT_TIMEOUT_MS', 5_000, { min: 100 }),

@@ -42,6 +42,15 @@ describe('loadConfig', () => {
     expect(c.magentoBaseUrl).toBe('https://shop.example/');
   });
 
+  it('reads the activation endpoint\'s per-IP limit (default 10 POSTs per 300 s)', () => {
+    const base = { ENCRYPTION_KEY: key, COOKIE_KEYS: cookie };
+    expect(loadConfig(base, quiet).activationRateLimit).toEqual({ max: 10, windowSeconds: 300 });
+    expect(loadConfig({ ...base, ACTIVATION_RATE_LIMIT_MAX: '4', ACTIVATION_RATE_LIMIT_WINDOW_SECONDS: '60' }, quiet).activationRateLimit).toEqual({ max: 4, windowSeconds: 60 });
+    const p = problems({ ...base, ACTIVATION_RATE_LIMIT_MAX: '0', ACTIVATION_RATE_LIMIT_WINDOW_SECONDS: 'soon' }).join('\n');
+    expect(p).toMatch(/ACTIVATION_RATE_LIMIT_MAX/);
+    expect(p).toMatch(/ACTIVATION_RATE_LIMIT_WINDOW_SECONDS/);
+  });
+
   it('names every bad variable at once', () => {
     const p = problems({ PORT: 'abc', DATABASE_URL: 'mysql://x', TRUST_PROXY: 'maybe', ENCRYPTION_KEY: 'short' });
     expect(p.join('\n')).toMatch(/PORT must be an integer/);

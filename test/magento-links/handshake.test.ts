@@ -109,17 +109,35 @@ describe('Magento link: activation → token exchange → identity-link confirma
     expect((await signedGet('/rest/V1/store/storeConfigs', fresh)).status).toBe(200);
   });
 
-  it('a forged activation POST (leaked endpoint URL) does not cut a working link off', async () => {
+  const forge = () => fetch(f.urls.endpoint_url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ oauth_consumer_key: 'f'.repeat(32), oauth_consumer_secret: 'e'.repeat(32), oauth_verifier: 'd'.repeat(32), store_base_url: f.emu.storeBaseUrl }),
+  });
+
+  it('a forged activation POST (leaked endpoint URL) is refused and changes nothing', async () => {
     const before = (await f.s.runtime.magento.links.activeCredentials(f.clientId))!;
-    const forged = await fetch(f.urls.endpoint_url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ oauth_consumer_key: 'f'.repeat(32), oauth_consumer_secret: 'e'.repeat(32), oauth_verifier: 'd'.repeat(32), store_base_url: f.emu.storeBaseUrl }),
-    });
+    const view = await f.s.runtime.magento.links.get(f.clientId);
+    const calls = f.emu.verdicts.length;
+    const forged = await forge();
+    expect(forged.status).toBe(403);
+    expect(await forged.json()).toMatchObject({ error: 'access_denied', message: expect.stringContaining('magento:link-urls') });
+    await f.s.runtime.magento.activation.idle();
+    expect(f.emu.verdicts.length).toBe(calls); // no exchange was started
+    expect(await f.s.runtime.magento.links.get(f.clientId)).toEqual(view);
+    expect(await f.s.runtime.magento.links.activeCredentials(f.clientId)).toEqual(before);
+    const [refused] = await f.s.runtime.audit.list({ type: 'magento.activation_refused' });
+    expect(refused).toMatchObject({ outcome: 'denied', clientId: f.clientId, details: { refusal: 'not_armed' } });
+  });
+
+  it('a forged POST while an admin armed the endpoint is exchanged on the side and never cuts the working link off', async () => {
+    const before = (await f.s.runtime.magento.links.activeCredentials(f.clientId))!;
+    expect((await f.cli(['magento:link-urls', '--client', f.clientId])).code).toBe(0);
+    const forged = await forge();
     expect(forged.status).toBe(200); // as for Magento: accepted, then exchanged in the background
     await f.s.runtime.magento.activation.idle();
     const link = (await f.s.runtime.magento.links.get(f.clientId))!;
-    expect(link).toMatchObject({ status: 'active', confirmedBy: 'store-owner' });
+    expect(link).toMatchObject({ status: 'active', confirmedBy: 'store-owner', pendingActivationAt: null });
     expect(link.lastError).toMatch(/previous credentials are still in use/);
     expect(await f.s.runtime.magento.links.activeCredentials(f.clientId)).toEqual(before);
     expect((await signedGet('/rest/V1/store/storeConfigs', before)).status).toBe(200);

@@ -2,8 +2,7 @@ import supertest from 'supertest';
 import { fetch as undiciFetch } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAdminManagement } from '../../src/admins/admin-management.js';
-import { linkUrls } from '../../src/magento/links/activation-routes.js';
-import { ADMIN, confirmInPopup, hiddenFields, popupUrl, startLinkFixture, type LinkFixture } from './link-fixture.js';
+import { ADMIN, confirmInPopup, hiddenFields, linkUrlsFromCli, popupUrl, startLinkFixture, type LinkFixture } from './link-fixture.js';
 
 describe('Identity Link page', () => {
   let f: LinkFixture;
@@ -155,7 +154,7 @@ describe('Identity Link page', () => {
 
   it('confirmed before the token exchange finished: becomes active once it completes', async () => {
     const { client } = await f.s.runtime.clients.create({ name: 'Late app', type: 'confidential', redirectUris: ['https://late.example/cb'], scopes: ['catalog:read'] });
-    const urls = linkUrls(f.s.baseUrl, (await f.s.runtime.magento.links.ensure(client.clientId)).endpointToken);
+    const urls = await linkUrlsFromCli(f.cli, client.clientId);
     let release: () => void = () => {};
     gate = new Promise<void>((r) => (release = r));
     const integration = f.emu.createIntegration({ resources: ['Magento_Catalog::products'] });

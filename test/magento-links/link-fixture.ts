@@ -3,7 +3,6 @@
 import type { SignatureLine } from '../../src/magento/emulator/signature-lines.js';
 import supertest from 'supertest';
 import { startMagentoEmulator, type MagentoEmulator } from '../../src/magento/emulator/start-magento-emulator.js';
-import { linkUrls } from '../../src/magento/links/activation-routes.js';
 import { createAdminManagement } from '../../src/admins/admin-management.js';
 import { adminServices } from '../../src/admins/admin-deps.js';
 import { runCli } from '../../src/cli/run-cli.js';
@@ -27,13 +26,19 @@ export interface LinkFixture {
   close(): Promise<void>;
 }
 
-export async function startLinkFixture(opts: { handshake?: (s: () => TestServer) => Omit<HandshakeOptions, 'activatedAt'>; magentoBaseUrl?: string; emulator?: { bearerEnabled?: boolean; signingProfile?: SignatureLine } } = {}): Promise<LinkFixture> {
+export async function startLinkFixture(opts: {
+  handshake?: (s: () => TestServer) => Omit<HandshakeOptions, 'activatedAt'>;
+  magentoBaseUrl?: string;
+  emulator?: { bearerEnabled?: boolean; signingProfile?: SignatureLine };
+  /** Extra server environment; the activation limit defaults high (these tests POST from 127.0.0.1 a lot). */
+  env?: Record<string, string>;
+} = {}): Promise<LinkFixture> {
   let server: TestServer | undefined;
   const current = () => server!;
   // The emulator reads the server's fake clock: consumer expiry and timestamps move together.
   const emu = await startMagentoEmulator({ clock: { now: () => (server ? server.clock.now() : Date.now()) }, ...opts.emulator });
   server = await startTestServer({
-    env: { MAGENTO_BASE_URL: opts.magentoBaseUrl ?? emu.storeBaseUrl },
+    env: { MAGENTO_BASE_URL: opts.magentoBaseUrl ?? emu.storeBaseUrl, ACTIVATION_RATE_LIMIT_MAX: '1000', ...opts.env },
     handshake: { baseDelayMs: 1, sleep: async () => {}, ...opts.handshake?.(current) },
   });
   const s = server;
@@ -41,7 +46,6 @@ export async function startLinkFixture(opts: { handshake?: (s: () => TestServer)
   const { enrolment } = await createAdminManagement(deps).create({ ...ADMIN, withTotp: true });
   const totp = adminServices(deps).totp;
   const { client } = await s.runtime.clients.create({ name: 'Warehouse Sync', type: 'confidential', redirectUris: ['https://app.example/callback'], scopes: ['catalog:read'] });
-  const { endpointToken } = await s.runtime.magento.links.ensure(client.clientId);
 
   const cli: LinkFixture['cli'] = async (argv, o = {}) => {
     const out: string[] = [];
@@ -54,12 +58,15 @@ export async function startLinkFixture(opts: { handshake?: (s: () => TestServer)
     return { code, out: out.join('\n'), err: err.join('\n') };
   };
 
+  // As the README says: the admin gets the URLs (which opens the Endpoint URL to an Activate).
+  const urls = await linkUrlsFromCli(cli, client.clientId);
+
   return {
     s,
     emu,
     clientId: client.clientId,
     totpSecret: enrolment!.secret,
-    urls: linkUrls(s.baseUrl, endpointToken),
+    urls,
     nextCode() {
       s.clock.advance(30_000);
       return totp.generate(enrolment!.secret);
@@ -73,6 +80,13 @@ export async function startLinkFixture(opts: { handshake?: (s: () => TestServer)
   };
 }
 
+/** `magento:link-urls --client <id> --json`: the two URLs, and the Endpoint URL armed for an Activate. */
+export async function linkUrlsFromCli(cli: LinkFixture['cli'], clientId: string): Promise<{ endpoint_url: string; identity_link_url: string }> {
+  const r = await cli(['magento:link-urls', '--client', clientId, '--json']);
+  if (r.code !== 0) throw new Error(`magento:link-urls failed: ${r.err}`);
+  const { endpoint_url, identity_link_url } = JSON.parse(r.out) as { endpoint_url: string; identity_link_url: string };
+  return { endpoint_url, identity_link_url };
+}
 
 /** The hidden fields of the first form on the page. */
 export function hiddenFields(html: string): Record<string, string> {

@@ -2,11 +2,9 @@ import type { AuditLog } from '../../audit/audit-log.js';
 import type { Clock } from '../../clock.js';
 import type { Logger } from '../../logging/logger.js';
 import { MagentoHandshakeError, performIntegrationHandshake, type HandshakeOptions } from '../integration-handshake.js';
-import type { ActivationRef, LinkStore } from './link-store.js';
+import { CONSUMER_WINDOW_MS, type ActivationRef, type ActivationRefusal, type LinkStore } from './link-store.js';
 
 const CREDENTIAL = /^[0-9a-z]{32}$/;
-// Magento's oauth/consumer/expiration_period: the token request must start within it.
-const CONSUMER_WINDOW_MS = 300_000;
 
 export interface ActivationFields {
   oauth_consumer_key?: unknown;
@@ -15,7 +13,21 @@ export interface ActivationFields {
   oauth_verifier?: unknown;
 }
 
-export type ActivationOutcome = { ok: true } | { ok: false; status: 400; message: string };
+export type ActivationOutcome =
+  | { ok: true }
+  | { ok: false; status: 400 | 403 | 404 | 409; error: 'invalid_request' | 'access_denied' | 'not_found' | 'activation_in_progress'; message: string };
+
+/** What a refused POST is told (Magento ignores it; an admin reading the audit log does not). */
+type Refusal = Omit<Extract<ActivationOutcome, { ok: false }>, 'ok' | 'message'>;
+const REFUSALS: Record<ActivationRefusal, Refusal & { message: string }> = {
+  no_link: { status: 404, error: 'not_found', message: 'Unknown endpoint URL' },
+  not_armed: {
+    status: 403,
+    error: 'access_denied',
+    message: 'This endpoint URL is not expecting a new integration: run magento:link-urls for this app, then click Activate in Magento within an hour (Reauthorize works for the linked integration)',
+  },
+  in_progress: { status: 409, error: 'activation_in_progress', message: 'A token exchange for this link is already running; try again once it has finished' },
+};
 
 /** Compares store URLs as Magento builds them: scheme and host case-insensitive, one trailing slash. */
 export function normalizeStoreUrl(url: string): string | null {
@@ -47,7 +59,7 @@ export function createLinkActivation(deps: {
 
   async function exchange(clientId: string, storeBaseUrl: string, activation: ActivationRef): Promise<void> {
     const creds = await deps.links.consumerCredentials(clientId);
-    // Superseded by a newer activation (same consumer key on re-authorization, new verifier).
+    // Superseded by a newer activation (same consumer key on re-authorization, new verifier) or an import.
     if (!creds || creds.consumerKey !== activation.consumerKey || creds.verifier !== activation.verifier) return;
     try {
       const tokens = await performIntegrationHandshake(
@@ -71,9 +83,9 @@ export function createLinkActivation(deps: {
 
   return {
     async receive(clientId: string, f: ActivationFields, meta: { ip: string; requestId: string }): Promise<ActivationOutcome> {
-      const refuse = async (message: string): Promise<ActivationOutcome> => {
-        await deps.audit.record({ type: 'magento.activation_refused', outcome: 'denied', clientId, ip: meta.ip, requestId: meta.requestId, details: { reason: message } });
-        return { ok: false, status: 400, message };
+      const refuse = async (message: string, refusal: Refusal = { status: 400, error: 'invalid_request' }, code = 'invalid_request'): Promise<ActivationOutcome> => {
+        await deps.audit.record({ type: 'magento.activation_refused', outcome: 'denied', clientId, ip: meta.ip, requestId: meta.requestId, details: { reason: message, refusal: code } });
+        return { ok: false, ...refusal, message };
       };
       for (const field of ['oauth_consumer_key', 'oauth_consumer_secret', 'oauth_verifier'] as const) {
         if (typeof f[field] !== 'string' || !CREDENTIAL.test(f[field] as string)) return refuse(`${field} must be 32 characters of [0-9a-z]`);
@@ -84,12 +96,16 @@ export function createLinkActivation(deps: {
         return refuse(`store_base_url ${JSON.stringify(String(f.store_base_url ?? '')).slice(0, 200)} is not the configured Magento store`);
       }
       const activation: ActivationRef = { consumerKey: f.oauth_consumer_key as string, verifier: f.oauth_verifier as string };
-      await deps.links.recordActivation(clientId, {
+      const decision = await deps.links.recordActivation(clientId, {
         ...activation,
         consumerSecret: f.oauth_consumer_secret as string,
         storeBaseUrl: deps.magentoBaseUrl,
       });
-      await deps.audit.record({ type: 'magento.activation_received', outcome: 'info', clientId, ip: meta.ip, requestId: meta.requestId, details: { storeBaseUrl: deps.magentoBaseUrl } });
+      if (!decision.accepted) {
+        const { message, ...refusal } = REFUSALS[decision.reason];
+        return refuse(message, refusal, decision.reason);
+      }
+      await deps.audit.record({ type: 'magento.activation_received', outcome: 'info', clientId, ip: meta.ip, requestId: meta.requestId, details: { storeBaseUrl: deps.magentoBaseUrl, via: decision.via } });
       const job = exchange(clientId, deps.magentoBaseUrl, activation).finally(() => inFlight.delete(job));
       inFlight.add(job);
       return { ok: true };

@@ -15,6 +15,8 @@ export interface LinkView {
   confirmedAt: Date | null;
   confirmedBy: string | null;
   hasAccessToken: boolean;
+  /** When the (re)link whose token exchange is still running was received; null when none. */
+  pendingActivationAt: Date | null;
   keyId: string | null;
   updatedAt: Date;
 }
@@ -49,12 +51,14 @@ export function toView(r: Record<string, any>): LinkView {
     clientId: r.client_id,
     status: r.status,
     mode: r.mode,
-    storeBaseUrl: r.store_base_url,
+    // A first link's store is known from its pending activation already (the popup shows it).
+    storeBaseUrl: r.store_base_url ?? r.pending_store_base_url ?? null,
     lastError: r.last_error,
     activationReceivedAt: r.activation_received_at ? new Date(r.activation_received_at) : null,
     confirmedAt: r.confirmed_at ? new Date(r.confirmed_at) : null,
     confirmedBy: r.confirmed_by,
     hasAccessToken: !!r.access_token_sealed,
+    pendingActivationAt: r.pending_received_at ? new Date(r.pending_received_at) : null,
     keyId: r.key_id,
     updatedAt: new Date(r.updated_at),
   };
