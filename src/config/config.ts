@@ -47,5 +47,7 @@ export interface Config {
     /** Whole exchange with Magento; past it the caller gets 504. */
     readonly timeoutMs: number;
     readonly maxConnections: number;
+    /** A DPoP proof's `iat` may be this far from now, either way (DPOP_PROOF_MAX_AGE_S). */
+    readonly dpopProofMaxAgeS: number;
   };
 }

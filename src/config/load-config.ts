@@ -81,6 +81,7 @@ export function loadConfig(env: Env = process.env, opts: { warn?: (msg: string) 
       connectTimeoutMs: r.int('GATEWAY_CONNECT_TIMEOUT_MS', 5_000, { min: 100 }),
       timeoutMs: r.int('GATEWAY_TIMEOUT_MS', 30_000, { min: 100 }),
       maxConnections: r.int('GATEWAY_MAX_CONNECTIONS', 64, { min: 1 }),
+      dpopProofMaxAgeS: r.int('DPOP_PROOF_MAX_AGE_S', 60, { min: 5, max: 600 }),
     },
   };
   r.throwIfFailed();
