@@ -90,7 +90,9 @@ describe(`DPoP at the gateway (${process.env.DATABASE_URL ? 'postgresql' : 'pgli
     const verified = await s.runtime.accessTokenVerifier.verify(tokens.access_token);
     expect(verified).toMatchObject({ clientId: rc.clientId, format: 'opaque', jkt: await calculateJwkThumbprint(publicJwk) });
 
-    const res = await oauth.protectedResourceRequest(tokens.access_token, 'GET', new URL(`${s.baseUrl}${PRODUCT}?fields=sku`), undefined, undefined, { DPoP: dpop, ...insecure });
+    // The gateway checks iat on the server's (fake) clock: a client in step with it.
+    const gatewayDpop = oauth.DPoP({ [oauth.clockSkew]: Math.round((s.clock.now() - Date.now()) / 1000) }, keys);
+    const res = await oauth.protectedResourceRequest(tokens.access_token, 'GET', new URL(`${s.baseUrl}${PRODUCT}?fields=sku`), undefined, undefined, { DPoP: gatewayDpop, ...insecure });
     expect(res.status).toBe(200);
     expect(res.headers.get('x-bridge-source')).toBe('upstream');
     expect((await res.json()).sku).toBe('ABC/10');
@@ -98,7 +100,7 @@ describe(`DPoP at the gateway (${process.env.DATABASE_URL ? 'postgresql' : 'pgli
 
     // A write: htm PUT, with a JSON body.
     const put = await oauth.protectedResourceRequest(tokens.access_token, 'PUT', new URL(`${s.baseUrl}${PRODUCT}`), new Headers({ 'content-type': 'application/json' }),
-      JSON.stringify({ product: { sku: 'ABC/10', name: 'Renamed with DPoP' } }), { DPoP: dpop, ...insecure });
+      JSON.stringify({ product: { sku: 'ABC/10', name: 'Renamed with DPoP' } }), { DPoP: gatewayDpop, ...insecure });
     expect(put.status).toBe(200);
     expect((await put.json()).name).toBe('Renamed with DPoP');
     expect(lastVerdict()).toMatchObject({ ok: true, method: 'PUT' });
