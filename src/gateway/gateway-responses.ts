@@ -33,13 +33,11 @@ export function invalidRequest(ctx: Context, description: string) {
   bridgeError(ctx, 400, { error: 'invalid_request', message: description }, `Bearer realm="magento", error="invalid_request", error_description="${quote(description)}"`);
 }
 
-export function insufficientScope(ctx: Context, needed: string[], route: string, message: string) {
-  bridgeError(
-    ctx,
-    403,
-    { error: 'insufficient_scope', message, route, scope_needed: needed.join(' ') },
-    `Bearer realm="magento", error="insufficient_scope", scope="${quote(needed.join(' '))}"`,
-  );
+export function insufficientScope(ctx: Context, needed: string[], route: string, message: string, scheme: 'bearer' | 'dpop' = 'bearer') {
+  const challenge = scheme === 'dpop'
+    ? `DPoP error="insufficient_scope", scope="${quote(needed.join(' '))}", algs="${DPOP_SIGNING_ALGS.join(' ')}"`
+    : `Bearer realm="magento", error="insufficient_scope", scope="${quote(needed.join(' '))}"`;
+  bridgeError(ctx, 403, { error: 'insufficient_scope', message, route, scope_needed: needed.join(' ') }, challenge);
 }
 
 /** Magento's own 404 body, so clients see the same answer as from the store. */

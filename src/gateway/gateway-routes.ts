@@ -30,6 +30,8 @@ export interface GatewayDeps {
 
 interface CallRecord {
   token?: VerifiedAccessToken;
+  /** The Authorization scheme the caller used: challenges answer in the same one. */
+  scheme?: 'bearer' | 'dpop';
   route?: string;
   resources?: string[];
   reason?: string;
@@ -52,6 +54,7 @@ export function gatewayRoutes(deps: GatewayDeps): Router {
       else invalidToken(ctx, bearer.reason === 'missing' ? 'Bearer token required' : 'Malformed Authorization header');
       return null;
     }
+    call.scheme = bearer.scheme;
     const proof = ctx.get('dpop');
     if (bearer.scheme === 'dpop' && !proof) {
       call.reason = 'dpop_proof_missing';
@@ -161,7 +164,7 @@ export function gatewayRoutes(deps: GatewayDeps): Router {
         : decision.neededScopes.length
           ? `${call.route} needs scope ${decision.neededScopes.join(' ')}`
           : `${call.route} is not reachable with any scope of this bridge`;
-      return insufficientScope(ctx, decision.neededScopes, call.route, message);
+      return insufficientScope(ctx, decision.neededScopes, call.route, message, call.scheme);
     }
     if (tooLarge(ctx)) return;
     const isForm = ctx.is('application/x-www-form-urlencoded') === 'application/x-www-form-urlencoded';
@@ -187,7 +190,7 @@ export function gatewayRoutes(deps: GatewayDeps): Router {
     if (!check.ok) {
       call.reason = check.reason;
       if (check.reason === 'invalid_request') return gatewayProblem(ctx, 400, 'invalid_request', check.message);
-      return insufficientScope(ctx, check.neededScopes, call.route, check.message);
+      return insufficientScope(ctx, check.neededScopes, call.route, check.message, call.scheme);
     }
     call.resources = [`graphql:${check.operation}`];
     await forward(ctx, call, body);

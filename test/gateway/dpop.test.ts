@@ -144,6 +144,19 @@ describe(`DPoP at the gateway (${process.env.DATABASE_URL ? 'postgresql' : 'pgli
     expect((await s.request.get(PRODUCT).set('Authorization', `Bearer ${plain}`)).status).toBe(200);
   });
 
+  it('GraphQL over DPoP (htm POST, htu /graphql); a scope refusal answers with a DPoP challenge', async () => {
+    const rc = await linkedClient({ scopes: ['catalog:read', 'graphql:read'] });
+    const { access_token: token } = await ccToken(rc, 'catalog:read graphql:read');
+    const gql = await s.request.post('/graphql').set('Authorization', `DPoP ${token}`)
+      .set('DPoP', await proof(token, { htm: 'POST', htu: `${s.baseUrl}/graphql` })).send({ query: '{ products(search: "x") { total_count } }' });
+    expect(gql.status, JSON.stringify(gql.body)).toBe(200);
+    expect(lastVerdict()).toMatchObject({ ok: true, method: 'POST', path: '/graphql' });
+    const put = await s.request.put(PRODUCT).set('Authorization', `DPoP ${token}`).set('DPoP', await proof(token, { htm: 'PUT' })).send({ product: { name: 'x' } });
+    expect(put.status).toBe(403);
+    expect(put.headers['www-authenticate']).toBe('DPoP error="insufficient_scope", scope="catalog:write", algs="ES256 EdDSA Ed25519"');
+    expect(put.body).toMatchObject({ error: 'insufficient_scope', scope_needed: 'catalog:write' });
+  });
+
   it('missing token: both challenges, Bearer and DPoP', async () => {
     const res = await s.request.get(PRODUCT);
     expect(res.status).toBe(401);
