@@ -23,6 +23,8 @@ import { gatewayRoutes } from './gateway/gateway-routes.js';
 import { createUpstreamAgent } from './gateway/forward-to-magento.js';
 import { linkCredentialSource } from './magento/links/link-credential-source.js';
 import { createSigningProfileSelector, type SigningProfileSelector } from './magento/links/signing-profile-selector.js';
+import { createDpopProofVerifier } from './gateway/dpop-proof.js';
+import { createDpopReplayCache } from './gateway/dpop-replay-cache.js';
 
 export interface RuntimeDeps {
   config: Config;
@@ -88,6 +90,8 @@ export async function buildRuntime(deps: RuntimeDeps): Promise<Runtime> {
     matcher: magento.matcher,
     catalog: magento.catalog,
     verifier: accessTokenVerifier,
+    dpop: createDpopProofVerifier({ issuer: config.issuer, clock, maxAgeS: config.gateway.dpopProofMaxAgeS, replay: createDpopReplayCache({ db, clock }) }),
+    requiresDpop: async (clientId) => (await clientStore.findCached(clientId))?.requireDpop === true,
     upstream: linkCredentialSource(magento.links, signingProfiles),
     dispatcher: upstreamAgent,
     audit,

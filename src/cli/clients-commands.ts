@@ -38,7 +38,19 @@ const fields: Record<string, OptionSpec> = {
   'client-credentials-ttl': { type: 'string', description: 'Client-credentials token lifetime override, seconds' },
   'refresh-token-ttl': { type: 'string', description: 'Sliding refresh token lifetime override, seconds' },
   'refresh-token-absolute-ttl': { type: 'string', description: 'Absolute refresh lifetime cap override, seconds' },
+  'require-dpop': { type: 'boolean', description: 'Only DPoP-bound tokens (RFC 9449): a proof at /token, DPoP calls at the gateway' },
+  'no-require-dpop': { type: 'boolean', description: 'Accept Bearer tokens again' },
+  'require-par': { type: 'boolean', description: 'Authorization requests only through the PAR endpoint (RFC 9126)' },
+  'no-require-par': { type: 'boolean', description: 'Accept plain authorization requests again' },
 };
+
+/** --flag / --no-flag (parseArgs has no negation here): undefined when neither is given. */
+function flag(values: Record<string, unknown>, name: string): boolean | undefined {
+  const on = values[name] === true;
+  const off = values[`no-${name}`] === true;
+  if (on && off) throw new CliUsageError(`give --${name} or --no-${name}, not both`);
+  return on ? true : off ? false : undefined;
+}
 
 function seconds(v: unknown, flag: string): number | undefined {
   if (v === undefined) return undefined;
@@ -66,6 +78,10 @@ function inputFrom(values: Record<string, unknown>): ClientInput {
       throw new CliUsageError(`--jwks: ${(err as Error).message}`);
     }
   }
+  const requireDpop = flag(values, 'require-dpop');
+  if (requireDpop !== undefined) input.requireDpop = requireDpop;
+  const requirePar = flag(values, 'require-par');
+  if (requirePar !== undefined) input.requirePar = requirePar;
   const lifetimes: ClientLifetimes = {};
   const map: [keyof ClientLifetimes, string][] = [
     ['accessToken', 'access-token-ttl'],
@@ -99,6 +115,8 @@ function describe(c: ClientRecord): string[] {
     `redirect URIs: ${c.redirectUris.join(' ') || '-'}`,
     `token format:  ${c.tokenFormat}`,
     `lifetimes:     ${l}`,
+    `require DPoP:  ${c.requireDpop ? 'yes' : 'no'}`,
+    `require PAR:   ${c.requirePar ? 'yes' : 'no'}`,
     `contact:       ${c.contact ?? '-'}`,
     `homepage:      ${c.homepage ?? '-'}`,
     ...(c.previousSecretExpiresAt ? [`previous secret valid until ${c.previousSecretExpiresAt.toISOString()}`] : []),

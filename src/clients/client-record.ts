@@ -35,6 +35,10 @@ export interface ClientRecord {
   homepage: string | null;
   jwks: PublicJwks | null;
   jwksUri: string | null;
+  /** Only DPoP-bound access tokens (RFC 9449): the token endpoint wants a proof, the gateway a DPoP call. */
+  requireDpop: boolean;
+  /** Authorization requests only through the PAR endpoint (RFC 9126). */
+  requirePar: boolean;
   createdAt: Date;
   updatedAt: Date;
   secretRotatedAt: Date | null;
@@ -67,6 +71,8 @@ export function rowToClient(r: Record<string, unknown>): ClientRow {
     homepage: (r.homepage as string | null) ?? null,
     jwks: json(r.jwks, null),
     jwksUri: (r.jwks_uri as string | null) ?? null,
+    requireDpop: Boolean(r.require_dpop),
+    requirePar: Boolean(r.require_par),
     createdAt: new Date(r.created_at as string),
     updatedAt: new Date(r.updated_at as string),
     secretRotatedAt: date(r.secret_rotated_at),

@@ -171,5 +171,7 @@ function toColumns(v: ReturnType<typeof validateClientInput>): Record<string, un
     homepage: v.homepage,
     jwks: v.jwks ? JSON.stringify(v.jwks) : null,
     jwks_uri: v.jwksUri,
+    require_dpop: v.requireDpop,
+    require_par: v.requirePar,
   };
 }

@@ -27,11 +27,13 @@ export interface ClientInput {
   homepage?: string | null;
   jwks?: PublicJwks | null;
   jwksUri?: string | null;
+  requireDpop?: boolean;
+  requirePar?: boolean;
 }
 
 export type ValidClient = Pick<
   ClientRecord,
-  'name' | 'type' | 'authMethod' | 'redirectUris' | 'scopes' | 'grantTypes' | 'tokenFormat' | 'lifetimes' | 'contact' | 'homepage' | 'jwks' | 'jwksUri'
+  'name' | 'type' | 'authMethod' | 'redirectUris' | 'scopes' | 'grantTypes' | 'tokenFormat' | 'lifetimes' | 'contact' | 'homepage' | 'jwks' | 'jwksUri' | 'requireDpop' | 'requirePar'
 >;
 
 const invalid = (msg: string) => new AppError('client.invalid', msg, 400);
@@ -104,7 +106,11 @@ export function validateClientInput(
     const u = URL.parse(homepage);
     if (!u || !(u.protocol === 'https:' || (!opts.production && u.protocol === 'http:'))) throw invalid('homepage must be an https URL');
   }
-  return { name, type, authMethod, redirectUris, scopes, grantTypes, tokenFormat, lifetimes, contact, homepage, jwks, jwksUri };
+  const requireDpop = input.requireDpop ?? current?.requireDpop ?? false;
+  const requirePar = input.requirePar ?? current?.requirePar ?? false;
+  if (typeof requireDpop !== 'boolean' || typeof requirePar !== 'boolean') throw invalid('require DPoP / PAR must be true or false');
+  if (requirePar && !grantTypes.includes('authorization_code')) throw invalid('requiring PAR only applies to authorization_code clients');
+  return { name, type, authMethod, redirectUris, scopes, grantTypes, tokenFormat, lifetimes, contact, homepage, jwks, jwksUri, requireDpop, requirePar };
 }
 
 function checkPublicJwks(jwks: PublicJwks): void {

@@ -55,5 +55,7 @@ export interface Config {
     readonly graphqlMaxDepth: number;
     /** GraphQL documents with more lexical tokens (or comments) than this get 400 (GATEWAY_GRAPHQL_MAX_TOKENS). */
     readonly graphqlMaxTokens: number;
+    /** A DPoP proof's `iat` may be this far from now, either way (DPOP_PROOF_MAX_AGE_S). */
+    readonly dpopProofMaxAgeS: number;
   };
 }

@@ -89,6 +89,7 @@ export function loadConfig(env: Env = process.env, opts: { warn?: (msg: string) 
       maxConnections: r.int('GATEWAY_MAX_CONNECTIONS', 64, { min: 1 }),
       graphqlMaxDepth: r.int('GATEWAY_GRAPHQL_MAX_DEPTH', 15, { min: 1, max: 1000 }),
       graphqlMaxTokens: r.int('GATEWAY_GRAPHQL_MAX_TOKENS', 5000, { min: 10, max: 1_000_000 }),
+      dpopProofMaxAgeS: r.int('DPOP_PROOF_MAX_AGE_S', 60, { min: 5, max: 600 }),
     },
   };
   r.throwIfFailed();

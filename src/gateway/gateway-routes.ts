@@ -8,9 +8,10 @@ import { decide } from '../scopes/decide.js';
 import { readBearerToken } from './bearer-token.js';
 import { BodyTooLargeError, readBody } from './body-limit.js';
 import { forwardToMagento, type ForwardResult } from './forward-to-magento.js';
-import { gatewayProblem, insufficientScope, invalidRequest, invalidToken, noSuchRoute } from './gateway-responses.js';
+import { dpopError, gatewayProblem, insufficientScope, invalidRequest, invalidToken, noSuchRoute } from './gateway-responses.js';
 import { readGraphqlGet, readGraphqlPost, type GraphqlHttpRead } from './graphql-http-request.js';
 import { DEFAULT_GRAPHQL_LIMITS } from './graphql-operation.js';
+import type { DpopProofVerifier } from './dpop-proof.js';
 import { graphqlScopeCheck } from './graphql-scope-check.js';
 import { UnsignableRequestError } from '../magento/oauth1-signer.js';
 import type { AccessTokenVerifier, UpstreamCredentialSource, VerifiedAccessToken } from './upstream-types.js';
@@ -20,6 +21,10 @@ export interface GatewayDeps {
   matcher: RouteMatcher;
   catalog: ScopeCatalog;
   verifier: AccessTokenVerifier;
+  /** Checks the DPoP proof of calls with DPoP-bound tokens. */
+  dpop: DpopProofVerifier;
+  /** The client accepts only DPoP-bound tokens (its older Bearer tokens are refused here). */
+  requiresDpop: (clientId: string) => Promise<boolean>;
   upstream: UpstreamCredentialSource;
   dispatcher: Dispatcher;
   audit: AuditLog;
@@ -28,6 +33,8 @@ export interface GatewayDeps {
 
 interface CallRecord {
   token?: VerifiedAccessToken;
+  /** The Authorization scheme the caller used: challenges answer in the same one. */
+  scheme?: 'bearer' | 'dpop';
   route?: string;
   resources?: string[];
   reason?: string;
@@ -54,13 +61,45 @@ export function gatewayRoutes(deps: GatewayDeps): Router {
       else invalidToken(ctx, bearer.reason === 'missing' ? 'Bearer token required' : 'Malformed Authorization header');
       return null;
     }
+    call.scheme = bearer.scheme;
+    const proof = ctx.get('dpop');
+    if (bearer.scheme === 'dpop' && !proof) {
+      call.reason = 'dpop_proof_missing';
+      dpopError(ctx, 'invalid_dpop_proof', 'The DPoP scheme needs a DPoP proof in the DPoP header');
+      return null;
+    }
     const token = await deps.verifier.verify(bearer.token);
     if (!token) {
       call.reason = 'token_invalid';
-      invalidToken(ctx, 'The access token is invalid, expired or revoked');
+      const message = 'The access token is invalid, expired or revoked';
+      if (bearer.scheme === 'dpop') dpopError(ctx, 'invalid_token', message);
+      else invalidToken(ctx, message);
       return null;
     }
-    return (call.token = token);
+    call.token = token; // the audit names the client of a refused call too
+    // RFC 9449 §7: a bound token is only good with a proof of its key; taking it as Bearer would drop the binding.
+    if (token.jkt) {
+      if (bearer.scheme !== 'dpop') {
+        call.reason = 'dpop_bound_as_bearer';
+        dpopError(ctx, 'invalid_token', 'This access token is DPoP-bound: send it as "Authorization: DPoP" with a DPoP proof');
+        return null;
+      }
+      const check = await deps.dpop.verify({ proof, method: ctx.method, path: ctx.path, accessToken: bearer.token, jkt: token.jkt });
+      if (!check.ok) {
+        call.reason = 'dpop_proof_invalid';
+        dpopError(ctx, 'invalid_dpop_proof', check.message);
+        return null;
+      }
+    } else if (bearer.scheme === 'dpop') {
+      call.reason = 'dpop_token_unbound';
+      dpopError(ctx, 'invalid_token', 'This access token is not DPoP-bound: send it as "Authorization: Bearer"');
+      return null;
+    } else if (await deps.requiresDpop(token.clientId)) {
+      call.reason = 'dpop_required';
+      dpopError(ctx, 'invalid_token', 'This client must use DPoP-bound access tokens: get a token with a DPoP proof');
+      return null;
+    }
+    return token;
   }
 
   async function forward(ctx: Context, call: CallRecord, body?: Buffer): Promise<void> {
@@ -138,7 +177,7 @@ export function gatewayRoutes(deps: GatewayDeps): Router {
         : decision.neededScopes.length
           ? `${call.route} needs scope ${decision.neededScopes.join(' ')}`
           : `${call.route} is not reachable with any scope of this bridge`;
-      return insufficientScope(ctx, decision.neededScopes, call.route, message);
+      return insufficientScope(ctx, decision.neededScopes, call.route, message, call.scheme);
     }
     if (tooLarge(ctx)) return;
     const isForm = ctx.is('application/x-www-form-urlencoded') === 'application/x-www-form-urlencoded';
@@ -186,7 +225,7 @@ export function gatewayRoutes(deps: GatewayDeps): Router {
         ctx.set('Allow', 'POST');
         return gatewayProblem(ctx, 405, 'invalid_request', check.message);
       }
-      return insufficientScope(ctx, check.neededScopes, call.route, check.message);
+      return insufficientScope(ctx, check.neededScopes, call.route, check.message, call.scheme);
     }
     call.resources = [`graphql:${check.operation}`];
     await forward(ctx, call, body);

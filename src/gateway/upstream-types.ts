@@ -6,6 +6,8 @@ export interface VerifiedAccessToken {
   scopes: string[];
   grantId?: string | null;
   accountId?: string | null;
+  /** DPoP key thumbprint the token is bound to (`cnf.jkt`); null or missing when unbound. */
+  jkt?: string | null;
 }
 
 export interface AccessTokenVerifier {

@@ -11,6 +11,8 @@ export interface VerifiedAccessToken {
   /** Epoch seconds. */
   exp: number;
   format: 'opaque' | 'jwt';
+  /** JWK SHA-256 thumbprint of the DPoP key the token is bound to (RFC 9449 `cnf.jkt`); null when unbound. */
+  jkt: string | null;
 }
 
 export interface AccessTokenVerifier {
@@ -98,6 +100,7 @@ export function createAccessTokenVerifier(deps: {
         accountId: grantId && payload.sub ? payload.sub : undefined,
         exp: payload.exp!,
         format: 'jwt',
+        jkt: typeof (payload.cnf as { jkt?: unknown } | undefined)?.jkt === 'string' ? (payload.cnf as { jkt: string }).jkt : null,
       };
     } catch {
       return null;
@@ -123,6 +126,8 @@ export function createAccessTokenVerifier(deps: {
       accountId: (found as { accountId?: string }).accountId,
       exp,
       format: 'opaque',
+      // oidc-provider keeps the DPoP binding of opaque tokens on the token itself.
+      jkt: (found as { jkt?: string }).jkt ?? null,
     };
   }
 

@@ -53,6 +53,9 @@ function toMetadata(c: ClientRecord, o: { placeholder: string; production: boole
     ...(c.homepage ? { client_uri: c.homepage } : {}),
     ...(c.jwks ? { jwks: c.jwks } : {}),
     ...(c.jwksUri ? { jwks_uri: c.jwksUri } : {}),
+    // Enforced by oidc-provider: a proof at /token (and PAR's dpop_jkt), the PAR endpoint for /auth.
+    dpop_bound_access_tokens: c.requireDpop,
+    require_pushed_authorization_requests: c.requirePar,
     api_scopes: c.scopes.filter((s) => o.apiScopes.has(s)),
     token_format: c.tokenFormat,
     lifetimes: c.lifetimes,

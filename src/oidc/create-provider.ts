@@ -18,6 +18,7 @@ import { oauthEndpointGuards } from './oauth-endpoint-guards.js';
 import { createAccessTokenVerifier, type AccessTokenVerifier } from './access-token-verifier.js';
 import { discoveryAlias } from './discovery-alias.js';
 import { offlineAccessPrompt } from './offline-access-prompt.js';
+import { DPOP_SIGNING_ALGS } from '../gateway/dpop-proof.js';
 
 export interface ProviderDeps {
   config: Config;
@@ -78,6 +79,8 @@ export function createProvider(deps: ProviderDeps): { provider: Provider; verifi
     enabledJWA: {
       clientAuthSigningAlgValues: [...ASYMMETRIC_ALGS],
       requestObjectSigningAlgValues: [...ASYMMETRIC_ALGS],
+      // The gateway checks proofs with the same list (advertised as dpop_signing_alg_values_supported).
+      dPoPSigningAlgValues: [...DPOP_SIGNING_ALGS],
     },
     extraClientMetadata: { properties: [...EXTRA_CLIENT_METADATA], validator: () => undefined },
     // JWT access tokens carry their grant id, so the gateway can refuse them once it is revoked.
@@ -105,6 +108,10 @@ export function createProvider(deps: ProviderDeps): { provider: Provider; verifi
       registration: { enabled: false },
       encryption: { enabled: false },
       resourceIndicators: resourceIndicatorsConfig(config),
+      // RFC 9449 (the gateway checks the proofs: src/gateway/dpop-proof.ts) and RFC 9126; each client
+      // may require them (dpop_bound_access_tokens, require_pushed_authorization_requests). No nonces.
+      dPoP: { enabled: true },
+      pushedAuthorizationRequests: { enabled: true },
     },
     ...grantPolicies(config),
     renderError: renderProviderError,

@@ -19,7 +19,10 @@ export function oauthEndpointGuards(deps: { clientStore: ClientStore; verifier: 
   return async function oauthEndpointGuardsMiddleware(ctx: KoaContextWithOIDC, next: Next) {
     await next();
     const oidc = ctx.oidc as KoaContextWithOIDC['oidc'] | undefined;
-    if (oidc?.route === 'token') unauthorizedClient(ctx);
+    if (oidc?.route === 'token') {
+      unauthorizedClient(ctx);
+      dpopRequired(ctx);
+    }
     else if (oidc?.route === 'introspection') await afterIntrospection(ctx);
     else if (oidc?.route === 'revocation' && ctx.status === 200) {
       void deps.audit.record({
@@ -39,6 +42,16 @@ export function oauthEndpointGuards(deps: { clientStore: ClientStore; verifier: 
     const body = ctx.body as Record<string, unknown> | undefined;
     if (ctx.status === 400 && body?.error === 'invalid_request' && body.error_description === 'requested grant type is not allowed for this client') {
       ctx.body = { ...body, error: 'unauthorized_client' };
+    }
+  }
+
+  // oidc-provider answers a missing proof from a client with dpop_bound_access_tokens with the
+  // opaque "grant request is invalid"; RFC 9449 §5 names invalid_dpop_proof for proof problems.
+  function dpopRequired(ctx: KoaContextWithOIDC) {
+    const body = ctx.body as Record<string, unknown> | undefined;
+    const client = ctx.oidc.client as { dpopBoundAccessTokens?: boolean } | undefined;
+    if (ctx.status === 400 && body?.error === 'invalid_grant' && client?.dpopBoundAccessTokens && !ctx.get('dpop')) {
+      ctx.body = { error: 'invalid_dpop_proof', error_description: 'this client must send a DPoP proof (DPoP header) with token requests' };
     }
   }
 
@@ -71,7 +84,9 @@ export function oauthEndpointGuards(deps: { clientStore: ClientStore; verifier: 
         aud: claims.aud,
         iss: deps.issuer,
         jti: claims.jti,
-        token_type: 'Bearer',
+        // A resource server checks the DPoP binding against cnf.jkt (RFC 9449 §6.2).
+        token_type: verified.jkt ? 'DPoP' : 'Bearer',
+        ...(verified.jkt ? { cnf: { jkt: verified.jkt } } : {}),
       };
       return;
     }

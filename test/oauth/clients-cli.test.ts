@@ -76,6 +76,33 @@ describe(`clients CLI (${process.env.DATABASE_URL ? 'postgresql' : 'pglite'})`, 
     expect((await cli('clients:show', '--client-id', id)).code).toBe(2);
   });
 
+  it('--require-dpop / --require-par: stored, shown, turned off with --no-…', async () => {
+    const r = await cli('clients:create', '--name', 'Mobile DPoP', '--type', 'public', '--redirect-uri', 'com.example.app:/oauth', '--scope', 'catalog:read',
+      '--grant-type', 'authorization_code', '--require-dpop', '--require-par', '--json');
+    expect(r.code, r.err).toBe(0);
+    const id = JSON.parse(r.out).client_id;
+    expect(await t.db('oauth_clients').where({ client_id: id }).first()).toMatchObject({ require_dpop: true, require_par: true });
+    const show = await cli('clients:show', '--client-id', id);
+    expect(show.out).toMatch(/require DPoP: +yes/);
+    expect(show.out).toMatch(/require PAR: +yes/);
+    // An update without the flags keeps them; --no-… turns one off.
+    expect(JSON.parse((await cli('clients:update', '--client-id', id, '--name', 'Renamed', '--json')).out)).toMatchObject({ requireDpop: true, requirePar: true });
+    const off = await cli('clients:update', '--client-id', id, '--no-require-dpop', '--json');
+    expect(off.code, off.err).toBe(0);
+    expect(JSON.parse(off.out)).toMatchObject({ requireDpop: false, requirePar: true });
+    expect((await cli('clients:show', '--client-id', id)).out).toMatch(/require DPoP: +no/);
+    expect(await t.db('oauth_clients').where({ client_id: id }).first()).toMatchObject({ require_dpop: false, require_par: true });
+    // Defaults: off.
+    const plain = JSON.parse((await cli('clients:create', '--name', 'Job', '--type', 'confidential', '--scope', 'stores:read', '--grant-type', 'client_credentials', '--json')).out);
+    expect(plain.client).toMatchObject({ requireDpop: false, requirePar: false });
+    // Contradictions and PAR without a code flow are refused.
+    const both = await cli('clients:update', '--client-id', id, '--require-dpop', '--no-require-dpop');
+    expect([both.code, both.err]).toEqual([2, expect.stringMatching(/not both/)]);
+    const par = await cli('clients:update', '--client-id', plain.client_id, '--require-par');
+    expect(par.code).toBe(1);
+    expect(par.err).toMatch(/PAR only applies to authorization_code clients/);
+  });
+
   it('refuses bad input with a clear message (exit 1/2, no stack trace)', async () => {
     const cases: [string[], RegExp][] = [
       [['--type', 'public', '--redirect-uri', 'https://a.example/*', '--scope', 'catalog:read'], /wildcard/],
