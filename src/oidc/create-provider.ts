@@ -19,6 +19,7 @@ import { createAccessTokenVerifier, type AccessTokenVerifier } from './access-to
 import { discoveryAlias } from './discovery-alias.js';
 import { offlineAccessPrompt } from './offline-access-prompt.js';
 import { discoveryScopes } from './discovery-scopes.js';
+import { burnFailedCode } from './burn-failed-code.js';
 
 export interface ProviderDeps {
   config: Config;
@@ -126,6 +127,7 @@ export function createProvider(deps: ProviderDeps): { provider: Provider; verifi
   provider.use(discoveryAlias());
   provider.use(offlineAccessPrompt());
   provider.use(discoveryScopes([...OIDC_SCOPES, ...deps.apiScopes]) as Parameters<Provider['use']>[0]);
+  provider.use(burnFailedCode(provider) as Parameters<Provider['use']>[0]);
   provider.use(oauthEndpointGuards({ clientStore, audit, verifier: () => verifier, audience: config.apiAudience, issuer: config.issuer }) as Parameters<Provider['use']>[0]);
   attachOAuthAuditEvents(provider, audit);
   provider.on('server_error', (_ctx: unknown, err: Error) => deps.logger.error('oidc-provider server error', { err: { name: err.name, message: err.message, stack: err.stack } }));
