@@ -12,6 +12,7 @@ import { createAdapterFactory } from './postgres-adapter.js';
 import { renderProviderError } from './render-provider-error.js';
 import { createClientAdapter, EXTRA_CLIENT_METADATA } from './client-adapter.js';
 import { withRefreshReuseGrace } from './refresh-reuse-guard.js';
+import { createRefreshChain } from './refresh-chain.js';
 import { grantPolicies, resourceIndicatorsConfig, ttlConfig } from './token-policies.js';
 import { attachOAuthAuditEvents, recordGraceReuse } from './oauth-audit-events.js';
 import { oauthEndpointGuards } from './oauth-endpoint-guards.js';
@@ -58,7 +59,9 @@ export function createProvider(deps: ProviderDeps): { provider: Provider; verifi
           withRefreshReuseGrace(pgAdapters(name), {
             clock,
             graceMs: config.refreshReuseGraceS * 1000,
-            onGraceReuse: (grantId, clientId) => recordGraceReuse(audit, (Provider as unknown as { ctx?: KoaContextWithOIDC }).ctx, grantId, clientId),
+            audience: config.apiAudience,
+            chain: createRefreshChain({ db, clock }),
+            onGraceReuse: (grantId, clientId, successor) => recordGraceReuse(audit, (Provider as unknown as { ctx?: KoaContextWithOIDC }).ctx, grantId, clientId, successor),
           }),
       },
     }),
