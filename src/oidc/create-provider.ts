@@ -10,7 +10,8 @@ import type { ClientStore } from '../clients/client-store.js';
 import { OIDC_SCOPES } from '../clients/oidc-scopes.js';
 import { createAdapterFactory } from './postgres-adapter.js';
 import { renderProviderError } from './render-provider-error.js';
-import { createClientAdapter, EXTRA_CLIENT_METADATA } from './client-adapter.js';
+import { createClientAdapter } from './client-adapter.js';
+import { clientMetadataRules } from './client-metadata-rules.js';
 import { withRefreshReuseGrace } from './refresh-reuse-guard.js';
 import { createRefreshChain } from './refresh-chain.js';
 import { grantPolicies, resourceIndicatorsConfig, ttlConfig } from './token-policies.js';
@@ -40,9 +41,6 @@ export interface ProviderDeps {
   /** Prompts and checks of the interaction pages (src/interactions/interaction-policy.ts). */
   interactionPolicy?: NonNullable<Configuration['interactions']>['policy'];
 }
-
-// Nothing that needs a client's clear secret: secrets are only stored hashed.
-const ASYMMETRIC_ALGS = ['RS256', 'PS256', 'ES256', 'EdDSA'] as const;
 
 /** Assembles oidc-provider with our storage, keys, clients and token rules; no development defaults survive. */
 export function createProvider(deps: ProviderDeps): { provider: Provider; verifier: AccessTokenVerifier } {
@@ -77,14 +75,7 @@ export function createProvider(deps: ProviderDeps): { provider: Provider; verifi
       url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
       ...(deps.interactionPolicy ? { policy: deps.interactionPolicy } : {}),
     },
-    scopes: [...OIDC_SCOPES],
-    responseTypes: ['code'],
-    clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],
-    enabledJWA: {
-      clientAuthSigningAlgValues: [...ASYMMETRIC_ALGS],
-      requestObjectSigningAlgValues: [...ASYMMETRIC_ALGS],
-    },
-    extraClientMetadata: { properties: [...EXTRA_CLIENT_METADATA], validator: () => undefined },
+    ...clientMetadataRules(),
     // JWT access tokens carry their grant id, so the gateway can refuse them once it is revoked.
     extraTokenClaims: async (_ctx, token) => {
       const t = token as { resourceServer?: { accessTokenFormat?: string }; grantId?: string };
