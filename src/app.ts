@@ -8,6 +8,7 @@ import type { Logger } from './logging/logger.js';
 import { requestLog } from './logging/request-log.js';
 import { healthRoutes } from './health/health-routes.js';
 import { errorHandler } from './errors/error-handler.js';
+import { issuerHost } from './security/issuer-host.js';
 
 export interface AppDeps {
   config: Config;
@@ -26,6 +27,7 @@ export function createApp(deps: AppDeps): Koa {
   app.keys = [...deps.config.cookieKeys];
   app.silent = true;
 
+  app.use(issuerHost(deps.config.issuer));
   app.use(requestLog(deps.logger));
   // While draining on SIGTERM, answer in-flight requests and close their keep-alive connections.
   app.use(async (ctx, next) => {

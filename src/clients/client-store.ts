@@ -6,6 +6,7 @@ import { AppError } from '../errors/app-error.js';
 import { publicView, rowToClient, type ClientRecord, type ClientRow } from './client-record.js';
 import { createSecretHasher, generateClientSecret } from './secret-hasher.js';
 import { validateClientInput, type ClientInput } from './validate-client-input.js';
+import { createClientMetadataCheck } from '../oidc/client-metadata-check.js';
 
 const TABLE = 'oauth_clients';
 /**
@@ -43,6 +44,8 @@ export function createClientStore(deps: ClientStoreDeps): ClientStore {
   const hasher = createSecretHasher(deps.config.encryptionKeys);
   const cache = new Map<string, { row: ClientRow | null; until: number }>();
   const opts = { apiScopes: deps.apiScopes, production: deps.config.production };
+  // oidc-provider's own client schema on every write: nothing is stored that the provider refuses.
+  const checkMetadata = createClientMetadataCheck(opts);
 
   async function load(clientId: string): Promise<ClientRow | null> {
     const r = await db(TABLE).where({ client_id: clientId }).first();
@@ -73,6 +76,7 @@ export function createClientStore(deps: ClientStoreDeps): ClientStore {
     async create(input, actor) {
       const v = validateClientInput(input, null, opts);
       const clientId = `c_${randomBytes(12).toString('base64url')}`;
+      await checkMetadata({ ...v, clientId });
       const clientSecret = v.authMethod === 'client_secret_basic' ? generateClientSecret() : null;
       const now = new Date(clock.now());
       await db(TABLE).insert({
@@ -97,6 +101,7 @@ export function createClientStore(deps: ClientStoreDeps): ClientStore {
     async update(clientId, input, actor) {
       const current = await mustLoad(clientId);
       const v = validateClientInput(input, current, opts);
+      await checkMetadata({ ...v, clientId });
       const patch: Record<string, unknown> = toColumns(v);
       // Becoming confidential with a secret method needs a secret: issue one via rotate-secret.
       if (v.authMethod !== 'client_secret_basic') Object.assign(patch, { secret_hash: null, previous_secret_hash: null, previous_secret_expires_at: null });

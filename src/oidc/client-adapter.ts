@@ -35,7 +35,11 @@ export function createClientAdapter(deps: { clientStore: ClientStore; production
   });
 }
 
-function toMetadata(c: ClientRecord, o: { placeholder: string; production: boolean; apiScopes: Set<string> }): Record<string, unknown> {
+/** oidc-provider metadata of a registry client (also what the registry validates on write). */
+export function toMetadata(
+  c: Pick<ClientRecord, 'clientId' | 'name' | 'authMethod' | 'grantTypes' | 'redirectUris' | 'scopes' | 'contact' | 'homepage' | 'jwks' | 'jwksUri' | 'tokenFormat' | 'lifetimes' | 'requireDpop' | 'requirePar'>,
+  o: { placeholder: string; production: boolean; apiScopes: Set<string> },
+): Record<string, unknown> {
   const code = c.grantTypes.includes('authorization_code');
   const staticScopes = c.scopes.filter((s) => OIDC_SCOPES.includes(s));
   return {

@@ -10,15 +10,18 @@ import type { ClientStore } from '../clients/client-store.js';
 import { OIDC_SCOPES } from '../clients/oidc-scopes.js';
 import { createAdapterFactory } from './postgres-adapter.js';
 import { renderProviderError } from './render-provider-error.js';
-import { createClientAdapter, EXTRA_CLIENT_METADATA } from './client-adapter.js';
+import { createClientAdapter } from './client-adapter.js';
+import { clientMetadataRules } from './client-metadata-rules.js';
 import { withRefreshReuseGrace } from './refresh-reuse-guard.js';
+import { createRefreshChain } from './refresh-chain.js';
 import { grantPolicies, resourceIndicatorsConfig, ttlConfig } from './token-policies.js';
 import { attachOAuthAuditEvents, recordGraceReuse } from './oauth-audit-events.js';
 import { oauthEndpointGuards } from './oauth-endpoint-guards.js';
 import { createAccessTokenVerifier, type AccessTokenVerifier } from './access-token-verifier.js';
 import { discoveryAlias } from './discovery-alias.js';
 import { offlineAccessPrompt } from './offline-access-prompt.js';
-import { DPOP_SIGNING_ALGS } from '../gateway/dpop-proof.js';
+import { discoveryScopes } from './discovery-scopes.js';
+import { burnFailedCode } from './burn-failed-code.js';
 
 export interface ProviderDeps {
   config: Config;
@@ -39,9 +42,6 @@ export interface ProviderDeps {
   interactionPolicy?: NonNullable<Configuration['interactions']>['policy'];
 }
 
-// Nothing that needs a client's clear secret: secrets are only stored hashed.
-const ASYMMETRIC_ALGS = ['RS256', 'PS256', 'ES256', 'EdDSA'] as const;
-
 /** Assembles oidc-provider with our storage, keys, clients and token rules; no development defaults survive. */
 export function createProvider(deps: ProviderDeps): { provider: Provider; verifier: AccessTokenVerifier } {
   const { config, db, clock, clientStore, audit } = deps;
@@ -57,7 +57,9 @@ export function createProvider(deps: ProviderDeps): { provider: Provider; verifi
           withRefreshReuseGrace(pgAdapters(name), {
             clock,
             graceMs: config.refreshReuseGraceS * 1000,
-            onGraceReuse: (grantId, clientId) => recordGraceReuse(audit, (Provider as unknown as { ctx?: KoaContextWithOIDC }).ctx, grantId, clientId),
+            audience: config.apiAudience,
+            chain: createRefreshChain({ db, clock }),
+            onGraceReuse: (grantId, clientId, successor) => recordGraceReuse(audit, (Provider as unknown as { ctx?: KoaContextWithOIDC }).ctx, grantId, clientId, successor),
           }),
       },
     }),
@@ -73,16 +75,7 @@ export function createProvider(deps: ProviderDeps): { provider: Provider; verifi
       url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
       ...(deps.interactionPolicy ? { policy: deps.interactionPolicy } : {}),
     },
-    scopes: [...OIDC_SCOPES],
-    responseTypes: ['code'],
-    clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],
-    enabledJWA: {
-      clientAuthSigningAlgValues: [...ASYMMETRIC_ALGS],
-      requestObjectSigningAlgValues: [...ASYMMETRIC_ALGS],
-      // The gateway checks proofs with the same list (advertised as dpop_signing_alg_values_supported).
-      dPoPSigningAlgValues: [...DPOP_SIGNING_ALGS],
-    },
-    extraClientMetadata: { properties: [...EXTRA_CLIENT_METADATA], validator: () => undefined },
+    ...clientMetadataRules(),
     // JWT access tokens carry their grant id, so the gateway can refuse them once it is revoked.
     extraTokenClaims: async (_ctx, token) => {
       const t = token as { resourceServer?: { accessTokenFormat?: string }; grantId?: string };
@@ -131,6 +124,8 @@ export function createProvider(deps: ProviderDeps): { provider: Provider; verifi
   });
   provider.use(discoveryAlias());
   provider.use(offlineAccessPrompt());
+  provider.use(discoveryScopes([...OIDC_SCOPES, ...deps.apiScopes]) as Parameters<Provider['use']>[0]);
+  provider.use(burnFailedCode(provider) as Parameters<Provider['use']>[0]);
   provider.use(oauthEndpointGuards({ clientStore, audit, verifier: () => verifier, audience: config.apiAudience, issuer: config.issuer }) as Parameters<Provider['use']>[0]);
   attachOAuthAuditEvents(provider, audit);
   provider.on('server_error', (_ctx: unknown, err: Error) => deps.logger.error('oidc-provider server error', { err: { name: err.name, message: err.message, stack: err.stack } }));

@@ -56,14 +56,14 @@ export function attachOAuthAuditEvents(provider: Provider, audit: AuditLog): voi
   });
 }
 
-/** The grace-window replay is refused before oidc-provider sees it, so it is recorded here. */
-export function recordGraceReuse(audit: AuditLog, ctx: KoaContextWithOIDC | undefined, grantId: string | undefined, clientId: string | undefined): void {
+/** A grace-window replay: answered with the chain's next token, or refused when it had none. oidc-provider sees no error. */
+export function recordGraceReuse(audit: AuditLog, ctx: KoaContextWithOIDC | undefined, grantId: string | undefined, clientId: string | undefined, successorIssued: boolean): void {
   void audit.record({
     ...base(ctx),
     clientId: clientId ?? base(ctx).clientId,
     type: 'token.refresh_reuse',
-    outcome: 'denied',
+    outcome: successorIssued ? 'info' : 'denied',
     grantId: grantId ?? null,
-    details: { withinGrace: true, grantRevoked: false },
+    details: { withinGrace: true, grantRevoked: false, successorIssued },
   });
 }

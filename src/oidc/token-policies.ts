@@ -40,7 +40,12 @@ export function resourceIndicatorsConfig(config: PolicyConfig): NonNullable<NonN
   const audience = config.apiAudience;
   return {
     enabled: true,
-    defaultResource: async (_ctx, _client, oneOf) => (oneOf ? (oneOf.includes(audience) ? audience : oneOf) : audience),
+    // No resource and only OIDC scopes (openid, maybe offline_access): the token is for userinfo
+    // (/me), where an API-audience token is refused. Any API scope: the API, with an ID token.
+    defaultResource: async (ctx, _client, oneOf) => {
+      if (oneOf) return oneOf.includes(audience) ? audience : oneOf;
+      return isUserinfoRequest(ctx) ? undefined : audience;
+    },
     useGrantedResource: async () => true,
     getResourceServerInfo: async (ctx, resource, client) => {
       if (resource !== audience) throw new errors.InvalidTarget();
@@ -56,6 +61,12 @@ export function resourceIndicatorsConfig(config: PolicyConfig): NonNullable<NonN
       };
     },
   };
+}
+
+function isUserinfoRequest(ctx: KoaContextWithOIDC): boolean {
+  if (ctx.oidc.params?.grant_type === 'client_credentials') return false;
+  const scopes = String(ctx.oidc.params?.scope ?? '').split(' ').filter(Boolean);
+  return scopes.includes('openid') && scopes.every((s) => OIDC_SCOPES.includes(s));
 }
 
 function ttlFor(config: PolicyConfig, client: ProviderClient | undefined, key: 'accessToken' | 'clientCredentials'): number {

@@ -29,6 +29,15 @@ describe('server basics', () => {
     expect(res.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
   });
 
+  it('scopes_supported lists openid, offline_access and every API scope of the catalog', async () => {
+    const apiScopes = [...s.runtime.magento.catalog.scopes.keys()];
+    expect(apiScopes.length).toBeGreaterThan(3);
+    for (const path of ['/.well-known/openid-configuration', '/.well-known/oauth-authorization-server']) {
+      const res = await s.request.get(path).expect(200);
+      expect([...res.body.scopes_supported].sort(), path).toEqual(['openid', 'offline_access', ...apiScopes].sort());
+    }
+  });
+
   it('keeps a well-formed incoming request id', async () => {
     const res = await s.request.get('/healthz').set('X-Request-Id', 'abc12345-trace').expect(200);
     expect(res.headers['x-request-id']).toBe('abc12345-trace');

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestServer } from '../support/test-server.js';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
+import { hashId } from '../../src/oidc/postgres-adapter.js';
 import { browse, codeFlow, discover, insecure, oauth, pageAdmin, postToken, publicApp, PUBLIC_REDIRECT, register, startOAuthServer, webApp, WEB_REDIRECT } from './oauth-test-kit.js';
 
 let s: TestServer;
@@ -82,6 +83,31 @@ describe('authorization code: PKCE, codes, redirect URIs, scopes', () => {
     expect(await s.runtime.accessTokenVerifier.verify(first.body.access_token as string)).toBeNull();
     const refresh = await postToken(s, { grant_type: 'refresh_token', refresh_token: first.body.refresh_token as string, client_id: rc.clientId });
     expect([refresh.status, refresh.body.error]).toEqual([400, 'invalid_grant']);
+  });
+
+  it('a failed redemption (wrong, missing or malformed code_verifier; wrong redirect_uri) burns the code', async () => {
+    const rc = await register(s, publicApp());
+    const without = ({ code_verifier: _v, ...rest }: Record<string, string>) => rest;
+    const failures: [string, (form: Record<string, string>) => Record<string, string>, string][] = [
+      ['wrong verifier', (f) => ({ ...f, code_verifier: oauth.generateRandomCodeVerifier() }), 'invalid_grant'],
+      ['missing verifier', without, 'invalid_grant'],
+      ['malformed verifier', (f) => ({ ...f, code_verifier: 'short' }), 'invalid_request'],
+      ['wrong redirect_uri', (f) => ({ ...f, redirect_uri: 'http://127.0.0.1:8765/other' }), 'invalid_grant'],
+    ];
+    for (const [label, spoil, error] of failures) {
+      const verifier = oauth.generateRandomCodeVerifier();
+      const cb = await browse(s, authUrl(rc.clientId, { code_challenge: await oauth.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256' }));
+      const code = cb.searchParams.get('code')!;
+      const form: Record<string, string> = { grant_type: 'authorization_code', code, redirect_uri: PUBLIC_REDIRECT, client_id: rc.clientId, code_verifier: verifier };
+      const attempt = spoil(form);
+      const bad = await postToken(s, attempt);
+      expect([bad.status, bad.body.error], label).toEqual([400, error]);
+      const row = await s.testDb.db('oidc_payloads').where({ model: 'AuthorizationCode', id: hashId(code) }).first();
+      expect(row?.consumed_at, label).toBeTruthy();
+      // The right verifier and redirect_uri no longer help.
+      const retry = await postToken(s, form);
+      expect([retry.status, retry.body.error, retry.body.access_token], label).toEqual([400, 'invalid_grant', undefined]);
+    }
   });
 
   it('a code lives 60 s', async () => {

@@ -120,6 +120,30 @@ describe(`clients CLI (${process.env.DATABASE_URL ? 'postgresql' : 'pglite'})`, 
       expect(r.err).not.toMatch(/\n\s+at /);
     }
   });
+  it("refuses metadata oidc-provider would reject (contacts, JWKS, jwks_uri): clear error, nothing stored", async () => {
+    const before = await t.db('oauth_clients').count<{ n: string }[]>({ n: '*' });
+    const web = ['--type', 'confidential', '--redirect-uri', 'https://a.example/cb', '--scope', 'catalog:read'];
+    const cases: [string[], RegExp][] = [
+      [[...web, '--contact', 'not-an-email'], /contact must be an email address/],
+      [[...web, '--contact', 'ops@tool_x.example'], /failed: contact: contacts can only contain email addresses/],
+      [[...web, '--contact', 'ops@tool.example.'], /failed: contact: contacts can only contain email addresses/],
+      [[...web, '--auth-method', 'private_key_jwt', '--jwks', '{"keys":[{"kty":"RSA"}]}'], /failed: jwks: client JSON Web Key Set is invalid/],
+      [[...web, '--auth-method', 'private_key_jwt', '--jwks-uri', 'ftp://a.example/jwks'], /failed: jwks-uri: jwks_uri must be a web uri/],
+    ];
+    for (const [args, msg] of cases) {
+      const r = await cli('clients:create', '--name', 'Bad metadata', ...args);
+      expect(r.code, args.join(' ')).toBe(1);
+      expect(r.err, args.join(' ')).toMatch(msg);
+      expect(r.err).not.toMatch(/\n\s+at /);
+    }
+    expect(await t.db('oauth_clients').count<{ n: string }[]>({ n: '*' })).toEqual(before);
+    expect(await t.db('oauth_clients').where({ name: 'Bad metadata' })).toEqual([]);
+    // An update is held to the same rules and leaves the client as it was.
+    const ok = JSON.parse((await cli('clients:create', '--name', 'Good', ...web, '--contact', 'ops@tool.example', '--json')).out);
+    const up = await cli('clients:update', '--client-id', ok.client_id, '--contact', 'ops@tool_x.example');
+    expect([up.code, up.err]).toEqual([1, expect.stringMatching(/failed: contact: contacts can only contain email addresses/)]);
+    expect((await t.db('oauth_clients').where({ client_id: ok.client_id }).first()).contact).toBe('ops@tool.example');
+  });
 });
 
 describe('redirect URI rules', () => {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestServer } from '../support/test-server.js';
+import { hashId } from '../../src/oidc/postgres-adapter.js';
 import { codeFlow, discover, insecure, oauth, postToken, publicApp, register, startOAuthServer, startSibling, webApp, WEB_REDIRECT, basic, type RegisteredClient } from './oauth-test-kit.js';
 
 let s: TestServer;
@@ -13,6 +14,8 @@ async function refresh(rc: RegisteredClient, refreshToken: string) {
 }
 const rawRefresh = (rc: RegisteredClient, refreshToken: string) =>
   postToken(s, { grant_type: 'refresh_token', refresh_token: refreshToken, client_id: rc.clientId });
+const liveRefreshRows = async (grantId: string): Promise<string[]> =>
+  (await s.testDb.db('oidc_payloads').where({ model: 'RefreshToken', grant_id: grantId }).whereNull('consumed_at').select('id')).map((r: { id: string }) => r.id);
 const active = async (token: string) =>
   (await oauth.processIntrospectionResponse(as, introspector.client, await oauth.introspectionRequest(as, introspector.client, introspector.auth, token, insecure))).active;
 
@@ -36,17 +39,36 @@ describe(`refresh tokens (${process.env.DATABASE_URL ? 'postgresql' : 'pglite'})
     expect(await s.runtime.accessTokenVerifier.verify(r2.access_token)).toMatchObject({ clientId: app.clientId, scopes: ['catalog:read'] });
   });
 
-  it('reuse within the grace window: invalid_grant, but the grant and the new tokens stay alive', async () => {
+  it('reuse within the grace window (a lost response): a valid successor, and still one live refresh token', async () => {
     const { tokens } = await codeFlow(s, as, app, { scope: 'catalog:read offline_access' });
-    const r1 = await refresh(app, tokens.refresh_token!);
+    const grantId = (await s.runtime.accessTokenVerifier.verify(tokens.access_token))!.grantId!;
+    const r1 = await refresh(app, tokens.refresh_token!); // its response "lost"
     s.clock.advance(5000);
     const replay = await rawRefresh(app, tokens.refresh_token!);
-    expect([replay.status, replay.body.error]).toEqual([400, 'invalid_grant']);
-    expect(await active(r1.access_token)).toBe(true);
-    const r2 = await refresh(app, r1.refresh_token!);
-    expect(r2.access_token).toBeTruthy();
+    expect(replay.status).toBe(200);
+    const r2 = { access_token: replay.body.access_token as string, refresh_token: replay.body.refresh_token as string };
+    expect(replay.body.scope).toBe('catalog:read');
+    expect(r2.refresh_token).toBeTruthy();
+    expect(new Set([tokens.refresh_token, r1.refresh_token, r2.refresh_token]).size).toBe(3);
+    expect(await s.runtime.accessTokenVerifier.verify(r2.access_token)).toMatchObject({ clientId: app.clientId, grantId, scopes: ['catalog:read'] });
+    // The successor the lost response carried is spent; the chain goes on from the replay's token.
+    expect(await liveRefreshRows(grantId)).toEqual([hashId(r2.refresh_token)]);
+    expect(await active(r1.refresh_token!)).toBe(false);
+    s.clock.advance(60_000);
+    const r3 = await refresh(app, r2.refresh_token);
+    expect(r3.refresh_token).toBeTruthy();
+    expect(await liveRefreshRows(grantId)).toEqual([hashId(r3.refresh_token!)]);
     const audit = await s.runtime.audit.list({ type: 'token.refresh_reuse', clientId: app.clientId });
-    expect(audit[0]?.details).toMatchObject({ withinGrace: true, grantRevoked: false });
+    expect(audit[0]).toMatchObject({ grantId, details: { withinGrace: true, grantRevoked: false, successorIssued: true } });
+    expect((await s.runtime.audit.list({ type: 'grant.revoked' })).some((e) => e.grantId === grantId)).toBe(false);
+  });
+
+  it('reuse within grace after the grant was revoked: invalid_grant, nothing issued', async () => {
+    const { tokens } = await codeFlow(s, as, app, { scope: 'catalog:read offline_access' });
+    const r1 = await refresh(app, tokens.refresh_token!);
+    await oauth.processRevocationResponse(await oauth.revocationRequest(as, app.client, app.auth, r1.refresh_token!, insecure));
+    const replay = await rawRefresh(app, tokens.refresh_token!);
+    expect([replay.status, replay.body.error, replay.body.access_token]).toEqual([400, 'invalid_grant', undefined]);
   });
 
   it('reuse after the grace window revokes the whole grant', async () => {
@@ -68,14 +90,38 @@ describe(`refresh tokens (${process.env.DATABASE_URL ? 'postgresql' : 'pglite'})
     expect(reuse[0]?.details).toMatchObject({ withinGrace: false, grantRevoked: true });
   });
 
-  it('parallel refreshes with one token: exactly one wins, the grant survives', async () => {
+  it('parallel refreshes with one token (all within grace): the chain never forks, the grant survives', async () => {
     const { tokens } = await codeFlow(s, as, app, { scope: 'catalog:read offline_access' });
+    const grantId = (await s.runtime.accessTokenVerifier.verify(tokens.access_token))!.grantId!;
     const results = await Promise.all(Array.from({ length: 8 }, () => rawRefresh(app, tokens.refresh_token!)));
     const ok = results.filter((r) => r.status === 200);
-    expect(ok).toHaveLength(1);
+    expect(ok.length).toBeGreaterThanOrEqual(1);
     for (const r of results.filter((x) => x.status !== 200)) expect([r.status, r.body.error]).toEqual([400, 'invalid_grant']);
-    const winner = ok[0]!.body.refresh_token as string;
-    expect((await rawRefresh(app, winner)).status).toBe(200);
+    // Each success consumed a different live link: distinct tokens, exactly one of them live.
+    const issued = ok.map((r) => r.body.refresh_token as string);
+    expect(new Set(issued).size).toBe(issued.length);
+    const live = await liveRefreshRows(grantId);
+    expect(live).toHaveLength(1);
+    const tail = issued.find((t) => hashId(t) === live[0])!;
+    expect(tail).toBeTruthy();
+    s.clock.advance(11_000);
+    expect((await rawRefresh(app, tail)).status).toBe(200);
+    expect(await liveRefreshRows(grantId)).toHaveLength(1);
+  });
+
+  it('an unknown resource fails with invalid_target and leaves the refresh token usable', async () => {
+    const { tokens } = await codeFlow(s, as, app, { scope: 'catalog:read offline_access' });
+    const grantId = (await s.runtime.accessTokenVerifier.verify(tokens.access_token))!.grantId!;
+    const before = await liveRefreshRows(grantId);
+    for (const resource of ['https://other.example/api', 'not a url', `${s.baseUrl}/api/`]) {
+      const r = await postToken(s, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token!, client_id: app.clientId, resource });
+      expect([r.status, r.body.error, r.body.access_token], resource).toEqual([400, 'invalid_target', undefined]);
+      expect(await liveRefreshRows(grantId)).toEqual(before);
+    }
+    s.clock.advance(11_000); // past the grace window: a consumed token would now revoke the grant
+    const ok = await postToken(s, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token!, client_id: app.clientId, resource: `${s.baseUrl}/api` });
+    expect(ok.status).toBe(200);
+    expect(await s.runtime.accessTokenVerifier.verify(ok.body.access_token as string)).toMatchObject({ grantId, scopes: ['catalog:read'] });
   });
 
   it('confidential client without rotation keeps its refresh token (REFRESH_ROTATION_CONFIDENTIAL=false)', async () => {

@@ -21,7 +21,8 @@ export interface Page {
 /** A minimal browser: cookie jar with paths, manual redirects, form fields from the HTML. */
 export class Browser {
   private cookies: StoredCookie[] = [];
-  constructor(private readonly base: string) {}
+  /** `headers` go on every request (e.g. X-Forwarded-Host, to play a hostile proxy). */
+  constructor(private readonly base: string, private readonly headers: Record<string, string> = {}) {}
 
   private cookieHeader(url: URL): string {
     return this.cookies
@@ -45,7 +46,7 @@ export class Browser {
 
   async request(method: 'GET' | 'POST', target: string, form?: Record<string, string>): Promise<Response> {
     const url = new URL(target, this.base);
-    const headers: Record<string, string> = { cookie: this.cookieHeader(url) };
+    const headers: Record<string, string> = { ...this.headers, cookie: this.cookieHeader(url) };
     let body: string | undefined;
     if (form) {
       headers['content-type'] = 'application/x-www-form-urlencoded';
