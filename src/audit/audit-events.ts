@@ -9,6 +9,8 @@ export type AuditEventType =
   | 'admin.recovery_code_used'
   | 'admin.created'
   | 'admin.updated'
+  | 'admin.deleted'
+  | 'admin.session_revoked'
   | 'consent.approved'
   | 'consent.denied'
   | 'client.created'

@@ -1,16 +1,24 @@
 // `npm run magento:emulator`: a local fake Magento with one demo integration granted everything.
+import { EMULATOR_USAGE, parseEmulatorArgs } from './emulator-args.js';
 import { startMagentoEmulator } from './start-magento-emulator.js';
 
-const port = Number(process.env.MAGENTO_EMULATOR_PORT ?? 8090);
-const emulator = await startMagentoEmulator({ port, bearerEnabled: process.argv.includes('--bearer') });
-const demo = emulator.createIntegration({ name: 'demo', all: true });
-const tokens = emulator.issueAccessToken(demo.id);
+const args = parseEmulatorArgs(process.argv.slice(2), process.env);
+if ('error' in args) {
+  process.stderr.write(`magento:emulator: ${args.error}\n\n${EMULATOR_USAGE}\n`);
+  process.exitCode = 2;
+} else if (args.help) {
+  process.stdout.write(`${EMULATOR_USAGE}\n`);
+} else {
+  const emulator = await startMagentoEmulator({ port: args.port, bearerEnabled: args.bearer });
+  const demo = emulator.createIntegration({ name: 'demo', all: true });
+  const tokens = emulator.issueAccessToken(demo.id);
 
-console.log(`Magento emulator listening on ${emulator.baseUrl}`);
-console.log(`store_base_url: ${emulator.storeBaseUrl}`);
-console.log('demo integration (all resources, active):');
-console.log(JSON.stringify({ integrationId: demo.id, ...tokens }, null, 2));
+  console.log(`Magento emulator listening on ${emulator.baseUrl}`);
+  console.log(`store_base_url: ${emulator.storeBaseUrl}`);
+  console.log('demo integration (all resources, active):');
+  console.log(JSON.stringify({ integrationId: demo.id, ...tokens }, null, 2));
 
-const stop = () => void emulator.close().then(() => process.exit(0));
-process.on('SIGINT', stop);
-process.on('SIGTERM', stop);
+  const stop = () => void emulator.close().then(() => process.exit(0));
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
