@@ -25,16 +25,16 @@ function apiScopesFor(ctx: CliContext): string[] {
 }
 
 /** Enumerated flags: an unknown value is a usage error that lists the valid ones. */
-function oneOf(flag: string, value: unknown, valid: readonly string[]): void {
+function oneOf(what: string, value: unknown, valid: readonly string[]): void {
   const values = Array.isArray(value) ? value : value === undefined ? [] : [value];
-  for (const v of values) if (!valid.includes(String(v))) throw new CliUsageError(`unknown --${flag} "${v}" (valid: ${valid.join(', ')})`);
+  for (const v of values) if (!valid.includes(String(v))) throw new CliUsageError(`unknown ${what} "${v}" (valid: ${valid.join(', ')})`);
 }
 
 function checkEnums(ctx: CliContext, values: Record<string, unknown>): void {
   oneOf('type', values.type, ['confidential', 'public']);
-  oneOf('grant-type', values['grant-type'], GRANT_TYPES);
-  oneOf('auth-method', values['auth-method'], ['client_secret_basic', 'private_key_jwt']);
-  oneOf('token-format', values['token-format'], ['opaque', 'jwt']);
+  oneOf('grant type', values['grant-type'], GRANT_TYPES);
+  oneOf('auth method', values['auth-method'], ['client_secret_basic', 'private_key_jwt']);
+  oneOf('token format', values['token-format'], ['opaque', 'jwt']);
   if (values.scope !== undefined) oneOf('scope', String(values.scope).split(/\s+/).filter(Boolean), [...apiScopesFor(ctx), ...OIDC_SCOPES]);
 }
 

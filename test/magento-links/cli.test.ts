@@ -30,8 +30,8 @@ describe('magento:* and scopes:list commands', () => {
     expect(r.code).toBe(0);
     expect(await f.s.runtime.magento.links.get(client.clientId)).toMatchObject({ status: 'pending' });
     const unknown = await f.cli(['magento:link-urls', '--client', 'c_nope']);
-    expect(unknown.code).toBe(2);
-    expect(unknown.err).toContain('no client with id c_nope');
+    expect(unknown.code).toBe(3);
+    expect(unknown.err).toBe('magento:link-urls: no client with id c_nope (see clients:list)');
     expect((await f.cli(['magento:link-urls'])).code).toBe(2);
   });
 
