@@ -52,6 +52,8 @@ describe(`CLI contract (${process.env.DATABASE_URL ? 'postgresql' : 'pglite'})`,
     const cases: [string[], number, string | RegExp][] = [
       [['clients:show', '--client', 'CID'], 0, ''],
       [['clients:show', '--client-id', 'CID'], 0, ''],
+      // Warnings a command writes name it too.
+      [['magento:link-urls', '--client', 'CID'], 0, "magento:link-urls: warning: MAGENTO_BASE_URL is not set; Magento's activation will be refused until it is"],
       [['admins:create', '--username', 'bob', '--password-stdin'], 1, /^admins:create: .*(short|characters)/],
       [['clients:rotate-secret', '--client', 'PUBLIC'], 1, /^clients:rotate-secret: client .* authenticates with none, not a secret$/],
       [['admins:show'], 2, /^admins:show: --username is required\n\nUsage: npm run cli -- admins:show --username <value>/],
