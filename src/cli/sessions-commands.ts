@@ -2,9 +2,17 @@ import { adminIdOf } from './admin-option.js';
 import { createAdminSessions, type AdminSession } from '../admins/admin-sessions.js';
 import { cliAuditLog } from './cli-audit-log.js';
 import { type CliContext, type CommandTable, CliNotFoundError, CliUsageError, printJson } from './cli-context.js';
-import { snakeJson } from './present-json.js';
 
 const sessions = (ctx: CliContext) => createAdminSessions({ db: ctx.db, box: ctx.box, clock: ctx.clock, audit: cliAuditLog(ctx) });
+
+/** Same field names as grants:list: `admin` is the username. */
+const present = (s: AdminSession) => ({
+  session_id: s.sessionId,
+  admin: s.adminUsername,
+  admin_id: s.adminId,
+  signed_in_at: s.signedInAt?.toISOString() ?? null,
+  expires_at: s.expiresAt?.toISOString() ?? null,
+});
 
 const line = (s: AdminSession) =>
   `${s.sessionId}  ${(s.adminUsername ?? `(deleted ${s.adminId})`).padEnd(20)}  signed in ${s.signedInAt?.toISOString() ?? '-'}  expires ${s.expiresAt?.toISOString() ?? '-'}`;
@@ -19,7 +27,7 @@ export const sessionsCommands: CommandTable = {
     },
     async run(ctx, { values }) {
       const list = await sessions(ctx).list({ adminId: await adminIdOf(ctx, values.admin) });
-      if (values.json) printJson(ctx.io, list.map((s) => snakeJson(s)));
+      if (values.json) printJson(ctx.io, list.map(present));
       else if (!list.length) ctx.io.out('no sign-in sessions');
       else for (const s of list) ctx.io.out(line(s));
       return 0;
@@ -44,7 +52,7 @@ export const sessionsCommands: CommandTable = {
       } else {
         revoked = await sessions(ctx).revokeForAdmin((await adminIdOf(ctx, admin))!, 'cli');
       }
-      if (values.json) printJson(ctx.io, { revoked: revoked.map((s) => snakeJson(s)) });
+      if (values.json) printJson(ctx.io, { revoked: revoked.map(present) });
       else ctx.io.out(`revoked ${revoked.length} sign-in session(s)${revoked.length ? ': ' + revoked.map((s) => s.sessionId).join(' ') : ''}`);
       return 0;
     },

@@ -31,7 +31,7 @@ const json = async <T>(...argv: string[]): Promise<T> => {
   return JSON.parse(r.out) as T;
 };
 
-interface SessionJson { session_id: string; admin_id: string; admin_username: string; signed_in_at: string; expires_at: string }
+interface SessionJson { session_id: string; admin_id: string; admin: string; signed_in_at: string; expires_at: string }
 interface GrantJson { grant_id: string; client_id: string; admin: string; live_tokens: number; scopes: string[] }
 
 /** Signs in through the pages and approves; returns the browser (its session cookie) and the tokens. */
@@ -66,7 +66,7 @@ describe(`sign-in sessions, admins and grants from the CLI (${process.env.DATABA
     const { b } = await approve('alice', alice);
     const list = await json<SessionJson[]>('sessions:list');
     expect(list).toHaveLength(1);
-    expect(list[0]).toMatchObject({ admin_username: 'alice', session_id: expect.any(String) });
+    expect(list[0]).toMatchObject({ admin: 'alice', session_id: expect.any(String) });
     expect(Date.parse(list[0]!.signed_in_at)).toBeLessThanOrEqual(s.clock.now());
     expect(Date.parse(list[0]!.expires_at)).toBeGreaterThan(s.clock.now());
     // The id shown names the session; it is not the cookie value (rows are keyed by the cookie's hash).
@@ -88,13 +88,13 @@ describe(`sign-in sessions, admins and grants from the CLI (${process.env.DATABA
     const a1 = await approve('alice', alice);
     const a2 = await approve('alice', alice);
     const b1 = await approve('bob', bob);
-    expect((await json<SessionJson[]>('sessions:list', '--admin', 'alice')).map((x) => x.admin_username)).toEqual(['alice', 'alice']);
+    expect((await json<SessionJson[]>('sessions:list', '--admin', 'alice')).map((x) => x.admin)).toEqual(['alice', 'alice']);
     const r = await json<{ revoked: SessionJson[] }>('sessions:revoke', '--admin', 'ALICE');
     expect(r.revoked).toHaveLength(2);
     expect(await nextAuthorization(a1.b)).toBe('Sign in');
     expect(await nextAuthorization(a2.b)).toBe('Sign in');
     expect(await nextAuthorization(b1.b)).toMatch(/^Allow /);
-    expect((await json<SessionJson[]>('sessions:list')).map((x) => x.admin_username)).toEqual(['bob']);
+    expect((await json<SessionJson[]>('sessions:list')).map((x) => x.admin)).toEqual(['bob']);
   });
 
   it('grants:list names the admin, filters by --admin, counts only live tokens, and drops grants with none', async () => {
@@ -137,7 +137,7 @@ describe(`sign-in sessions, admins and grants from the CLI (${process.env.DATABA
     expect((await cli('admins:delete', '--username', 'alice')).code).toBe(2); // needs --yes
     const deleted = await json<{ username: string; sessions_revoked: number; grants_revoked: number }>('admins:delete', '--username', 'alice', '--yes');
     expect(deleted).toMatchObject({ username: 'alice', sessions_revoked: sessionsBefore, grants_revoked: grantIds.length });
-    expect((await json<SessionJson[]>('sessions:list')).map((x) => x.admin_username)).not.toContain('alice');
+    expect((await json<SessionJson[]>('sessions:list')).map((x) => x.admin)).not.toContain('alice');
     expect(await s.testDb.db('admins').where({ username: 'alice' }).first()).toBeUndefined();
     expect(await issued()).toEqual([]); // every grant alice approved, with its tokens
     expect(await nextAuthorization(b)).toBe('Sign in');

@@ -72,7 +72,7 @@ describe(`CLI contract (${process.env.DATABASE_URL ? 'postgresql' : 'pglite'})`,
       [['grants:list', '--admin', 'ghost'], 3, 'grants:list: no admin named "ghost"'],
       [['sessions:revoke', '--session', 'nope'], 3, 'sessions:revoke: no sign-in session nope (see sessions:list)'],
       [['magento:status', '--client', 'c_nope'], 3, 'magento:status: no client with id c_nope (see clients:list)'],
-      [['magento:revoke', '--client', 'CID'], 3, /^magento:revoke: client c_\S+ has no Magento link$/],
+      [['magento:revoke', '--client', 'PUBLIC'], 3, /^magento:revoke: client c_\S+ has no Magento link$/],
     ];
     for (const [argv, code, message] of cases) {
       const args = argv.map((a) => (a === 'CID' ? clientId : a === 'PUBLIC' ? publicClientId : a));
