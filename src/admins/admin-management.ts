@@ -4,6 +4,8 @@ import { checkPasswordPolicy } from './password-policy.js';
 import { generateRecoveryCodes, hashRecoveryCode } from './recovery-codes.js';
 import { adminServices, totpAad, type AdminDeps } from './admin-deps.js';
 import type { AdminRecord } from './admin-store.js';
+import { createAdminSessions } from './admin-sessions.js';
+import { createGrantAdmin } from '../oidc/grant-admin.js';
 
 const USERNAME = /^[A-Za-z0-9][A-Za-z0-9._@-]{2,63}$/;
 
@@ -56,7 +58,7 @@ export function createAdminManagement(deps: AdminDeps) {
     await store.replaceRecoveryCodes(admin.id, codes.map((c) => hashRecoveryCode(box, admin.id, c)));
     return { secret, otpauthUri: totp.keyUri(admin.username, secret), recoveryCodes: codes };
   }
-  const record = (type: 'admin.created' | 'admin.updated' | 'admin.unlocked', actor: string, details: Record<string, unknown>) =>
+  const record = (type: 'admin.created' | 'admin.updated' | 'admin.unlocked' | 'admin.deleted', actor: string, details: Record<string, unknown>) =>
     audit?.record({ type, outcome: 'success', actor: 'cli', details: { admin: actor, ...details } });
 
   return {
@@ -71,6 +73,26 @@ export function createAdminManagement(deps: AdminDeps) {
       const enrolment = input.withTotp ? await enrolTotp({ id, username }, totp.generateSecret()) : null;
       await record('admin.created', username, { totp: input.withTotp });
       return { admin: summarizeAdmin((await store.findById(id))!, clock.now()), enrolment };
+    },
+    /** One admin by username (case-insensitive); not found → AppError 404. */
+    async get(username: string): Promise<AdminSummary> {
+      return summarizeAdmin(await mustFind(username), clock.now());
+    },
+    /**
+     * Deletes an admin with its sign-in sessions and every grant it approved (the apps' tokens from
+     * those approvals stop working). The last enabled admin is kept: nobody could approve anything.
+     */
+    async delete(username: string): Promise<{ admin: AdminSummary; sessions: number; grants: number }> {
+      const admin = await mustFind(username);
+      if (!admin.disabled) {
+        const others = (await store.list()).filter((a) => a.id !== admin.id && !a.disabled);
+        if (!others.length) throw new AppError('admins.last_admin', `"${admin.username}" is the last enabled admin; create or enable another one first`, 409);
+      }
+      const sessions = await createAdminSessions({ db: deps.db, box, clock, audit }).revokeForAdmin(admin.id, 'cli');
+      const grants = await createGrantAdmin({ db: deps.db, clock, audit }).revokeForAccount(admin.id, 'cli');
+      await deps.db('admins').where({ id: admin.id }).delete();
+      await record('admin.deleted', admin.username, { sessions: sessions.length, grants });
+      return { admin: summarizeAdmin(admin, clock.now()), sessions: sessions.length, grants };
     },
     async list(): Promise<AdminSummary[]> {
       return (await store.list()).map((a) => summarizeAdmin(a, clock.now()));

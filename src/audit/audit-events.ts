@@ -1,42 +1,47 @@
-/** Every audit event type the product writes; add new ones here so they stay searchable. */
-export type AuditEventType =
-  | 'admin.login'
-  | 'admin.login_failed'
-  | 'admin.locked'
-  | 'admin.unlocked'
-  | 'admin.totp_enrolled'
-  | 'admin.totp_failed'
-  | 'admin.recovery_code_used'
-  | 'admin.created'
-  | 'admin.updated'
-  | 'consent.approved'
-  | 'consent.denied'
-  | 'client.created'
-  | 'client.updated'
-  | 'client.disabled'
-  | 'client.enabled'
-  | 'client.deleted'
-  | 'client.secret_rotated'
-  | 'grant.revoked'
-  | 'token.issued'
-  | 'token.refresh_reuse'
-  | 'token.revoked'
-  | 'oauth.error'
-  | 'magento.activation_armed'
-  | 'magento.activation_received'
-  | 'magento.activation_refused'
-  | 'magento.link_active'
-  | 'magento.link_failed'
-  | 'magento.link_confirmed'
-  | 'magento.link_revoked'
-  | 'magento.identity_link_refused'
-  | 'magento.link_mode_changed'
-  | 'magento.link_imported'
-  | 'magento.signing_profile_detected'
-  | 'gateway.call'
-  | 'gateway.denied'
-  | 'security.csrf_failed'
-  | 'security.rate_limited';
+/** Every audit event type the product writes (the CLI lists them for an unknown --type); add new ones here. */
+export const AUDIT_EVENT_TYPES = [
+  'admin.login',
+  'admin.login_failed',
+  'admin.locked',
+  'admin.unlocked',
+  'admin.totp_enrolled',
+  'admin.totp_failed',
+  'admin.recovery_code_used',
+  'admin.created',
+  'admin.updated',
+  'admin.deleted',
+  'admin.session_revoked',
+  'consent.approved',
+  'consent.denied',
+  'client.created',
+  'client.updated',
+  'client.disabled',
+  'client.enabled',
+  'client.deleted',
+  'client.secret_rotated',
+  'grant.revoked',
+  'token.issued',
+  'token.refresh_reuse',
+  'token.revoked',
+  'oauth.error',
+  'magento.activation_armed',
+  'magento.activation_received',
+  'magento.activation_refused',
+  'magento.link_active',
+  'magento.link_failed',
+  'magento.link_confirmed',
+  'magento.link_revoked',
+  'magento.identity_link_refused',
+  'magento.link_mode_changed',
+  'magento.link_imported',
+  'magento.signing_profile_detected',
+  'gateway.call',
+  'gateway.denied',
+  'security.csrf_failed',
+  'security.rate_limited',
+] as const;
+
+export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
 
 export type AuditOutcome = 'success' | 'failure' | 'denied' | 'info';
 

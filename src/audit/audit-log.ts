@@ -4,9 +4,19 @@ import type { Logger } from '../logging/logger.js';
 import { redact } from '../logging/logger.js';
 import type { AuditEvent, AuditEventType } from './audit-events.js';
 
+export interface AuditFilter {
+  type?: AuditEventType;
+  clientId?: string;
+  actor?: string;
+  /** Inclusive lower and exclusive upper bound on `at`. */
+  since?: Date;
+  until?: Date;
+  limit?: number;
+}
+
 export interface AuditLog {
   record(event: AuditEvent): Promise<void>;
-  list(filter?: { type?: AuditEventType; clientId?: string; limit?: number }): Promise<(AuditEvent & { at: Date; id: string })[]>;
+  list(filter?: AuditFilter): Promise<(AuditEvent & { at: Date; id: string })[]>;
 }
 
 /** Append-only audit trail in the database (shared by every instance). */
@@ -35,6 +45,9 @@ export function createAuditLog(deps: { db: Db; clock: Clock; logger: Logger }): 
       const q = db('audit_events').orderBy('id', 'desc').limit(filter.limit ?? 100);
       if (filter.type) q.where({ type: filter.type });
       if (filter.clientId) q.where({ client_id: filter.clientId });
+      if (filter.actor) q.where({ actor: filter.actor });
+      if (filter.since) q.where('at', '>=', filter.since);
+      if (filter.until) q.where('at', '<', filter.until);
       const rows = await q;
       return rows.map((r: Record<string, unknown>) => ({
         id: String(r.id),

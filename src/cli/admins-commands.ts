@@ -1,7 +1,8 @@
 import QRCode from 'qrcode';
 import { cliAuditLog } from './cli-audit-log.js';
-import { createAdminManagement, type TotpEnrolment } from '../admins/admin-management.js';
+import { createAdminManagement, type AdminSummary, type TotpEnrolment } from '../admins/admin-management.js';
 import { type CliContext, type CommandTable, CliUsageError, printJson } from './cli-context.js';
+import { presentAdmin } from './present-json.js';
 
 function management(ctx: CliContext) {
   const audit = cliAuditLog(ctx);
@@ -22,7 +23,6 @@ async function passwordFromStdin(ctx: CliContext, values: Record<string, unknown
   return password;
 }
 
-/** Turns expected failures (weak password, unknown admin…) into a message and exit code 1. */
 async function printEnrolment(ctx: CliContext, e: TotpEnrolment): Promise<void> {
   ctx.io.out('Add this account to an authenticator app (scan the QR code or use the URI):');
   ctx.io.out(await QRCode.toString(e.otpauthUri, { type: 'terminal', small: true }));
@@ -33,7 +33,7 @@ async function printEnrolment(ctx: CliContext, e: TotpEnrolment): Promise<void> 
   for (const c of e.recoveryCodes) ctx.io.out(`  ${c}`);
 }
 
-const username = { type: 'string', description: 'Admin username' } as const;
+const username = { type: 'string', description: 'Admin username', required: true } as const;
 const json = { type: 'boolean', description: 'JSON output' } as const;
 const passwordStdin = { type: 'boolean', description: 'Read the password from standard input' } as const;
 
@@ -52,7 +52,7 @@ export const adminsCommands: CommandTable = {
       const password = await passwordFromStdin(ctx, values);
       const { admin, enrolment } = await management(ctx).create({ username: name, password, withTotp: !values['no-totp'] });
       if (values.json) {
-        printJson(ctx.io, { ...admin, ...(enrolment ? { otpauthUri: enrolment.otpauthUri, totpSecret: enrolment.secret, recoveryCodes: enrolment.recoveryCodes } : {}) });
+        printJson(ctx.io, { ...presentAdmin(admin), ...(enrolment ? { otpauth_uri: enrolment.otpauthUri, totp_secret: enrolment.secret, recovery_codes: enrolment.recoveryCodes } : {}) });
         return 0;
       }
       ctx.io.out(`created admin ${admin.username} (${admin.id})`);
@@ -66,15 +66,47 @@ export const adminsCommands: CommandTable = {
     options: { json },
     async run(ctx, { values }) {
       const list = await management(ctx).list();
-      if (values.json) printJson(ctx.io, list);
+      if (values.json) printJson(ctx.io, list.map(presentAdmin));
       else if (!list.length) ctx.io.out('no admins yet: create one with admins:create');
-      else
-        for (const a of list)
-          ctx.io.out(
-            [a.username.padEnd(24), a.totpEnrolled ? 'totp' : 'no-totp', a.disabled ? 'disabled' : 'active', a.lockedUntil ? `locked until ${a.lockedUntil}` : '', a.lastLoginAt ? `last login ${a.lastLoginAt}` : 'never logged in']
-              .filter(Boolean)
-              .join('  '),
-          );
+      else for (const a of list) ctx.io.out(adminLine(a));
+      return 0;
+    },
+  },
+  'admins:show': {
+    summary: 'Show one admin (TOTP enrolled, disabled, locked, last login, created)',
+    options: { username, json },
+    async run(ctx, { values }) {
+      const a = await management(ctx).get(usernameOf(values));
+      if (values.json) printJson(ctx.io, presentAdmin(a));
+      else {
+        ctx.io.out(`username:    ${a.username}`);
+        ctx.io.out(`id:          ${a.id}`);
+        ctx.io.out(`totp:        ${a.totpEnrolled ? 'enrolled' : 'not yet (enrols at the next sign-in)'}`);
+        ctx.io.out(`state:       ${a.disabled ? 'disabled' : 'enabled'}${a.lockedUntil ? `, locked until ${a.lockedUntil}` : ''}`);
+        ctx.io.out(`last login:  ${a.lastLoginAt ?? 'never'}`);
+        ctx.io.out(`created:     ${a.createdAt}`);
+      }
+      return 0;
+    },
+  },
+  'admins:enable': {
+    summary: 'Enable a disabled admin again',
+    options: { username },
+    async run(ctx, { values }) {
+      await management(ctx).setDisabled(usernameOf(values), false);
+      ctx.io.out('admin enabled');
+      return 0;
+    },
+  },
+  'admins:delete': {
+    summary: 'Delete an admin with its sign-in sessions and the grants it approved (needs --yes; never the last enabled admin)',
+    options: { username, yes: { type: 'boolean', description: 'Confirm the deletion' }, json },
+    async run(ctx, { values }) {
+      const name = usernameOf(values);
+      if (!values.yes) throw new CliUsageError('deleting an admin signs it out and revokes the grants it approved; add --yes to confirm');
+      const r = await management(ctx).delete(name);
+      if (values.json) printJson(ctx.io, { username: r.admin.username, id: r.admin.id, sessions_revoked: r.sessions, grants_revoked: r.grants });
+      else ctx.io.out(`deleted admin ${r.admin.username}: ${r.sessions} sign-in session(s) and ${r.grants} grant(s) revoked`);
       return 0;
     },
   },
@@ -118,3 +150,9 @@ export const adminsCommands: CommandTable = {
     },
   },
 };
+
+function adminLine(a: AdminSummary): string {
+  return [a.username.padEnd(24), a.totpEnrolled ? 'totp' : 'no-totp', a.disabled ? 'disabled' : 'active', a.lockedUntil ? `locked until ${a.lockedUntil}` : '', a.lastLoginAt ? `last login ${a.lastLoginAt}` : 'never logged in']
+    .filter(Boolean)
+    .join('  ');
+}

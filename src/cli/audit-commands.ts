@@ -1,23 +1,57 @@
+import { AUDIT_EVENT_TYPES } from '../audit/audit-events.js';
 import type { AuditEventType } from '../audit/audit-events.js';
+import type { Clock } from '../clock.js';
 import { cliAuditLog } from './cli-audit-log.js';
 import { type CommandTable, CliUsageError, printJson } from './cli-context.js';
+import { clientOptions, optionalClientId } from './client-option.js';
+import { presentAuditEvent } from './present-json.js';
+
+const UNITS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** `--since`/`--until`: an ISO date or time, or a duration ago like `30m`, `24h`, `7d`. */
+export function parseWhen(flag: string, value: unknown, clock: Clock): Date | undefined {
+  if (value === undefined) return undefined;
+  const v = String(value).trim();
+  const rel = /^(\d+)([mhd])$/.exec(v);
+  if (rel) return new Date(clock.now() - Number(rel[1]) * UNITS[rel[2]!]!);
+  const d = /^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(v) ? new Date(v) : new Date(NaN);
+  if (Number.isNaN(d.getTime())) throw new CliUsageError(`--${flag} must be an ISO date (2026-12-01, 2026-12-01T10:00:00Z) or a duration ago (30m, 24h, 7d), not "${v}"`);
+  return d;
+}
 
 export const auditCommands: CommandTable = {
   'audit:list': {
     summary: 'Newest audit events first (consents, sign-ins, client changes, Magento links, gateway calls)',
-    usage: '[--type <type>] [--client <id>] [--limit <n>] [--json]',
+    usage: '[--type <type>] [--client <id>] [--actor <who>] [--since <when>] [--until <when>] [--limit <n>] [--json]',
     options: {
       type: { type: 'string', description: 'only this event type, e.g. consent.approved' },
-      client: { type: 'string', description: 'only events of this client' },
+      ...clientOptions,
+      actor: { type: 'string', description: 'only events by this actor (an admin username, cli, a client id)' },
+      since: { type: 'string', description: 'from this time on: ISO date/time, or 30m, 24h, 7d ago' },
+      until: { type: 'string', description: 'before this time: ISO date/time, or 30m, 24h, 7d ago' },
       limit: { type: 'string', description: 'how many (default 50, at most 1000)' },
       json: { type: 'boolean', description: 'JSON output' },
     },
     async run(ctx, { values }) {
       const limit = values.limit === undefined ? 50 : Number(values.limit);
       if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new CliUsageError('--limit must be a whole number from 1 to 1000');
+      const type = values.type as string | undefined;
+      if (type !== undefined && !(AUDIT_EVENT_TYPES as readonly string[]).includes(type)) {
+        throw new CliUsageError(`unknown --type "${type}" (valid: ${AUDIT_EVENT_TYPES.join(', ')})`);
+      }
+      const since = parseWhen('since', values.since, ctx.clock);
+      const until = parseWhen('until', values.until, ctx.clock);
+      if (since && until && since >= until) throw new CliUsageError('--since must be before --until');
       const audit = cliAuditLog(ctx);
-      const events = await audit.list({ type: values.type as AuditEventType | undefined, clientId: values.client as string | undefined, limit });
-      if (values.json) printJson(ctx.io, events);
+      const events = await audit.list({
+        type: type as AuditEventType | undefined,
+        clientId: optionalClientId(values),
+        actor: values.actor as string | undefined,
+        since,
+        until,
+        limit,
+      });
+      if (values.json) printJson(ctx.io, events.map(presentAuditEvent));
       else for (const e of events) {
         ctx.io.out(`${e.at.toISOString()}  ${e.type.padEnd(28)} ${e.outcome.padEnd(8)} ${e.actor ?? '-'}  ${e.clientId ?? ''}  ${e.ip ?? ''}  ${JSON.stringify(e.details ?? {})}`);
       }

@@ -3,6 +3,9 @@ import type { Db } from '../db/create-db.js';
 import type { SecretBox } from '../security/secret-box.js';
 import type { Clock } from '../clock.js';
 
+/** The exit codes of every command. */
+export const EXIT = { ok: 0, failed: 1, usage: 2, notFound: 3 } as const;
+
 export interface CliIo {
   out(line: string): void;
   err(line: string): void;
@@ -23,6 +26,8 @@ export interface OptionSpec {
   type: 'string' | 'boolean';
   multiple?: boolean;
   description: string;
+  /** Checked before the command runs (missing → usage error, exit 2) and shown bare in the usage line. */
+  required?: boolean;
 }
 
 export interface CommandSpec {
@@ -35,7 +40,18 @@ export interface CommandSpec {
 
 export type CommandTable = Record<string, CommandSpec>;
 
-export class CliUsageError extends Error {}
+/** A failure the command reports as `<command>: <message>`; the exit code says what kind (see EXIT). */
+export class CliError extends Error {
+  readonly exitCode: number = EXIT.failed;
+}
+/** Bad or missing arguments: exit 2. */
+export class CliUsageError extends CliError {
+  override readonly exitCode: number = EXIT.usage;
+}
+/** The named admin, client, grant, session or link does not exist: exit 3. */
+export class CliNotFoundError extends CliError {
+  override readonly exitCode: number = EXIT.notFound;
+}
 
 export function printJson(io: CliIo, value: unknown): void {
   io.out(JSON.stringify(value, null, 2));

@@ -6,21 +6,39 @@ import { loadRoutes } from '../magento/route-table.js';
 import { loadScopeCatalog } from '../scopes/scope-catalog.js';
 import type { ClientLifetimes, ClientRecord, PublicJwks } from '../clients/client-record.js';
 import type { ClientInput } from '../clients/validate-client-input.js';
-import { type CliContext, type CommandTable, type OptionSpec, CliUsageError, printJson } from './cli-context.js';
+import { OIDC_SCOPES } from '../clients/oidc-scopes.js';
+import { GRANT_TYPES } from '../clients/client-record.js';
+import { type CliContext, type CommandTable, type OptionSpec, CliNotFoundError, CliUsageError, printJson } from './cli-context.js';
+import { clientOptions, requiredClientId } from './client-option.js';
+import { presentClient } from './present-json.js';
 
 /** The same registry as the server: API scope names from the scope catalog (SCOPES_FILE or the default). */
 export function clientStoreFor(ctx: CliContext): ClientStore {
   const audit = cliAuditLog(ctx);
-  const routeTable = loadRoutes({ routesFile: ctx.config.routesFile ?? undefined });
-  const catalog = loadScopeCatalog({ scopesFile: ctx.config.scopesFile ?? undefined, routeTable, aclResources: loadAclResources() });
-  return createClientStore({ db: ctx.db, clock: ctx.clock, config: ctx.config, apiScopes: [...catalog.scopes.keys()], audit });
+  return createClientStore({ db: ctx.db, clock: ctx.clock, config: ctx.config, apiScopes: apiScopesFor(ctx), audit });
 }
 
-const idOption: Record<string, OptionSpec> = {
-  'client-id': { type: 'string', description: 'Client id' },
-  // The magento:* commands say --client; both spellings work everywhere.
-  client: { type: 'string', description: 'Same as --client-id' },
-};
+function apiScopesFor(ctx: CliContext): string[] {
+  const routeTable = loadRoutes({ routesFile: ctx.config.routesFile ?? undefined });
+  const catalog = loadScopeCatalog({ scopesFile: ctx.config.scopesFile ?? undefined, routeTable, aclResources: loadAclResources() });
+  return [...catalog.scopes.keys()];
+}
+
+/** Enumerated flags: an unknown value is a usage error that lists the valid ones. */
+function oneOf(what: string, value: unknown, valid: readonly string[]): void {
+  const values = Array.isArray(value) ? value : value === undefined ? [] : [value];
+  for (const v of values) if (!valid.includes(String(v))) throw new CliUsageError(`unknown ${what} "${v}" (valid: ${valid.join(', ')})`);
+}
+
+function checkEnums(ctx: CliContext, values: Record<string, unknown>): void {
+  oneOf('type', values.type, ['confidential', 'public']);
+  oneOf('grant type', values['grant-type'], GRANT_TYPES);
+  oneOf('auth method', values['auth-method'], ['client_secret_basic', 'private_key_jwt']);
+  oneOf('token format', values['token-format'], ['opaque', 'jwt']);
+  if (values.scope !== undefined) oneOf('scope', String(values.scope).split(/\s+/).filter(Boolean), [...apiScopesFor(ctx), ...OIDC_SCOPES]);
+}
+
+const idOption: Record<string, OptionSpec> = clientOptions;
 const json: Record<string, OptionSpec> = { json: { type: 'boolean', description: 'JSON output' } };
 const fields: Record<string, OptionSpec> = {
   name: { type: 'string', description: 'Display name (shown on the consent page)' },
@@ -97,11 +115,7 @@ function inputFrom(values: Record<string, unknown>): ClientInput {
   return input;
 }
 
-function clientId(values: Record<string, unknown>): string {
-  const id = values['client-id'] ?? values.client;
-  if (typeof id !== 'string' || !id) throw new CliUsageError('--client-id is required');
-  return id;
-}
+const clientId = requiredClientId;
 
 function describe(c: ClientRecord): string[] {
   const l = Object.entries(c.lifetimes).map(([k, v]) => `${k}=${v}s`).join(' ') || 'defaults';
@@ -126,11 +140,11 @@ function describe(c: ClientRecord): string[] {
 function toggle(enabled: boolean) {
   return {
     summary: enabled ? 'Enable a client again' : 'Disable a client: invalid_client everywhere, its tokens stop working (within 5 s on every instance)',
-    usage: '--client-id <id> [--json]',
+    usage: '--client <id> [--json]',
     options: { ...idOption, ...json },
     async run(ctx: CliContext, { values }: { values: Record<string, unknown> }) {
       const c = await clientStoreFor(ctx).setEnabled(clientId(values), enabled);
-      if (values.json) printJson(ctx.io, c);
+      if (values.json) printJson(ctx.io, presentClient(c));
       else ctx.io.out(`${enabled ? 'enabled' : 'disabled'} ${c.clientId}`);
       return 0;
     },
@@ -143,8 +157,9 @@ export const clientsCommands: CommandTable = {
     usage: '--name <n> --type confidential|public --redirect-uri <uri>... --scope "<scopes>" --grant-type <type>... [--json]',
     options: { ...fields, ...json },
     async run(ctx, { values }) {
+      checkEnums(ctx, values);
       const { client, clientSecret } = await clientStoreFor(ctx).create(inputFrom(values));
-      if (values.json) printJson(ctx.io, { client_id: client.clientId, ...(clientSecret ? { client_secret: clientSecret } : {}), client });
+      if (values.json) printJson(ctx.io, { client_id: client.clientId, ...(clientSecret ? { client_secret: clientSecret } : {}), client: presentClient(client) });
       else {
         ctx.io.out(`client_id:     ${client.clientId}`);
         if (clientSecret) ctx.io.out(`client_secret: ${clientSecret}\n\nThe secret is shown only this once; it is stored hashed. Lost it? clients:rotate-secret.`);
@@ -154,33 +169,36 @@ export const clientsCommands: CommandTable = {
   },
   'clients:list': {
     summary: 'List registered clients',
+    usage: '[--json]',
     options: json,
     async run(ctx, { values }) {
       const clients = await clientStoreFor(ctx).list();
-      if (values.json) printJson(ctx.io, clients);
+      if (values.json) printJson(ctx.io, clients.map(presentClient));
       else for (const c of clients) ctx.io.out(`${c.clientId}  ${c.enabled ? 'enabled ' : 'DISABLED'}  ${c.type.padEnd(12)} ${c.name}  [${c.scopes.join(' ')}]`);
       return 0;
     },
   },
   'clients:show': {
     summary: 'Show one client',
-    usage: '--client-id <id> [--json]',
+    usage: '--client <id> [--json]',
     options: { ...idOption, ...json },
     async run(ctx, { values }) {
       const c = await clientStoreFor(ctx).get(clientId(values));
-      if (!c) throw new CliUsageError(`no client with id ${clientId(values)}`);
-      if (values.json) printJson(ctx.io, c);
+      if (!c) throw new CliNotFoundError(`no client with id ${clientId(values)} (see clients:list)`);
+      if (values.json) printJson(ctx.io, presentClient(c));
       else for (const line of describe(c)) ctx.io.out(line);
       return 0;
     },
   },
   'clients:update': {
     summary: 'Change a client; list options (--redirect-uri, --grant-type, --scope) replace the whole list',
-    usage: '--client-id <id> [options] [--json]',
+    usage: '--client <id> [options] [--json]',
     options: { ...idOption, ...fields, ...json },
     async run(ctx, { values }) {
-      const c = await clientStoreFor(ctx).update(clientId(values), inputFrom(values));
-      if (values.json) printJson(ctx.io, c);
+      const id = clientId(values);
+      checkEnums(ctx, values);
+      const c = await clientStoreFor(ctx).update(id, inputFrom(values));
+      if (values.json) printJson(ctx.io, presentClient(c));
       else for (const line of describe(c)) ctx.io.out(line);
       return 0;
     },
@@ -189,7 +207,7 @@ export const clientsCommands: CommandTable = {
   'clients:enable': toggle(true),
   'clients:rotate-secret': {
     summary: 'Issue a new client secret (printed once); the previous one keeps working for CLIENT_SECRET_ROTATION_OVERLAP_S',
-    usage: '--client-id <id> [--json]',
+    usage: '--client <id> [--json]',
     options: { ...idOption, ...json },
     async run(ctx, { values }) {
       const id = clientId(values);
@@ -205,7 +223,7 @@ export const clientsCommands: CommandTable = {
   },
   'clients:delete': {
     summary: 'Delete a client with its grants and tokens (needs --yes)',
-    usage: '--client-id <id> --yes',
+    usage: '--client <id> --yes',
     options: { ...idOption, yes: { type: 'boolean', description: 'Confirm the deletion' } },
     async run(ctx, { values }) {
       const id = clientId(values);

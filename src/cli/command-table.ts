@@ -7,6 +7,7 @@ import { adminsCommands } from './admins-commands.js';
 import { clientsCommands } from './clients-commands.js';
 import { grantsCommands } from './grants-commands.js';
 import { auditCommands } from './audit-commands.js';
+import { sessionsCommands } from './sessions-commands.js';
 
 /** Every CLI command group; later areas add theirs here. */
 export const commandTable: CommandTable = {
@@ -18,4 +19,5 @@ export const commandTable: CommandTable = {
   ...clientsCommands,
   ...grantsCommands,
   ...auditCommands,
+  ...sessionsCommands,
 };

@@ -2,7 +2,7 @@ import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { migrateLatest } from '../db/migrate.js';
-import type { CliContext, CommandTable } from './cli-context.js';
+import { type CliContext, type CommandTable, CliError } from './cli-context.js';
 
 const seedsDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'seeds');
 
@@ -23,8 +23,7 @@ export const dbCommands: CommandTable = {
     summary: 'Load the demo data in seeds/ (development only)',
     async run(ctx) {
       if (ctx.config.production) {
-        ctx.io.err('db:seed refuses to run with NODE_ENV=production');
-        return 1;
+        throw new CliError('refuses to run with NODE_ENV=production');
       }
       await migrateLatest(ctx.db);
       const files = readdirSync(seedsDir).filter((f) => /\.(ts|js)$/.test(f)).sort();

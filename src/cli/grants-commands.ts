@@ -1,27 +1,30 @@
 import { cliAuditLog } from './cli-audit-log.js';
 import { createGrantAdmin } from '../oidc/grant-admin.js';
-import { type CliContext, type CommandTable, CliUsageError, printJson } from './cli-context.js';
+import { type CliContext, type CommandTable, CliNotFoundError, CliUsageError, printJson } from './cli-context.js';
+import { adminIdOf } from './admin-option.js';
+import { clientOptions, optionalClientId } from './client-option.js';
 
 const grants = (ctx: CliContext) => createGrantAdmin({ db: ctx.db, clock: ctx.clock, audit: cliAuditLog(ctx) });
 
 export const grantsCommands: CommandTable = {
   'grants:list': {
-    summary: 'List live grants (one per approval): client, admin, scopes, live tokens',
-    usage: '[--client <id>] [--json]',
+    summary: 'List active grants (one per approval, with a live token): client, admin, scopes, live tokens',
+    usage: '[--client <id>] [--admin <username>] [--json]',
     options: {
-      client: { type: 'string', description: 'only this client\'s grants' },
+      ...clientOptions,
+      admin: { type: 'string', description: 'only grants this admin approved' },
       json: { type: 'boolean', description: 'JSON output' },
     },
     async run(ctx, { values }) {
-      const list = await grants(ctx).list({ clientId: values.client as string | undefined });
+      const list = await grants(ctx).list({ clientId: optionalClientId(values), accountId: await adminIdOf(ctx, values.admin) });
       if (values.json) {
         printJson(ctx.io, list.map((g) => ({
-          grant_id: g.grantId, client_id: g.clientId, account_id: g.accountId, scopes: g.scopes,
+          grant_id: g.grantId, client_id: g.clientId, admin: g.adminUsername, account_id: g.accountId, scopes: g.scopes,
           created_at: g.createdAt.toISOString(), expires_at: g.expiresAt?.toISOString() ?? null, live_tokens: g.liveTokens,
         })));
       } else {
-        if (!list.length) ctx.io.out('no live grants');
-        for (const g of list) ctx.io.out(`${g.grantId}  client ${g.clientId}  admin ${g.accountId}  ${g.createdAt.toISOString()}  tokens ${g.liveTokens}  [${g.scopes.join(' ')}]`);
+        if (!list.length) ctx.io.out('no active grants');
+        for (const g of list) ctx.io.out(`${g.grantId}  client ${g.clientId}  admin ${g.adminUsername ?? `(deleted ${g.accountId})`}  ${g.createdAt.toISOString()}  tokens ${g.liveTokens}  [${g.scopes.join(' ')}]`);
       }
       return 0;
     },
@@ -29,14 +32,11 @@ export const grantsCommands: CommandTable = {
   'grants:revoke': {
     summary: 'Revoke one grant and every code and token issued from it',
     usage: '--grant <id>',
-    options: { grant: { type: 'string', description: 'grant id (see grants:list)' } },
+    options: { grant: { type: 'string', description: 'grant id (see grants:list)', required: true } },
     async run(ctx, { values }) {
       const grantId = values.grant;
       if (typeof grantId !== 'string' || !grantId) throw new CliUsageError('--grant <id> is required');
-      if (!(await grants(ctx).revoke(grantId, 'cli'))) {
-        ctx.io.err(`no grant ${grantId}`);
-        return 1;
-      }
+      if (!(await grants(ctx).revoke(grantId, 'cli'))) throw new CliNotFoundError(`no grant ${grantId} (see grants:list)`);
       ctx.io.out(`revoked grant ${grantId}: its tokens are refused now (JWT access tokens within 5 s)`);
       return 0;
     },

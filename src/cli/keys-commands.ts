@@ -1,5 +1,6 @@
 import { createKeyStore } from '../oidc/key-store.js';
 import { type CommandTable, CliUsageError, printJson } from './cli-context.js';
+import { presentKey } from './present-json.js';
 
 export const keysCommands: CommandTable = {
   'keys:list': {
@@ -7,7 +8,7 @@ export const keysCommands: CommandTable = {
     options: { json: { type: 'boolean', description: 'JSON output' } },
     async run(ctx, { values }) {
       const keys = await createKeyStore(ctx).list();
-      if (values.json) printJson(ctx.io, keys);
+      if (values.json) printJson(ctx.io, keys.map(presentKey));
       else for (const k of keys) ctx.io.out(`${k.kid}  ${k.alg}  ${k.createdAt.toISOString()}  ${k.current ? 'current' : k.retiredAt ? 'retired' : 'verify-only'}`);
       return 0;
     },

@@ -6,10 +6,11 @@ import { createLinkStore, type LinkMode, type LinkView } from '../magento/links/
 import { parseImportCredentials } from '../magento/links/parse-import-credentials.js';
 import { verifyLinkCredentials } from '../magento/links/verify-link-credentials.js';
 import { currentSigningProfile } from '../magento/links/signing-profile-selector.js';
-import { type CliContext, type CommandTable, CliUsageError, printJson } from './cli-context.js';
+import { type CliContext, type CommandTable, CliError, CliNotFoundError, CliUsageError, printJson } from './cli-context.js';
+import { clientOptions, requiredClientId } from './client-option.js';
 import { clientStoreFor } from './clients-commands.js';
 
-const clientOption = { client: { type: 'string', description: 'client id (see clients:list)' } } as const;
+const clientOption = clientOptions;
 const jsonOption = { json: { type: 'boolean', description: 'JSON output' } } as const;
 
 function services(ctx: CliContext) {
@@ -20,9 +21,8 @@ function services(ctx: CliContext) {
 
 /** The --client value, which must name a registered client. */
 async function requireClient(ctx: CliContext, values: Record<string, unknown>): Promise<string> {
-  const clientId = values.client;
-  if (typeof clientId !== 'string' || !clientId) throw new CliUsageError('--client <id> is required');
-  if (!(await clientStoreFor(ctx).get(clientId))) throw new CliUsageError(`no client with id ${clientId} (see clients:list)`);
+  const clientId = requiredClientId(values);
+  if (!(await clientStoreFor(ctx).get(clientId))) throw new CliNotFoundError(`no client with id ${clientId} (see clients:list)`);
   return clientId;
 }
 
@@ -55,6 +55,33 @@ const STATUS_HINT: Record<LinkView['status'], string> = {
 };
 
 export const magentoCommands: CommandTable = {
+  'magento:list': {
+    summary: 'List every Magento link: client, state, mode, store URL, last handshake',
+    usage: '[--json]',
+    options: jsonOption,
+    async run(ctx, { values }) {
+      const links = await services(ctx).links.list();
+      const names = new Map((await clientStoreFor(ctx).list()).map((c) => [c.clientId, c.name]));
+      const rows = links.map((l) => ({
+        client_id: l.clientId,
+        client_name: names.get(l.clientId) ?? null,
+        status: l.status,
+        mode: l.mode,
+        store_base_url: l.storeBaseUrl,
+        // The activation POST starts Magento's handshake; confirmed_at is the admin's approval of it.
+        last_handshake_at: l.activationReceivedAt?.toISOString() ?? null,
+        confirmed_at: l.confirmedAt?.toISOString() ?? null,
+        last_error: l.lastError,
+        updated_at: l.updatedAt.toISOString(),
+      }));
+      if (values.json) printJson(ctx.io, rows);
+      else if (!rows.length) ctx.io.out('no Magento links yet: run magento:link-urls --client <id>');
+      else for (const r of rows) {
+        ctx.io.out(`${r.client_id}  ${(r.client_name ?? '-').padEnd(24)}  ${r.status.padEnd(21)}  ${r.mode.padEnd(6)}  ${r.store_base_url ?? '-'}  handshake ${r.last_handshake_at ?? '-'}`);
+      }
+      return 0;
+    },
+  },
   'magento:link-urls': {
     summary: 'Print the Endpoint URL and Identity Link URL to paste into the Magento integration of a client; opens the Endpoint URL to a new integration\'s Activate for an hour',
     usage: '--client <id> [--json]',
@@ -99,8 +126,7 @@ export const magentoCommands: CommandTable = {
       const verdict = await verifyLinkCredentials(credentials, { magentoBaseUrl, clock: ctx.clock });
       if (!verdict.ok) {
         await audit.record({ type: 'magento.link_imported', outcome: 'failure', actor: 'cli', clientId, details: { mode, error: verdict.message } });
-        ctx.io.err(`not imported: ${verdict.message}`);
-        return 1;
+        throw new CliError(`not imported: ${verdict.message}`);
       }
       await links.ensure(clientId);
       await links.importActive(clientId, { ...credentials, storeBaseUrl: normalizeStoreUrl(magentoBaseUrl) ?? magentoBaseUrl }, 'cli');
@@ -159,8 +185,7 @@ export const magentoCommands: CommandTable = {
         if (!ctx.config.magentoBaseUrl) throw new CliUsageError('MAGENTO_BASE_URL is not set: the bearer mode cannot be verified');
         const verdict = await verifyLinkCredentials({ ...current, mode }, { magentoBaseUrl: ctx.config.magentoBaseUrl, clock: ctx.clock });
         if (!verdict.ok) {
-          ctx.io.err(`mode unchanged: ${verdict.message}`);
-          return 1;
+          throw new CliError(`mode unchanged: ${verdict.message}`);
         }
       }
       await links.setMode(clientId, mode);
@@ -177,7 +202,7 @@ export const magentoCommands: CommandTable = {
     async run(ctx, { values }) {
       const clientId = await requireClient(ctx, values);
       const { links, audit } = services(ctx);
-      if (!(await links.get(clientId))) throw new CliUsageError(`client ${clientId} has no Magento link`);
+      if (!(await links.get(clientId))) throw new CliNotFoundError(`client ${clientId} has no Magento link`);
       await links.revoke(clientId);
       await audit.record({ type: 'magento.link_revoked', outcome: 'success', actor: 'cli', clientId });
       ctx.io.out(`revoked the Magento link of ${clientId}. Also delete (or Reauthorize) the integration in Magento: its token stays valid there until you do.`);

@@ -1,22 +1,15 @@
 import { parseArgs } from 'node:util';
-import type { CliContext, CliIo, CommandSpec, CommandTable } from './cli-context.js';
-import { CliUsageError } from './cli-context.js';
+import { isAppError } from '../errors/app-error.js';
+import type { CliContext, CliIo, CommandTable } from './cli-context.js';
+import { CliError, CliUsageError, EXIT } from './cli-context.js';
+import { commandHelp, helpText } from './cli-help.js';
+import { VERSION } from './version.js';
 
-function helpText(table: CommandTable): string {
-  const lines = ['Usage: npm run cli -- <command> [options]', '', 'Commands:'];
-  for (const [name, spec] of Object.entries(table)) lines.push(`  ${name.padEnd(24)} ${spec.summary}`);
-  lines.push('', 'Run `npm run cli -- <command> --help` for its options.');
-  return lines.join('\n');
-}
-
-function commandHelp(name: string, spec: CommandSpec): string {
-  const lines = [`Usage: npm run cli -- ${name} ${spec.usage ?? '[options]'}`, '', spec.summary];
-  const opts = Object.entries(spec.options ?? {});
-  if (opts.length) {
-    lines.push('', 'Options:');
-    for (const [opt, o] of opts) lines.push(`  --${opt}${o.type === 'string' ? ' <value>' : ''}`.padEnd(32) + o.description + (o.multiple ? ' (repeatable)' : ''));
-  }
-  return lines.join('\n');
+/** Exit code and message of a failed command: typed CLI errors, then the store's AppErrors (404 → not found). */
+function failure(err: unknown): { code: number; message: string } {
+  if (err instanceof CliError) return { code: err.exitCode, message: err.message };
+  if (isAppError(err)) return { code: err.status === 404 ? EXIT.notFound : EXIT.failed, message: err.expose ? err.message : 'internal error' };
+  return { code: EXIT.failed, message: `failed: ${(err as Error)?.message ?? String(err)}` };
 }
 
 /**
@@ -30,38 +23,44 @@ export async function runCli(
   openContext: () => Promise<{ ctx: CliContext; close: () => Promise<void> }>,
 ): Promise<number> {
   const [name, ...rest] = argv;
+  if (name === '--version' || name === '-V' || name === 'version') {
+    io.out(VERSION);
+    return EXIT.ok;
+  }
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     io.out(helpText(table));
-    return name ? 0 : 2;
+    return name ? EXIT.ok : EXIT.usage;
   }
   const spec = table[name];
   if (!spec) {
     io.err(`unknown command "${name}"\n\n${helpText(table)}`);
-    return 2;
+    return EXIT.usage;
   }
   if (rest.includes('--help') || rest.includes('-h')) {
     io.out(commandHelp(name, spec));
-    return 0;
+    return EXIT.ok;
   }
   let args;
   try {
     const options = Object.fromEntries(Object.entries(spec.options ?? {}).map(([k, o]) => [k, { type: o.type, multiple: o.multiple ?? false }]));
     args = parseArgs({ args: rest, options, allowPositionals: false, strict: true });
+    for (const [k, o] of Object.entries(spec.options ?? {})) {
+      const v = args.values[k];
+      if (o.required && (v === undefined || (typeof v === 'string' && !v.trim()))) throw new CliUsageError(`--${k} is required`);
+    }
   } catch (err) {
     io.err(`${name}: ${(err as Error).message}\n\n${commandHelp(name, spec)}`);
-    return 2;
+    return EXIT.usage;
   }
   const { ctx, close } = await openContext();
+  // Every line a command writes to stderr names the command (warnings, audit write failures).
+  const cmdIo: CliIo = { ...ctx.io, err: (line) => ctx.io.err(`${name}: ${line}`) };
   try {
-    return await spec.run(ctx, args as { values: Record<string, unknown>; positionals: string[] });
+    return await spec.run({ ...ctx, io: cmdIo }, args as { values: Record<string, unknown>; positionals: string[] });
   } catch (err) {
-    if (err instanceof CliUsageError) {
-      io.err(`${name}: ${err.message}`);
-      return 2;
-    }
-    const e = err as Error & { expose?: boolean };
-    io.err(`${name} failed: ${e.message}`);
-    return 1;
+    const { code, message } = failure(err);
+    io.err(`${name}: ${message}`);
+    return code;
   } finally {
     await close();
   }

@@ -8,6 +8,8 @@ export interface GrantSummary {
   grantId: string;
   clientId: string;
   accountId: string;
+  /** The approving admin's username; null if that admin was deleted. */
+  adminUsername: string | null;
   scopes: string[];
   createdAt: Date;
   expiresAt: Date | null;
@@ -23,27 +25,44 @@ export function createGrantAdmin(deps: { db: Db; clock: Clock; audit?: AuditLog 
   const { db, clock } = deps;
   const live = (q: ReturnType<Db>) => q.where((w) => w.whereNull('expires_at').orWhere('expires_at', '>', new Date(clock.now())));
 
+  /** Deletes grants and everything issued from them; returns the rows deleted. */
+  async function deleteGrants(grantIds: string[]): Promise<string[]> {
+    if (!grantIds.length) return [];
+    const rows = await db(TABLE).whereIn('grant_id', grantIds).delete().returning('model');
+    return rows.map((r: { model: string }) => r.model);
+  }
+
   return {
-    async list(filter: { clientId?: string } = {}): Promise<GrantSummary[]> {
+    /**
+     * Active grants only: a grant counts while it has a live token or code (unexpired and not
+     * consumed: a used code or a rotated refresh token is not access).
+     */
+    async list(filter: { clientId?: string; accountId?: string } = {}): Promise<GrantSummary[]> {
       const q = live(db(TABLE).where({ model: 'Grant' })).orderBy('created_at', 'desc');
       if (filter.clientId) q.whereRaw(`payload->>'clientId' = ?`, [filter.clientId]);
+      if (filter.accountId) q.whereRaw(`payload->>'accountId' = ?`, [filter.accountId]);
       const grants = await q;
       const counts = new Map<string, number>();
+      const usernames = new Map<string, string>();
       if (grants.length) {
         const rows = await live(db(TABLE).whereIn('grant_id', grants.map((g: { grant_id: string }) => g.grant_id)).whereNot({ model: 'Grant' }))
+          .whereNull('consumed_at')
           .groupBy('grant_id')
           .select('grant_id')
           .count<{ grant_id: string; n: string }[]>({ n: '*' });
         for (const r of rows) counts.set(r.grant_id, Number(r.n));
+        const accountIds: string[] = [...new Set<string>(grants.map((g: Record<string, any>) => payloadOf(g).accountId as string))];
+        for (const a of await db('admins').whereIn('id', accountIds).select('id', 'username')) usernames.set(a.id, a.username);
       }
-      return grants.map((g: Record<string, any>) => {
-        const p = typeof g.payload === 'string' ? JSON.parse(g.payload) : g.payload;
+      return grants.filter((g: Record<string, any>) => counts.has(g.grant_id)).map((g: Record<string, any>) => {
+        const p = payloadOf(g);
         const scopes = new Set<string>(String(p.openid?.scope ?? '').split(' ').filter(Boolean));
         for (const s of Object.values((p.resources ?? {}) as Record<string, string>)) for (const x of s.split(' ')) if (x) scopes.add(x);
         return {
           grantId: g.grant_id,
           clientId: p.clientId,
           accountId: p.accountId,
+          adminUsername: usernames.get(p.accountId) ?? null,
           scopes: [...scopes].sort(),
           createdAt: new Date(g.created_at),
           expiresAt: g.expires_at ? new Date(g.expires_at) : null,
@@ -61,5 +80,18 @@ export function createGrantAdmin(deps: { db: Db; clock: Clock; audit?: AuditLog 
       }
       return found || deleted.length > 0;
     },
+
+    /** Ends every grant an admin approved (the admin is being deleted); returns how many grants. */
+    async revokeForAccount(accountId: string, actor: string): Promise<number> {
+      const grants = await db(TABLE).where({ model: 'Grant' }).whereRaw(`payload->>'accountId' = ?`, [accountId]).select('grant_id');
+      const ids = grants.map((g: { grant_id: string }) => g.grant_id);
+      const deleted = await deleteGrants(ids);
+      for (const grantId of ids) {
+        await deps.audit?.record({ type: 'grant.revoked', outcome: 'success', actor, grantId, details: { rows: deleted.length, via: 'cli', reason: 'admin_deleted' } });
+      }
+      return ids.length;
+    },
   };
 }
+
+const payloadOf = (g: Record<string, any>) => (typeof g.payload === 'string' ? JSON.parse(g.payload) : g.payload);

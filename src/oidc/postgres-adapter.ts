@@ -13,6 +13,13 @@ export function hashId(id: string): string {
 
 type AdapterFactory = (name: string) => Adapter;
 
+/** A stored payload as the provider wrote it, unsealed when sealed (admin tooling reads Sessions too). */
+export function openStoredPayload(box: SecretBox | undefined, model: string, rowId: string, raw: unknown): AdapterPayload {
+  const value = typeof raw === 'string' ? JSON.parse(raw) : raw;
+  if (value && typeof value.sealed === 'string' && box) return JSON.parse(box.open(value.sealed, `oidc_payloads:${model}:${rowId}`));
+  return value;
+}
+
 export interface AdapterOptions {
   db: Db;
   clock: Clock;
@@ -52,9 +59,7 @@ class PostgresAdapter implements Adapter {
   }
 
   private decode(rowId: string, raw: unknown): AdapterPayload {
-    const value = typeof raw === 'string' ? JSON.parse(raw) : raw;
-    if (value && typeof value.sealed === 'string' && this.box) return JSON.parse(this.box.open(value.sealed, `oidc_payloads:${this.model}:${rowId}`));
-    return value;
+    return openStoredPayload(this.box, this.model, rowId, raw);
   }
 
   async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {

@@ -57,7 +57,7 @@ describe(`walk-through: CLI setup, Magento link, an OAuth app reading and writin
   it('1. the first admin and the app\'s client, with the CLI', async () => {
     const created = await cli(['admins:create', '--username', 'alice', '--password-stdin', '--json'], PASSWORD);
     expect(created.code, created.err).toBe(0);
-    const { totpSecret, username } = JSON.parse(created.out) as { totpSecret: string; username: string };
+    const { totp_secret: totpSecret, username } = JSON.parse(created.out) as { totp_secret: string; username: string };
     admin = { username, password: PASSWORD, code: authenticatorApp(totpSecret) };
 
     const client = await cli([

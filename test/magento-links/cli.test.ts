@@ -30,8 +30,8 @@ describe('magento:* and scopes:list commands', () => {
     expect(r.code).toBe(0);
     expect(await f.s.runtime.magento.links.get(client.clientId)).toMatchObject({ status: 'pending' });
     const unknown = await f.cli(['magento:link-urls', '--client', 'c_nope']);
-    expect(unknown.code).toBe(2);
-    expect(unknown.err).toContain('no client with id c_nope');
+    expect(unknown.code).toBe(3);
+    expect(unknown.err).toBe('magento:link-urls: no client with id c_nope (see clients:list)');
     expect((await f.cli(['magento:link-urls'])).code).toBe(2);
   });
 
@@ -119,6 +119,21 @@ describe('magento:* and scopes:list commands', () => {
     expect(refused.code).toBe(1); // the emulator's bearer flag is off again
     expect((await f.s.runtime.magento.links.activeCredentials(f.clientId))?.mode).toBe('oauth1');
     expect((await f.cli(['magento:set-mode', '--client', f.clientId, '--mode', 'both'])).code).toBe(2);
+  });
+
+  it('magento:list shows every link: client, name, state, mode, store, last handshake', async () => {
+    const list = JSON.parse((await f.cli(['magento:list', '--json'])).out) as Record<string, unknown>[];
+    const mine = list.find((l) => l.client_id === f.clientId);
+    const link = (await f.s.runtime.magento.links.get(f.clientId))!;
+    expect(mine).toEqual({
+      client_id: f.clientId, client_name: 'Warehouse Sync', status: 'active', mode: link.mode, store_base_url: link.storeBaseUrl,
+      last_handshake_at: link.activationReceivedAt?.toISOString() ?? null, confirmed_at: link.confirmedAt!.toISOString(),
+      last_error: link.lastError, updated_at: link.updatedAt.toISOString(),
+    });
+    expect(list.find((l) => l.client_name === 'Second app')).toMatchObject({ status: 'pending', store_base_url: null, last_handshake_at: null });
+    expect(list).toHaveLength(await f.s.testDb.db('magento_links').count<{ n: string }[]>({ n: '*' }).then((r) => Number(r[0]!.n)));
+    const text = await f.cli(['magento:list']);
+    expect(text.out).toMatch(new RegExp(`^${f.clientId}  Warehouse Sync +active +${link.mode} +${link.storeBaseUrl}`, 'm'));
   });
 
   it('magento:revoke forgets every secret', async () => {

@@ -44,10 +44,10 @@ describe(`clients CLI (${process.env.DATABASE_URL ? 'postgresql' : 'pglite'})`, 
     const show = await cli('clients:show', '--client-id', j.client_id);
     expect(show.out).toContain('Shop tool');
     expect(show.out).not.toContain(j.client_secret);
-    // --client (as the magento:* commands spell it) names the client too.
+    // --client is the name everywhere; --client-id stays as its alias.
     expect((await cli('clients:show', '--client', j.client_id)).out).toContain('Shop tool');
     const list = await cli('clients:list', '--json');
-    expect(JSON.parse(list.out).map((c: { clientId: string }) => c.clientId)).toContain(j.client_id);
+    expect(JSON.parse(list.out).map((c: { client_id: string }) => c.client_id)).toContain(j.client_id);
     const audit = await t.db('audit_events').where({ type: 'client.created', client_id: j.client_id });
     expect(audit).toHaveLength(1);
   });
@@ -64,7 +64,7 @@ describe(`clients CLI (${process.env.DATABASE_URL ? 'postgresql' : 'pglite'})`, 
     const id = created.client_id;
     const up = await cli('clients:update', '--client-id', id, '--scope', 'stores:read catalog:read', '--token-format', 'jwt', '--access-token-ttl', '600', '--json');
     expect(up.code, up.err).toBe(0);
-    expect(JSON.parse(up.out)).toMatchObject({ scopes: ['stores:read', 'catalog:read'], tokenFormat: 'jwt', lifetimes: { accessToken: 600 } });
+    expect(JSON.parse(up.out)).toMatchObject({ scopes: ['stores:read', 'catalog:read'], token_format: 'jwt', lifetimes: { access_token: 600 } });
     expect((await cli('clients:disable', '--client-id', id)).out).toContain('disabled');
     expect((await t.db('oauth_clients').where({ client_id: id }).first()).enabled).toBe(false);
     expect((await cli('clients:enable', '--client-id', id)).code).toBe(0);
@@ -73,7 +73,7 @@ describe(`clients CLI (${process.env.DATABASE_URL ? 'postgresql' : 'pglite'})`, 
     expect(new Date(rot.previous_secret_expires_at).getTime() - clock.now()).toBe(24 * 3600 * 1000);
     expect((await cli('clients:delete', '--client-id', id)).code).toBe(2);
     expect((await cli('clients:delete', '--client-id', id, '--yes')).code).toBe(0);
-    expect((await cli('clients:show', '--client-id', id)).code).toBe(2);
+    expect(await cli('clients:show', '--client-id', id)).toMatchObject({ code: 3, err: `clients:show: no client with id ${id} (see clients:list)` });
   });
 
   it('--require-dpop / --require-par: stored, shown, turned off with --no-…', async () => {
@@ -108,9 +108,11 @@ describe(`clients CLI (${process.env.DATABASE_URL ? 'postgresql' : 'pglite'})`, 
       [['--type', 'public', '--redirect-uri', 'https://a.example/*', '--scope', 'catalog:read'], /wildcard/],
       [['--type', 'public', '--redirect-uri', 'https://a.example/cb#x', '--scope', 'catalog:read'], /fragment/],
       [['--type', 'public', '--redirect-uri', 'https://user:pw@a.example/cb', '--scope', 'catalog:read'], /userinfo/],
-      [['--type', 'public', '--redirect-uri', 'https://a.example/cb', '--scope', 'catalog:delete'], /unknown scope/],
+      [['--type', 'public', '--redirect-uri', 'https://a.example/cb', '--scope', 'catalog:delete'], /unknown scope "catalog:delete" \(valid: catalog:read, .*orders:read.*, offline_access\)/],
+      [['--type', 'private', '--scope', 'catalog:read'], /unknown type "private" \(valid: confidential, public\)/],
+      [['--type', 'confidential', '--scope', 'catalog:read', '--token-format', 'paseto'], /unknown token format "paseto" \(valid: opaque, jwt\)/],
       [['--type', 'public', '--scope', 'catalog:read', '--grant-type', 'client_credentials'], /public clients cannot/],
-      [['--type', 'confidential', '--scope', 'catalog:read', '--grant-type', 'implicit'], /unsupported grant type/],
+      [['--type', 'confidential', '--scope', 'catalog:read', '--grant-type', 'implicit'], /unknown grant type "implicit" \(valid: authorization_code, refresh_token, client_credentials\)/],
       [['--type', 'confidential', '--scope', 'catalog:read'], /redirect URI/],
     ];
     for (const [args, msg] of cases) {

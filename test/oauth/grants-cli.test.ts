@@ -41,16 +41,16 @@ describe('grants:list and grants:revoke', () => {
     const refresh = await postToken(s, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token! }, { authorization: `Basic ${Buffer.from(`${app.clientId}:${app.secret}`).toString('base64')}` });
     expect([refresh.status, refresh.body.error]).toEqual([400, 'invalid_grant']);
     expect(JSON.parse((await cli('grants:list', '--client', app.clientId, '--json')).out)).toEqual([]);
-    const audit = JSON.parse((await cli('audit:list', '--type', 'grant.revoked', '--json')).out) as { grantId: string; actor: string }[];
-    expect(audit.some((e) => e.grantId === listed[0].grant_id && e.actor === 'cli')).toBe(true);
+    const audit = JSON.parse((await cli('audit:list', '--type', 'grant.revoked', '--json')).out) as { grant_id: string; actor: string }[];
+    expect(audit.some((e) => e.grant_id === listed[0].grant_id && e.actor === 'cli')).toBe(true);
     // The consent that created the grant is in the trail too, with the admin and the scopes.
     const consents = JSON.parse((await cli('audit:list', '--client', app.clientId, '--type', 'consent.approved', '--json')).out);
-    expect(consents[0]).toMatchObject({ type: 'consent.approved', clientId: app.clientId });
+    expect(consents[0]).toMatchObject({ type: 'consent.approved', client_id: app.clientId });
     expect((await cli('audit:list', '--limit', '0')).code).toBe(2);
   });
 
   it('an unknown grant or a missing flag is a clear error', async () => {
-    expect(await cli('grants:revoke', '--grant', 'nope')).toMatchObject({ code: 1, err: 'no grant nope' });
+    expect(await cli('grants:revoke', '--grant', 'nope')).toMatchObject({ code: 3, err: 'grants:revoke: no grant nope (see grants:list)' });
     expect((await cli('grants:revoke')).code).toBe(2);
   });
 });

@@ -65,6 +65,11 @@ export function createLinkStore(deps: { db: Db; box: SecretBox; clock: Clock }) 
       return { endpointToken: row.endpoint_token };
     },
 
+    /** Every link, for the admin's overview (magento:list). */
+    async list(): Promise<LinkView[]> {
+      return (await db(TABLE).orderBy('client_id')).map(toView);
+    },
+
     async get(clientId: string): Promise<LinkView | null> {
       const r = await db(TABLE).where({ client_id: clientId }).first();
       return r ? toView(r) : null;
