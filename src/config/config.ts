@@ -47,5 +47,7 @@ export interface Config {
     /** Whole exchange with Magento; past it the caller gets 504. */
     readonly timeoutMs: number;
     readonly maxConnections: number;
+    /** Upstream calls one client may have in flight; over it: 429 + Retry-After. */
+    readonly maxConnectionsPerClient: number;
   };
 }

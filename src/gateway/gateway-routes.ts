@@ -7,8 +7,9 @@ import type { ScopeCatalog } from '../scopes/scope-catalog.js';
 import { decide } from '../scopes/decide.js';
 import { readBearerToken } from './bearer-token.js';
 import { BodyTooLargeError, readBody } from './body-limit.js';
-import { forwardToMagento, type ForwardResult } from './forward-to-magento.js';
-import { gatewayProblem, insufficientScope, invalidRequest, invalidToken, noSuchRoute } from './gateway-responses.js';
+import { callerLeft, forwardToMagento, type ForwardResult } from './forward-to-magento.js';
+import { gatewayProblem, insufficientScope, invalidRequest, invalidToken, noSuchRoute, tooManyInFlight } from './gateway-responses.js';
+import { createClientSlots } from './client-slots.js';
 import { graphqlScopeCheck } from './graphql-scope-check.js';
 import type { AccessTokenVerifier, UpstreamCredentialSource, VerifiedAccessToken } from './upstream-types.js';
 
@@ -20,7 +21,7 @@ export interface GatewayDeps {
   upstream: UpstreamCredentialSource;
   dispatcher: Dispatcher;
   audit: AuditLog;
-  limits: { maxBodyBytes: number; timeoutMs: number };
+  limits: { maxBodyBytes: number; timeoutMs: number; maxConnectionsPerClient?: number };
 }
 
 interface CallRecord {
@@ -38,6 +39,8 @@ interface CallRecord {
  */
 export function gatewayRoutes(deps: GatewayDeps): Router {
   const router = new Router();
+  const perClient = deps.limits.maxConnectionsPerClient ?? Number.MAX_SAFE_INTEGER;
+  const slots = createClientSlots(perClient);
 
   async function authenticate(ctx: Context, call: CallRecord): Promise<VerifiedAccessToken | null> {
     const bearer = readBearerToken(ctx);
@@ -63,7 +66,19 @@ export function gatewayRoutes(deps: GatewayDeps): Router {
       call.reason = 'link_not_active';
       return gatewayProblem(ctx, 503, 'store_not_linked', 'The Magento store has not linked this app yet: an admin must activate its integration');
     }
-    call.forwarded = await forwardToMagento(ctx, creds, { magentoBaseUrl: deps.magentoBaseUrl, dispatcher: deps.dispatcher, ...deps.limits }, body);
+    const release = slots.tryAcquire(call.token!.clientId);
+    if (!release) {
+      call.reason = 'too_many_in_flight';
+      return tooManyInFlight(ctx, perClient);
+    }
+    try {
+      call.forwarded = await forwardToMagento(ctx, creds, { magentoBaseUrl: deps.magentoBaseUrl, dispatcher: deps.dispatcher, ...deps.limits }, body);
+    } finally {
+      // The slot is the upstream connection: held until Magento's answer is streamed or dropped.
+      if (call.forwarded) void call.forwarded.bytesOut.then(release);
+      else release();
+    }
+    if (!call.forwarded && callerLeft(ctx)) call.reason = 'client_closed';
   }
 
   function tooLarge(ctx: Context): boolean {
@@ -79,8 +94,10 @@ export function gatewayRoutes(deps: GatewayDeps): Router {
     try {
       await handler(ctx, call);
     } catch (err) {
-      if (!(err instanceof BodyTooLargeError)) throw err;
-      gatewayProblem(ctx, 413, 'request_too_large', err.message);
+      if (err instanceof BodyTooLargeError) gatewayProblem(ctx, 413, 'request_too_large', err.message);
+      // A body cut off by the caller leaving (form / GraphQL bodies are read whole): no one to answer.
+      else if (callerLeft(ctx)) call.reason = 'client_closed';
+      else throw err;
     }
     const done = async () => {
       const bytesOut = call.forwarded ? await call.forwarded.bytesOut : 0;
