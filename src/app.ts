@@ -8,6 +8,7 @@ import type { Logger } from './logging/logger.js';
 import { requestLog } from './logging/request-log.js';
 import { healthRoutes } from './health/health-routes.js';
 import { errorHandler } from './errors/error-handler.js';
+import { originFormOnly } from './security/origin-form-only.js';
 
 export interface AppDeps {
   config: Config;
@@ -27,6 +28,7 @@ export function createApp(deps: AppDeps): Koa {
   app.silent = true;
 
   app.use(requestLog(deps.logger));
+  app.use(originFormOnly());
   // While draining on SIGTERM, answer in-flight requests and close their keep-alive connections.
   app.use(async (ctx, next) => {
     await next();
