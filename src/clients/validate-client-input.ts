@@ -1,6 +1,7 @@
 import { AppError } from '../errors/app-error.js';
 import { OIDC_SCOPES } from './oidc-scopes.js';
 import { applicationTypeFor } from './redirect-uri-rules.js';
+import { checkCorsOrigins } from './cors-origin-rules.js';
 import {
   GRANT_TYPES,
   LIFETIME_KEYS,
@@ -19,6 +20,7 @@ export interface ClientInput {
   type?: ClientType;
   authMethod?: ClientAuthMethod;
   redirectUris?: string[];
+  corsOrigins?: string[];
   scopes?: string[];
   grantTypes?: string[];
   tokenFormat?: TokenFormat;
@@ -31,7 +33,7 @@ export interface ClientInput {
 
 export type ValidClient = Pick<
   ClientRecord,
-  'name' | 'type' | 'authMethod' | 'redirectUris' | 'scopes' | 'grantTypes' | 'tokenFormat' | 'lifetimes' | 'contact' | 'homepage' | 'jwks' | 'jwksUri'
+  'name' | 'type' | 'authMethod' | 'redirectUris' | 'corsOrigins' | 'scopes' | 'grantTypes' | 'tokenFormat' | 'lifetimes' | 'contact' | 'homepage' | 'jwks' | 'jwksUri'
 >;
 
 const invalid = (msg: string) => new AppError('client.invalid', msg, 400);
@@ -64,6 +66,13 @@ export function validateClientInput(
     }
   } else if (redirectUris.length) {
     throw invalid('redirect URIs are only for authorization_code clients');
+  }
+
+  const corsOrigins = [...new Set(input.corsOrigins ?? current?.corsOrigins ?? [])];
+  try {
+    checkCorsOrigins(corsOrigins, { production: opts.production });
+  } catch (err) {
+    throw invalid((err as Error).message);
   }
 
   const known = new Set([...opts.apiScopes, ...OIDC_SCOPES]);
@@ -104,7 +113,7 @@ export function validateClientInput(
     const u = URL.parse(homepage);
     if (!u || !(u.protocol === 'https:' || (!opts.production && u.protocol === 'http:'))) throw invalid('homepage must be an https URL');
   }
-  return { name, type, authMethod, redirectUris, scopes, grantTypes, tokenFormat, lifetimes, contact, homepage, jwks, jwksUri };
+  return { name, type, authMethod, redirectUris, corsOrigins, scopes, grantTypes, tokenFormat, lifetimes, contact, homepage, jwks, jwksUri };
 }
 
 function checkPublicJwks(jwks: PublicJwks): void {

@@ -10,6 +10,7 @@ import { BodyTooLargeError, readBody } from './body-limit.js';
 import { callerLeft, forwardToMagento, type ForwardResult } from './forward-to-magento.js';
 import { gatewayProblem, insufficientScope, invalidRequest, invalidToken, noSuchRoute, tooManyInFlight } from './gateway-responses.js';
 import { createClientSlots } from './client-slots.js';
+import { applyCors, corsPreflight, type GatewayCorsPolicy } from './gateway-cors.js';
 import { graphqlScopeCheck } from './graphql-scope-check.js';
 import type { AccessTokenVerifier, UpstreamCredentialSource, VerifiedAccessToken } from './upstream-types.js';
 
@@ -22,6 +23,8 @@ export interface GatewayDeps {
   dispatcher: Dispatcher;
   audit: AuditLog;
   limits: { maxBodyBytes: number; timeoutMs: number; maxConnectionsPerClient?: number };
+  /** Per-client CORS origins; without it the gateway answers no browser origin. */
+  cors?: GatewayCorsPolicy;
 }
 
 interface CallRecord {
@@ -99,6 +102,7 @@ export function gatewayRoutes(deps: GatewayDeps): Router {
       else if (callerLeft(ctx)) call.reason = 'client_closed';
       else throw err;
     }
+    if (deps.cors) await applyCors(ctx, deps.cors, call.token?.clientId);
     const done = async () => {
       const bytesOut = call.forwarded ? await call.forwarded.bytesOut : 0;
       await deps.audit.record({
@@ -125,7 +129,13 @@ export function gatewayRoutes(deps: GatewayDeps): Router {
     void done();
   };
 
-  router.all(/^\/(index\.php\/)?rest\//, withAudit(async (ctx, call) => {
+  const REST = /^\/(index\.php\/)?rest\//;
+  if (deps.cors) {
+    router.options(REST, corsPreflight(deps.cors, 'GET, POST, PUT, DELETE'));
+    router.options('/graphql', corsPreflight(deps.cors, 'POST'));
+  }
+
+  router.all(REST, withAudit(async (ctx, call) => {
     if (!(await authenticate(ctx, call))) return;
     const match = deps.matcher.match(ctx.method, ctx.path);
     if (!match) {

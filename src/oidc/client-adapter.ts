@@ -6,7 +6,7 @@ import { OIDC_SCOPES } from '../clients/oidc-scopes.js';
 import { applicationTypeFor } from '../clients/redirect-uri-rules.js';
 
 /** Client metadata of our own, carried through oidc-provider (see extraClientMetadata). */
-export const EXTRA_CLIENT_METADATA = ['api_scopes', 'token_format', 'lifetimes'] as const;
+export const EXTRA_CLIENT_METADATA = ['api_scopes', 'token_format', 'lifetimes', 'cors_origins'] as const;
 
 /**
  * oidc-provider's `Client` model served from the client registry (read-only: dynamic
@@ -56,6 +56,7 @@ function toMetadata(c: ClientRecord, o: { placeholder: string; production: boole
     api_scopes: c.scopes.filter((s) => o.apiScopes.has(s)),
     token_format: c.tokenFormat,
     lifetimes: c.lifetimes,
+    cors_origins: c.corsOrigins,
   };
 }
 
