@@ -42,7 +42,7 @@ function clientGoneSignal(ctx: Context): { signal: AbortSignal; dispose(): void 
   const onClose = () => {
     if (!ctx.res.writableFinished) controller.abort(new ClientGoneError());
   };
-  if (ctx.res.destroyed || ctx.req.socket.destroyed) onClose();
+  if (ctx.res.destroyed || ctx.req.socket?.destroyed) onClose();
   else ctx.res.once('close', onClose);
   return { signal: controller.signal, dispose: () => ctx.res.off('close', onClose) };
 }
@@ -158,7 +158,7 @@ export async function forwardToMagento(
  */
 /** The caller's connection is gone and its answer was never completed. */
 export function callerLeft(ctx: Context): boolean {
-  return !ctx.res.writableFinished && (ctx.res.destroyed || ctx.req.socket.destroyed);
+  return !ctx.res.writableFinished && (ctx.res.destroyed || ctx.req.socket?.destroyed === true);
 }
 
 function discardRequestBody(ctx: Context): void {
