@@ -32,8 +32,12 @@ function rawSocket(s: TestServer): Promise<Socket> {
   });
 }
 
-/** Waits (bounded) until the gateway has finished and audited `n` calls of the client. */
-async function auditedCalls(s: TestServer, clientId: string, n: number, withinMs = 15_000): Promise<Record<string, unknown>[]> {
+/**
+ * Waits until the gateway has finished and audited `n` calls of the client: bounded well below
+ * GATEWAY_TIMEOUT_MS (60 s here), so a call held until the timeout fails the test, while a
+ * loaded machine has time to authenticate them all.
+ */
+async function auditedCalls(s: TestServer, clientId: string, n: number, withinMs = 40_000): Promise<Record<string, unknown>[]> {
   const until = performance.now() + withinMs;
   for (;;) {
     const rows = await s.testDb.db('audit_events').where({ client_id: clientId }).whereIn('type', ['gateway.call', 'gateway.denied']);
@@ -60,7 +64,7 @@ afterAll(async () => {
 describe('gateway: one client cannot starve the others', () => {
   let s: TestServer;
   beforeAll(async () => {
-    s = await startGateway({ GATEWAY_MAX_CONNECTIONS: '8', GATEWAY_TIMEOUT_MS: '30000' });
+    s = await startGateway({ GATEWAY_MAX_CONNECTIONS: '8', GATEWAY_TIMEOUT_MS: '60000' });
   });
   afterAll(async () => s?.close());
 
@@ -90,7 +94,7 @@ describe('gateway: one client cannot starve the others', () => {
     const again = await timedGet(s, '/rest/V1/products/ABC%2F10', attacker.token);
     expect(again.res.status, JSON.stringify(again.res.body)).toBe(200);
     expect(again.ms).toBeLessThan(3000);
-  });
+  }, 90_000);
 
   it('a client holding its share of upstream connections gets 429 + Retry-After; another client is not delayed', async () => {
     const greedy = await linkedClient(s, 'greedy');
@@ -119,7 +123,7 @@ describe('gateway: no client input ends the process', () => {
   let s: TestServer;
   beforeAll(async () => {
     // A small pool and no per-client cap, so most of these requests wait in the upstream queue.
-    s = await startGateway({ GATEWAY_MAX_CONNECTIONS: '4', GATEWAY_MAX_CONNECTIONS_PER_CLIENT: '1000', GATEWAY_TIMEOUT_MS: '30000' });
+    s = await startGateway({ GATEWAY_MAX_CONNECTIONS: '4', GATEWAY_MAX_CONNECTIONS_PER_CLIENT: '1000', GATEWAY_TIMEOUT_MS: '60000' });
   });
   afterAll(async () => s?.close());
 
@@ -153,5 +157,5 @@ describe('gateway: no client input ends the process', () => {
       process.off('unhandledRejection', onError);
     }
     expect(unhandled).toEqual([]);
-  });
+  }, 90_000);
 });
