@@ -9,6 +9,7 @@ import { requestLog } from './logging/request-log.js';
 import { healthRoutes } from './health/health-routes.js';
 import { errorHandler } from './errors/error-handler.js';
 import { issuerHost } from './security/issuer-host.js';
+import { originFormOnly } from './security/origin-form-only.js';
 
 export interface AppDeps {
   config: Config;
@@ -29,6 +30,7 @@ export function createApp(deps: AppDeps): Koa {
 
   app.use(issuerHost(deps.config.issuer));
   app.use(requestLog(deps.logger));
+  app.use(originFormOnly());
   // While draining on SIGTERM, answer in-flight requests and close their keep-alive connections.
   app.use(async (ctx, next) => {
     await next();

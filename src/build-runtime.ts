@@ -21,6 +21,7 @@ import { createInteractionPolicy } from './interactions/interaction-policy.js';
 import { interactionRoutes } from './interactions/interaction-routes.js';
 import { gatewayRoutes } from './gateway/gateway-routes.js';
 import { createUpstreamAgent } from './gateway/forward-to-magento.js';
+import { clientCorsPolicy } from './gateway/gateway-cors.js';
 import { linkCredentialSource } from './magento/links/link-credential-source.js';
 import { createSigningProfileSelector, type SigningProfileSelector } from './magento/links/signing-profile-selector.js';
 import { createDpopProofVerifier } from './gateway/dpop-proof.js';
@@ -96,6 +97,7 @@ export async function buildRuntime(deps: RuntimeDeps): Promise<Runtime> {
     dispatcher: upstreamAgent,
     audit,
     limits: config.gateway,
+    cors: clientCorsPolicy(clientStore),
   });
   const app = createApp({
     config, db, logger, provider,

@@ -44,6 +44,7 @@ const fields: Record<string, OptionSpec> = {
   name: { type: 'string', description: 'Display name (shown on the consent page)' },
   type: { type: 'string', description: 'confidential | public' },
   'redirect-uri': { type: 'string', multiple: true, description: 'Redirect URI, exact match' },
+  'cors-origin': { type: 'string', multiple: true, description: 'Browser origin allowed to call the token endpoint and the gateway (CORS), e.g. https://app.example.com' },
   scope: { type: 'string', description: 'Allowed scopes, space separated (API scopes, offline_access, openid)' },
   'grant-type': { type: 'string', multiple: true, description: 'authorization_code | refresh_token | client_credentials' },
   'auth-method': { type: 'string', description: 'confidential clients: client_secret_basic (default) | private_key_jwt' },
@@ -81,6 +82,7 @@ function inputFrom(values: Record<string, unknown>): ClientInput {
   if (values.name !== undefined) input.name = String(values.name);
   if (values.type !== undefined) input.type = values.type as ClientInput['type'];
   if (values['redirect-uri'] !== undefined) input.redirectUris = values['redirect-uri'] as string[];
+  if (values['cors-origin'] !== undefined) input.corsOrigins = values['cors-origin'] as string[];
   if (values.scope !== undefined) input.scopes = String(values.scope).split(/\s+/).filter(Boolean);
   if (values['grant-type'] !== undefined) input.grantTypes = values['grant-type'] as string[];
   if (values['auth-method'] !== undefined) input.authMethod = values['auth-method'] as ClientInput['authMethod'];
@@ -127,6 +129,7 @@ function describe(c: ClientRecord): string[] {
     `grant types:   ${c.grantTypes.join(' ')}`,
     `scopes:        ${c.scopes.join(' ')}`,
     `redirect URIs: ${c.redirectUris.join(' ') || '-'}`,
+    `CORS origins:  ${c.corsOrigins.join(' ') || '-'}`,
     `token format:  ${c.tokenFormat}`,
     `lifetimes:     ${l}`,
     `require DPoP:  ${c.requireDpop ? 'yes' : 'no'}`,
@@ -191,7 +194,7 @@ export const clientsCommands: CommandTable = {
     },
   },
   'clients:update': {
-    summary: 'Change a client; list options (--redirect-uri, --grant-type, --scope) replace the whole list',
+    summary: 'Change a client; list options (--redirect-uri, --cors-origin, --grant-type, --scope) replace the whole list',
     usage: '--client <id> [options] [--json]',
     options: { ...idOption, ...fields, ...json },
     async run(ctx, { values }) {

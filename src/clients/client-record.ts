@@ -25,6 +25,8 @@ export interface ClientRecord {
   type: ClientType;
   authMethod: ClientAuthMethod;
   redirectUris: string[];
+  /** Exact browser origins allowed to call the token endpoint and the gateway for this client (CORS). */
+  corsOrigins: string[];
   /** API scopes plus openid / offline_access the client may ask for. */
   scopes: string[];
   grantTypes: GrantType[];
@@ -62,6 +64,7 @@ export function rowToClient(r: Record<string, unknown>): ClientRow {
     type: r.type as ClientType,
     authMethod: r.auth_method as ClientAuthMethod,
     redirectUris: json(r.redirect_uris, []),
+    corsOrigins: json(r.cors_origins, []),
     scopes: json(r.scopes, []),
     grantTypes: json(r.grant_types, []),
     tokenFormat: r.token_format as TokenFormat,

@@ -35,6 +35,8 @@ export interface ClientStore {
   findCached(clientId: string): Promise<ClientRecord | null>;
   /** Cached: the client exists and is enabled. */
   isActive(clientId: string): Promise<boolean>;
+  /** Cached (≤ CLIENT_CACHE_TTL_MS): some enabled client lists this CORS origin (gateway preflights carry no token). */
+  corsOriginAllowed(origin: string): Promise<boolean>;
   /** Constant-time check against the current secret, or the previous one during its overlap. */
   verifySecret(clientId: string, secret: string): Promise<boolean>;
 }
@@ -46,6 +48,7 @@ export function createClientStore(deps: ClientStoreDeps): ClientStore {
   const opts = { apiScopes: deps.apiScopes, production: deps.config.production };
   // oidc-provider's own client schema on every write: nothing is stored that the provider refuses.
   const checkMetadata = createClientMetadataCheck(opts);
+  let corsOrigins: { origins: Set<string>; until: number } | null = null;
 
   async function load(clientId: string): Promise<ClientRow | null> {
     const r = await db(TABLE).where({ client_id: clientId }).first();
@@ -67,6 +70,7 @@ export function createClientStore(deps: ClientStoreDeps): ClientStore {
   async function write(clientId: string, patch: Record<string, unknown>): Promise<ClientRow> {
     await db(TABLE).where({ client_id: clientId }).update({ ...patch, updated_at: new Date(clock.now()) });
     cache.delete(clientId);
+    corsOrigins = null;
     return mustLoad(clientId);
   }
   const record = (type: Parameters<AuditLog['record']>[0]['type'], clientId: string, actor?: string, details?: Record<string, unknown>) =>
@@ -87,6 +91,7 @@ export function createClientStore(deps: ClientStoreDeps): ClientStore {
         created_at: now,
         updated_at: now,
       });
+      corsOrigins = null;
       await record('client.created', clientId, actor, { name: v.name, type: v.type, scopes: v.scopes, grantTypes: v.grantTypes });
       return { client: publicView(await mustLoad(clientId)), clientSecret };
     },
@@ -139,6 +144,7 @@ export function createClientStore(deps: ClientStoreDeps): ClientStore {
         await trx('oidc_payloads').whereRaw(`payload->>'clientId' = ?`, [clientId]).delete();
       });
       cache.delete(clientId);
+      corsOrigins = null;
       await record('client.deleted', clientId, actor);
     },
     async findCached(clientId) {
@@ -147,6 +153,15 @@ export function createClientStore(deps: ClientStoreDeps): ClientStore {
     },
     async isActive(clientId) {
       return (await cached(clientId))?.enabled === true;
+    },
+    async corsOriginAllowed(origin) {
+      if (!corsOrigins || corsOrigins.until <= clock.now()) {
+        const rows: { cors_origins: unknown }[] = await db(TABLE).where({ enabled: true }).select('cors_origins');
+        const listed = (v: unknown): string[] => (typeof v === 'string' ? (JSON.parse(v) as string[]) : ((v as string[] | null) ?? []));
+        const origins = new Set(rows.flatMap((r) => listed(r.cors_origins)));
+        corsOrigins = { origins, until: clock.now() + CLIENT_CACHE_TTL_MS };
+      }
+      return corsOrigins.origins.has(origin);
     },
     async verifySecret(clientId, secret) {
       const row = await cached(clientId);
@@ -168,6 +183,7 @@ function toColumns(v: ReturnType<typeof validateClientInput>): Record<string, un
     type: v.type,
     auth_method: v.authMethod,
     redirect_uris: JSON.stringify(v.redirectUris),
+    cors_origins: JSON.stringify(v.corsOrigins),
     scopes: JSON.stringify(v.scopes),
     grant_types: JSON.stringify(v.grantTypes),
     token_format: v.tokenFormat,

@@ -1,6 +1,7 @@
 import { AppError } from '../errors/app-error.js';
 import { OIDC_SCOPES } from './oidc-scopes.js';
 import { applicationTypeFor } from './redirect-uri-rules.js';
+import { checkCorsOrigins } from './cors-origin-rules.js';
 import {
   GRANT_TYPES,
   LIFETIME_KEYS,
@@ -19,6 +20,7 @@ export interface ClientInput {
   type?: ClientType;
   authMethod?: ClientAuthMethod;
   redirectUris?: string[];
+  corsOrigins?: string[];
   scopes?: string[];
   grantTypes?: string[];
   tokenFormat?: TokenFormat;
@@ -33,7 +35,7 @@ export interface ClientInput {
 
 export type ValidClient = Pick<
   ClientRecord,
-  'name' | 'type' | 'authMethod' | 'redirectUris' | 'scopes' | 'grantTypes' | 'tokenFormat' | 'lifetimes' | 'contact' | 'homepage' | 'jwks' | 'jwksUri' | 'requireDpop' | 'requirePar'
+  'name' | 'type' | 'authMethod' | 'redirectUris' | 'corsOrigins' | 'scopes' | 'grantTypes' | 'tokenFormat' | 'lifetimes' | 'contact' | 'homepage' | 'jwks' | 'jwksUri' | 'requireDpop' | 'requirePar'
 >;
 
 const invalid = (msg: string) => new AppError('client.invalid', msg, 400);
@@ -66,6 +68,13 @@ export function validateClientInput(
     }
   } else if (redirectUris.length) {
     throw invalid('redirect URIs are only for authorization_code clients');
+  }
+
+  const corsOrigins = [...new Set(input.corsOrigins ?? current?.corsOrigins ?? [])];
+  try {
+    checkCorsOrigins(corsOrigins, { production: opts.production });
+  } catch (err) {
+    throw invalid((err as Error).message);
   }
 
   const known = new Set([...opts.apiScopes, ...OIDC_SCOPES]);
@@ -110,7 +119,7 @@ export function validateClientInput(
   const requirePar = input.requirePar ?? current?.requirePar ?? false;
   if (typeof requireDpop !== 'boolean' || typeof requirePar !== 'boolean') throw invalid('require DPoP / PAR must be true or false');
   if (requirePar && !grantTypes.includes('authorization_code')) throw invalid('requiring PAR only applies to authorization_code clients');
-  return { name, type, authMethod, redirectUris, scopes, grantTypes, tokenFormat, lifetimes, contact, homepage, jwks, jwksUri, requireDpop, requirePar };
+  return { name, type, authMethod, redirectUris, corsOrigins, scopes, grantTypes, tokenFormat, lifetimes, contact, homepage, jwks, jwksUri, requireDpop, requirePar };
 }
 
 function checkPublicJwks(jwks: PublicJwks): void {

@@ -57,5 +57,7 @@ export interface Config {
     readonly graphqlMaxTokens: number;
     /** A DPoP proof's `iat` may be this far from now, either way (DPOP_PROOF_MAX_AGE_S). */
     readonly dpopProofMaxAgeS: number;
+    /** Upstream calls one client may have in flight; over it: 429 + Retry-After. */
+    readonly maxConnectionsPerClient: number;
   };
 }

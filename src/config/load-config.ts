@@ -38,6 +38,7 @@ export function loadConfig(env: Env = process.env, opts: { warn?: (msg: string) 
     if (!cookieKeys.length) r.fail('COOKIE_KEYS', 'is required when NODE_ENV=production (comma-separated, 32+ characters each)');
   }
 
+  const gatewayMaxConnections = r.int('GATEWAY_MAX_CONNECTIONS', 64, { min: 1 });
   const config = {
     nodeEnv,
     production,
@@ -86,7 +87,8 @@ export function loadConfig(env: Env = process.env, opts: { warn?: (msg: string) 
       maxBodyBytes: r.int('GATEWAY_MAX_BODY_BYTES', 10 * 1024 * 1024, { min: 1024 }),
       connectTimeoutMs: r.int('GATEWAY_CONNECT_TIMEOUT_MS', 5_000, { min: 100 }),
       timeoutMs: r.int('GATEWAY_TIMEOUT_MS', 30_000, { min: 100 }),
-      maxConnections: r.int('GATEWAY_MAX_CONNECTIONS', 64, { min: 1 }),
+      maxConnections: gatewayMaxConnections,
+      maxConnectionsPerClient: r.int('GATEWAY_MAX_CONNECTIONS_PER_CLIENT', Math.max(1, Math.floor(gatewayMaxConnections / 4)), { min: 1 }),
       graphqlMaxDepth: r.int('GATEWAY_GRAPHQL_MAX_DEPTH', 15, { min: 1, max: 1000 }),
       graphqlMaxTokens: r.int('GATEWAY_GRAPHQL_MAX_TOKENS', 5000, { min: 10, max: 1_000_000 }),
       dpopProofMaxAgeS: r.int('DPOP_PROOF_MAX_AGE_S', 60, { min: 5, max: 600 }),

@@ -17,8 +17,15 @@ export function limitedBody(source: Readable, limit: number): Readable & { bytes
       else done(null, chunk);
     },
   });
-  source.on('error', (err) => counter.destroy(err));
-  source.pipe(counter);
+  // The consumer (undici) learns of errors when it reads or is aborted; until it starts — a
+  // request queued for a pooled connection — nobody listens, and an unhandled 'error' would
+  // end the process. So the counter always has a listener.
+  counter.on('error', () => undefined);
+  const fail = (err?: Error) => counter.destroy(err ?? new Error('aborted'));
+  source.on('error', fail);
+  source.on('aborted', () => fail());
+  if (source.destroyed && !source.readableEnded) fail();
+  else source.pipe(counter);
   return Object.assign(counter, { bytes: () => bytes });
 }
 

@@ -1,19 +1,12 @@
 import type { Context } from 'koa';
 import type { Readable } from 'node:stream';
-import { Transform } from 'node:stream';
+import { pipeline, Transform } from 'node:stream';
 import { Agent, errors as undiciErrors, type Dispatcher } from 'undici';
 import { signRequest } from '../magento/oauth1-signer.js';
 import { BodyTooLargeError, limitedBody } from './body-limit.js';
 import type { UpstreamCredentials } from './upstream-types.js';
 import { gatewayProblem } from './gateway-responses.js';
-
-// Hop-by-hop headers (RFC 9110 §7.6.1) and what must never reach Magento from the app.
-const DROP_REQUEST = new Set([
-  'authorization', 'cookie', 'host', 'connection', 'keep-alive', 'proxy-authorization', 'proxy-authenticate',
-  'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'x-forwarded-for', 'x-forwarded-host',
-  'x-forwarded-proto', 'x-real-ip', 'forwarded', 'x-request-id', 'expect', 'content-length',
-]);
-const DROP_RESPONSE = new Set(['connection', 'keep-alive', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'proxy-authenticate', 'set-cookie', 'content-length']);
+import { copyResponseHeaders, upstreamRequestHeaders } from './upstream-headers.js';
 
 export interface ForwardOptions {
   magentoBaseUrl: string;
@@ -25,8 +18,33 @@ export interface ForwardOptions {
 export interface ForwardResult {
   status: number;
   bytesIn: number;
-  /** Resolves with the response bytes once the body has been streamed to the caller. */
+  /**
+   * Resolves with the response bytes once the exchange with Magento is over (streamed to the
+   * caller, or cut off because the caller left): the upstream connection is free again.
+   */
   bytesOut: Promise<number>;
+}
+
+/** The caller's connection closed before its answer was sent. */
+export class ClientGoneError extends Error {
+  constructor() {
+    super('the client closed the connection');
+    this.name = 'ClientGoneError';
+  }
+}
+
+/**
+ * Aborts when the caller goes away (socket closed or refused by the HTTP parser) before its
+ * response finished, so its Magento call does not hold a pooled connection until the timeout.
+ */
+function clientGoneSignal(ctx: Context): { signal: AbortSignal; dispose(): void } {
+  const controller = new AbortController();
+  const onClose = () => {
+    if (!ctx.res.writableFinished) controller.abort(new ClientGoneError());
+  };
+  if (ctx.res.destroyed || ctx.req.socket?.destroyed) onClose();
+  else ctx.res.once('close', onClose);
+  return { signal: controller.signal, dispose: () => ctx.res.off('close', onClose) };
 }
 
 export function createUpstreamAgent(opts: { connectTimeoutMs: number; maxConnections: number }): Agent {
@@ -45,15 +63,16 @@ export async function forwardToMagento(
   opts: ForwardOptions,
   preparedBody?: Buffer,
 ): Promise<ForwardResult | null> {
-  const url = opts.magentoBaseUrl.replace(/\/$/, '') + ctx.originalUrl;
-  const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(ctx.headers)) {
-    if (value === undefined || DROP_REQUEST.has(name)) continue;
-    headers[name] = Array.isArray(value) ? value.join(', ') : value;
+  // Origin-form path and query only (never a host or fragment from the request target); the
+  // path exactly as received, so `%2F` in a SKU survives.
+  const url = opts.magentoBaseUrl.replace(/\/$/, '') + ctx.path + (ctx.querystring ? `?${ctx.querystring}` : '');
+  const upstreamUrl = new URL(url);
+  const headers = upstreamRequestHeaders(ctx, upstreamUrl);
+  const gone = clientGoneSignal(ctx);
+  if (gone.signal.aborted) {
+    gone.dispose();
+    return null;
   }
-  // Append the peer we saw; a caller's own X-Forwarded-For is kept only from a trusted proxy.
-  headers['x-forwarded-for'] = [ctx.app.proxy ? ctx.get('x-forwarded-for') : '', ctx.req.socket.remoteAddress].filter(Boolean).join(', ');
-  headers['x-request-id'] = ctx.state.requestId;
 
   const hasBody = !['GET', 'HEAD', 'DELETE', 'OPTIONS'].includes(ctx.method) || !!ctx.get('content-length') || !!ctx.get('transfer-encoding');
   let body: Readable | Buffer | undefined;
@@ -79,12 +98,13 @@ export async function forwardToMagento(
     }).authorization;
   }
 
-  const signal = AbortSignal.timeout(opts.timeoutMs);
+  const timeout = AbortSignal.timeout(opts.timeoutMs);
+  const signal = AbortSignal.any([timeout, gone.signal]);
   let res: Dispatcher.ResponseData;
   try {
     res = await opts.dispatcher.request({
-      origin: new URL(url).origin,
-      path: url.slice(new URL(url).origin.length),
+      origin: upstreamUrl.origin,
+      path: url.slice(upstreamUrl.origin.length),
       method: ctx.method as Dispatcher.HttpMethod,
       headers,
       body,
@@ -93,10 +113,14 @@ export async function forwardToMagento(
       bodyTimeout: opts.timeoutMs,
     });
   } catch (err) {
+    gone.dispose();
     const e = err as Error & { code?: string; cause?: Error };
-    if (e instanceof BodyTooLargeError || e.cause instanceof BodyTooLargeError) {
+    discardRequestBody(ctx);
+    if (gone.signal.aborted) {
+      // Nobody to answer; the audit records the call as left by the client.
+    } else if (e instanceof BodyTooLargeError || e.cause instanceof BodyTooLargeError) {
       gatewayProblem(ctx, 413, 'request_too_large', `Request body exceeds the limit of ${opts.maxBodyBytes} bytes`);
-    } else if (signal.aborted || e instanceof undiciErrors.HeadersTimeoutError || e.name === 'TimeoutError' || e.code === 'UND_ERR_CONNECT_TIMEOUT') {
+    } else if (timeout.aborted || e instanceof undiciErrors.HeadersTimeoutError || e.name === 'TimeoutError' || e.code === 'UND_ERR_CONNECT_TIMEOUT') {
       gatewayProblem(ctx, 504, 'upstream_timeout', 'The Magento store did not answer in time');
     } else {
       ctx.state.log?.warn('magento unreachable', { code: e.code, message: e.message });
@@ -106,10 +130,7 @@ export async function forwardToMagento(
   }
 
   ctx.status = res.statusCode;
-  for (const [name, value] of Object.entries(res.headers)) {
-    if (value === undefined || DROP_RESPONSE.has(name)) continue;
-    ctx.set(name, value as string | string[]);
-  }
+  copyResponseHeaders(ctx, res.headers);
   // Says who produced the answer: Magento's own 401/404/400 bodies arrive unchanged.
   ctx.set('X-Bridge-Source', 'upstream');
   let out = 0;
@@ -120,13 +141,30 @@ export async function forwardToMagento(
       out += chunk.length;
       done(null, chunk);
     },
-    flush(done) {
-      resolveOut(out);
-      done();
-    },
   });
-  meter.on('close', () => resolveOut(out));
-  res.body.on('error', (err) => meter.destroy(err));
-  ctx.body = res.body.pipe(meter);
+  // pipeline, not pipe: when Koa drops the meter (the caller left), Magento's body is destroyed
+  // too and its connection freed, instead of sitting unread until the body timeout.
+  pipeline(res.body, meter, () => {
+    gone.dispose();
+    resolveOut(out);
+  });
+  ctx.body = meter;
   return { status: res.statusCode, bytesIn: Buffer.isBuffer(body) ? body.length : counted?.bytes() ?? 0, bytesOut };
+}
+
+/**
+ * After a failed forward the request body may be half read: read the rest away (bounded by the
+ * HTTP parser and the client) and close the connection after the answer, so the next request on
+ * it is not parsed from the middle of a body.
+ */
+/** The caller's connection is gone and its answer was never completed. */
+export function callerLeft(ctx: Context): boolean {
+  return !ctx.res.writableFinished && (ctx.res.destroyed || ctx.req.socket?.destroyed === true);
+}
+
+function discardRequestBody(ctx: Context): void {
+  if (ctx.req.readableEnded || ctx.req.destroyed) return;
+  ctx.set('Connection', 'close');
+  ctx.req.unpipe();
+  ctx.req.resume();
 }

@@ -45,6 +45,12 @@ export function noSuchRoute(ctx: Context) {
   bridgeError(ctx, 404, { message: 'Request does not match any route.' });
 }
 
-export function gatewayProblem(ctx: Context, status: 400 | 405 | 413 | 415 | 502 | 503 | 504, error: string, message: string) {
+export function gatewayProblem(ctx: Context, status: 400 | 405 | 413 | 415 | 429 | 502 | 503 | 504, error: string, message: string) {
   bridgeError(ctx, status, { error, message });
+}
+
+/** The client already has its share of upstream connections in flight. */
+export function tooManyInFlight(ctx: Context, limit: number) {
+  ctx.set('Retry-After', '1');
+  gatewayProblem(ctx, 429, 'too_many_requests', `This app already has ${limit} calls in flight to the Magento store; retry when one finishes`);
 }

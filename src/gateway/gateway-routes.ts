@@ -7,11 +7,13 @@ import type { ScopeCatalog } from '../scopes/scope-catalog.js';
 import { decide } from '../scopes/decide.js';
 import { readBearerToken } from './bearer-token.js';
 import { BodyTooLargeError, readBody } from './body-limit.js';
-import { forwardToMagento, type ForwardResult } from './forward-to-magento.js';
-import { dpopError, gatewayProblem, insufficientScope, invalidRequest, invalidToken, noSuchRoute } from './gateway-responses.js';
+import { callerLeft, forwardToMagento, type ForwardResult } from './forward-to-magento.js';
+import { dpopError, gatewayProblem, insufficientScope, invalidRequest, invalidToken, noSuchRoute, tooManyInFlight } from './gateway-responses.js';
 import { readGraphqlGet, readGraphqlPost, type GraphqlHttpRead } from './graphql-http-request.js';
 import { DEFAULT_GRAPHQL_LIMITS } from './graphql-operation.js';
 import type { DpopProofVerifier } from './dpop-proof.js';
+import { createClientSlots } from './client-slots.js';
+import { applyCors, corsPreflight, type GatewayCorsPolicy } from './gateway-cors.js';
 import { graphqlScopeCheck } from './graphql-scope-check.js';
 import { UnsignableRequestError } from '../magento/oauth1-signer.js';
 import type { AccessTokenVerifier, UpstreamCredentialSource, VerifiedAccessToken } from './upstream-types.js';
@@ -28,7 +30,9 @@ export interface GatewayDeps {
   upstream: UpstreamCredentialSource;
   dispatcher: Dispatcher;
   audit: AuditLog;
-  limits: { maxBodyBytes: number; timeoutMs: number; graphqlMaxDepth?: number; graphqlMaxTokens?: number };
+  limits: { maxBodyBytes: number; timeoutMs: number; graphqlMaxDepth?: number; graphqlMaxTokens?: number; maxConnectionsPerClient?: number };
+  /** Per-client CORS origins; without it the gateway answers no browser origin. */
+  cors?: GatewayCorsPolicy;
 }
 
 interface CallRecord {
@@ -52,6 +56,8 @@ export function gatewayRoutes(deps: GatewayDeps): Router {
     maxDepth: deps.limits.graphqlMaxDepth ?? DEFAULT_GRAPHQL_LIMITS.maxDepth,
     maxTokens: deps.limits.graphqlMaxTokens ?? DEFAULT_GRAPHQL_LIMITS.maxTokens,
   };
+  const perClient = deps.limits.maxConnectionsPerClient ?? Number.MAX_SAFE_INTEGER;
+  const slots = createClientSlots(perClient);
 
   async function authenticate(ctx: Context, call: CallRecord): Promise<VerifiedAccessToken | null> {
     const bearer = readBearerToken(ctx);
@@ -109,7 +115,19 @@ export function gatewayRoutes(deps: GatewayDeps): Router {
       call.reason = 'link_not_active';
       return gatewayProblem(ctx, 503, 'store_not_linked', 'The Magento store has not linked this app yet: an admin must activate its integration');
     }
-    call.forwarded = await forwardToMagento(ctx, creds, { magentoBaseUrl: deps.magentoBaseUrl, dispatcher: deps.dispatcher, ...deps.limits }, body);
+    const release = slots.tryAcquire(call.token!.clientId);
+    if (!release) {
+      call.reason = 'too_many_in_flight';
+      return tooManyInFlight(ctx, perClient);
+    }
+    try {
+      call.forwarded = await forwardToMagento(ctx, creds, { magentoBaseUrl: deps.magentoBaseUrl, dispatcher: deps.dispatcher, ...deps.limits }, body);
+    } finally {
+      // The slot is the upstream connection: held until Magento's answer is streamed or dropped.
+      if (call.forwarded) void call.forwarded.bytesOut.then(release);
+      else release();
+    }
+    if (!call.forwarded && callerLeft(ctx)) call.reason = 'client_closed';
     if (call.forwarded?.status === 401 && creds.mode === 'oauth1') deps.upstream.refused?.(call.token!.clientId);
   }
 
@@ -132,8 +150,12 @@ export function gatewayRoutes(deps: GatewayDeps): Router {
         gatewayProblem(ctx, 400, 'invalid_request', err.message);
       } else if (err instanceof BodyTooLargeError) {
         gatewayProblem(ctx, 413, 'request_too_large', err.message);
+      } else if (callerLeft(ctx)) {
+        // A body cut off by the caller leaving (form / GraphQL bodies are read whole): no one to answer.
+        call.reason = 'client_closed';
       } else throw err;
     }
+    if (deps.cors) await applyCors(ctx, deps.cors, call.token?.clientId);
     const done = async () => {
       const bytesOut = call.forwarded ? await call.forwarded.bytesOut : 0;
       await deps.audit.record({
@@ -160,7 +182,13 @@ export function gatewayRoutes(deps: GatewayDeps): Router {
     void done();
   };
 
-  router.all(/^\/(index\.php\/)?rest\//, withAudit(async (ctx, call) => {
+  const REST = /^\/(index\.php\/)?rest\//;
+  if (deps.cors) {
+    router.options(REST, corsPreflight(deps.cors, 'GET, POST, PUT, DELETE'));
+    router.options('/graphql', corsPreflight(deps.cors, 'POST'));
+  }
+
+  router.all(REST, withAudit(async (ctx, call) => {
     if (!(await authenticate(ctx, call))) return;
     const match = deps.matcher.match(ctx.method, ctx.path);
     if (!match) {

@@ -6,7 +6,7 @@ import { OIDC_SCOPES } from '../clients/oidc-scopes.js';
 import { applicationTypeFor } from '../clients/redirect-uri-rules.js';
 
 /** Client metadata of our own, carried through oidc-provider (see extraClientMetadata). */
-export const EXTRA_CLIENT_METADATA = ['api_scopes', 'token_format', 'lifetimes'] as const;
+export const EXTRA_CLIENT_METADATA = ['api_scopes', 'token_format', 'lifetimes', 'cors_origins'] as const;
 
 /**
  * oidc-provider's `Client` model served from the client registry (read-only: dynamic
@@ -37,7 +37,7 @@ export function createClientAdapter(deps: { clientStore: ClientStore; production
 
 /** oidc-provider metadata of a registry client (also what the registry validates on write). */
 export function toMetadata(
-  c: Pick<ClientRecord, 'clientId' | 'name' | 'authMethod' | 'grantTypes' | 'redirectUris' | 'scopes' | 'contact' | 'homepage' | 'jwks' | 'jwksUri' | 'tokenFormat' | 'lifetimes' | 'requireDpop' | 'requirePar'>,
+  c: Pick<ClientRecord, 'clientId' | 'name' | 'authMethod' | 'grantTypes' | 'redirectUris' | 'scopes' | 'contact' | 'homepage' | 'jwks' | 'jwksUri' | 'tokenFormat' | 'lifetimes' | 'requireDpop' | 'requirePar' | 'corsOrigins'>,
   o: { placeholder: string; production: boolean; apiScopes: Set<string> },
 ): Record<string, unknown> {
   const code = c.grantTypes.includes('authorization_code');
@@ -63,6 +63,7 @@ export function toMetadata(
     api_scopes: c.scopes.filter((s) => o.apiScopes.has(s)),
     token_format: c.tokenFormat,
     lifetimes: c.lifetimes,
+    cors_origins: c.corsOrigins,
   };
 }
 

@@ -107,6 +107,8 @@ export function createProvider(deps: ProviderDeps): { provider: Provider; verifi
       pushedAuthorizationRequests: { enabled: true },
     },
     ...grantPolicies(config),
+    // Browser calls to the token endpoint (and revocation, introspection): only from origins the client lists.
+    clientBasedCORS: (_ctx, origin, client) => ((client as unknown as { cors_origins?: string[] }).cors_origins ?? []).includes(origin),
     renderError: renderProviderError,
     ttl: ttlConfig(config, clock),
   };

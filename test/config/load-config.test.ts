@@ -90,4 +90,13 @@ describe('loadConfig', () => {
   it('rejects an issuer with a query string', () => {
     expect(problems({ ISSUER: 'https://a.example/?x=1' }).join()).toMatch(/ISSUER must not carry a query/);
   });
+
+  it('GATEWAY_MAX_CONNECTIONS_PER_CLIENT defaults to a quarter of the pool (at least 1) and must be a positive integer', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
+    const base = { DATA_DIR: dir, ENCRYPTION_KEY: key, COOKIE_KEYS: cookie };
+    expect(loadConfig(base, quiet).gateway).toMatchObject({ maxConnections: 64, maxConnectionsPerClient: 16 });
+    expect(loadConfig({ ...base, GATEWAY_MAX_CONNECTIONS: '3' }, quiet).gateway.maxConnectionsPerClient).toBe(1);
+    expect(loadConfig({ ...base, GATEWAY_MAX_CONNECTIONS_PER_CLIENT: '5' }, quiet).gateway.maxConnectionsPerClient).toBe(5);
+    expect(problems({ ...base, GATEWAY_MAX_CONNECTIONS_PER_CLIENT: '0' }).join()).toMatch(/GATEWAY_MAX_CONNECTIONS_PER_CLIENT/);
+  });
 });

@@ -102,32 +102,39 @@ describe('gateway: token and client lifecycle', () => {
     }
   });
 
-  it('streams a 50 MB response without buffering it', async () => {
+  it('streams large responses without buffering them: memory does not grow with the response size', async () => {
     const { tokens } = await userToken();
     // Collect garbage as we go (vitest runs with --expose-gc), so RSS shows what is retained
-    // rather than when V8 chose to collect. Buffering the body would retain all 50 MiB.
+    // rather than when V8 chose to collect. The absolute figure is noise (engine, GC, machine
+    // load) and belongs in the bench; the property is that 5× the bytes costs no more memory.
     const gc = (globalThis as { gc?: () => void }).gc;
-    gc?.();
-    const before = process.memoryUsage().rss;
-    let peak = before;
-    const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 5);
-    let bytes = 0;
-    try {
-      const res = await fetch(`${s.baseUrl}/rest/V1/test/large?mb=50`, { headers: { authorization: `Bearer ${tokens.access_token}` } });
-      expect(res.status).toBe(200);
-      let nextGc = 0;
-      for await (const chunk of res.body!) {
-        bytes += (chunk as Uint8Array).length;
-        if (bytes >= nextGc) {
-          gc?.();
-          nextGc += 4 * 1024 * 1024;
+    const growthFor = async (mb: number) => {
+      gc?.();
+      const before = process.memoryUsage().rss;
+      let peak = before;
+      const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 5);
+      let bytes = 0;
+      try {
+        const res = await fetch(`${s.baseUrl}/rest/V1/test/large?mb=${mb}`, { headers: { authorization: `Bearer ${tokens.access_token}` } });
+        expect(res.status).toBe(200);
+        let nextGc = 0;
+        for await (const chunk of res.body!) {
+          bytes += (chunk as Uint8Array).length;
+          if (bytes >= nextGc) {
+            gc?.();
+            nextGc += 4 * 1024 * 1024;
+          }
         }
+      } finally {
+        clearInterval(sampler);
       }
-    } finally {
-      clearInterval(sampler);
-    }
-    expect(bytes).toBeGreaterThanOrEqual(50 * 1024 * 1024);
-    expect(peak - before).toBeLessThan(gc ? 20 * 1024 * 1024 : 48 * 1024 * 1024);
+      expect(bytes).toBeGreaterThanOrEqual(mb * 1024 * 1024);
+      return peak - before;
+    };
+    const small = await growthFor(10);
+    const large = await growthFor(50);
+    // Buffering would retain the extra 40 MiB; streaming keeps both near the same figure.
+    expect(large - small, `RSS growth: 10 MiB → ${(small / 2 ** 20).toFixed(1)} MiB, 50 MiB → ${(large / 2 ** 20).toFixed(1)} MiB`).toBeLessThan(20 * 1024 * 1024);
   });
 });
 

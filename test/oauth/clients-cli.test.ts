@@ -148,6 +148,25 @@ describe(`clients CLI (${process.env.DATABASE_URL ? 'postgresql' : 'pglite'})`, 
   });
 });
 
+describe('clients CLI: CORS origins', () => {
+  it('create and update take repeatable --cors-origin; show lists them; bad origins are refused', async () => {
+    const r = await cli('clients:create', '--name', 'Browser app', '--type', 'public', '--redirect-uri', 'http://127.0.0.1:5173/cb', '--scope', 'catalog:read',
+      '--grant-type', 'authorization_code', '--cors-origin', 'https://shop.example', '--cors-origin', 'http://localhost:5173', '--json');
+    expect(r.code, r.err).toBe(0);
+    const id = JSON.parse(r.out).client_id as string;
+    const row = await t.db('oauth_clients').where({ client_id: id }).first();
+    expect(typeof row.cors_origins === 'string' ? JSON.parse(row.cors_origins) : row.cors_origins).toEqual(['https://shop.example', 'http://localhost:5173']);
+    expect((await cli('clients:show', '--client-id', id)).out).toMatch(/CORS origins: +https:\/\/shop\.example http:\/\/localhost:5173/);
+    const up = await cli('clients:update', '--client-id', id, '--cors-origin', 'https://other.example');
+    expect(up.code, up.err).toBe(0);
+    expect(up.out).toMatch(/CORS origins: +https:\/\/other\.example$/m);
+    const bad = await cli('clients:update', '--client-id', id, '--cors-origin', 'https://shop.example/app');
+    expect(bad.code).not.toBe(0);
+    expect(bad.err).toMatch(/scheme, host and port only/);
+    expect((await cli('clients:show', '--client-id', id, '--json')).out).toContain('"corsOrigins": [\n    "https://other.example"\n  ]');
+  });
+});
+
 describe('redirect URI rules', () => {
   const prod = { production: true };
   it('accepts https, RFC 8252 loopback IPs on http, and private-use schemes', () => {

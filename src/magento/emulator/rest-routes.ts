@@ -11,6 +11,8 @@ export interface RouteContext {
   contentType: string;
   storeCode: string | null;
   data: SampleData;
+  /** Request headers as received (the /V1/test/headers helper echoes them). */
+  headers?: Record<string, string | string[] | undefined>;
 }
 
 export type RouteResult =
@@ -117,6 +119,30 @@ export const EMULATED_ROUTES: EmulatedRoute[] = [
       await new Promise((r) => setTimeout(r, ms));
       return ok({ slept: ms });
     },
+  },
+  {
+    // Echoes the request headers it received and answers with headers a store must not be able
+    // to set on the bridge's origin (CORS, HSTS, CSP, cookies…), for the gateway's header tests.
+    method: 'GET', url: '/V1/test/headers', resources: P,
+    handle: (c) => ({
+      stream: async (res) => {
+        res.writeHead(200, {
+          'content-type': 'application/json',
+          'cache-control': 'max-age=60',
+          etag: '"emu-1"',
+          'access-control-allow-origin': '*',
+          'access-control-allow-credentials': 'true',
+          'strict-transport-security': 'max-age=31536000; includeSubDomains',
+          'content-security-policy': "default-src *",
+          refresh: '0; url=https://evil.example/',
+          'set-cookie': 'PHPSESSID=emu; path=/',
+          'alt-svc': 'h3=":443"',
+          'x-emulator-hop': 'secret',
+          connection: 'x-emulator-hop',
+        });
+        res.end(JSON.stringify({ headers: c.headers ?? {} }));
+      },
+    }),
   },
   {
     method: 'GET', url: '/V1/test/large', resources: P,

@@ -118,7 +118,7 @@ export async function startMagentoEmulator(options: MagentoEmulatorOptions = {})
       return sendJson(res, 401, { message: "The consumer isn't authorized to access %resources.", parameters: { resources: found.route.resources.join(', ') } });
     }
     const contentType = String(req.headers['content-type'] ?? '');
-    const result = await found.route.handle({ params: found.params, query: parsePairs(er.query, true), body: er.body, contentType, storeCode, data });
+    const result = await found.route.handle({ params: found.params, query: parsePairs(er.query, true), body: er.body, contentType, storeCode, data, headers: req.headers });
     if ('stream' in result) {
       record({ ok: who.ok, reason: who.reason, status: 200, integrationId: who.integration?.id });
       res.setHeader('x-emulator-store', storeCode ?? 'default');
