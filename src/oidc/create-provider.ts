@@ -9,7 +9,8 @@ import type { AuditLog } from '../audit/audit-log.js';
 import type { ClientStore } from '../clients/client-store.js';
 import { OIDC_SCOPES } from '../clients/oidc-scopes.js';
 import { createAdapterFactory } from './postgres-adapter.js';
-import { renderProviderError } from './render-provider-error.js';
+import { createProviderErrorRenderer } from './render-provider-error.js';
+import { providerPageHeaders } from './provider-page-headers.js';
 import { createClientAdapter, EXTRA_CLIENT_METADATA } from './client-adapter.js';
 import { withRefreshReuseGrace } from './refresh-reuse-guard.js';
 import { grantPolicies, resourceIndicatorsConfig, ttlConfig } from './token-policies.js';
@@ -107,7 +108,7 @@ export function createProvider(deps: ProviderDeps): { provider: Provider; verifi
       resourceIndicators: resourceIndicatorsConfig(config),
     },
     ...grantPolicies(config),
-    renderError: renderProviderError,
+    renderError: createProviderErrorRenderer({ cache: config.production, brandName: config.brandName }),
     ttl: ttlConfig(config, clock),
   };
   const provider = new Provider(config.issuer, configuration);
@@ -122,6 +123,7 @@ export function createProvider(deps: ProviderDeps): { provider: Provider; verifi
   const verifier = createAccessTokenVerifier({
     provider, clientStore, clock, jwks: deps.jwks, reloadJwks: deps.reloadJwks, issuer: config.issuer, audience: config.apiAudience,
   });
+  provider.use(providerPageHeaders({ production: config.production }));
   provider.use(discoveryAlias());
   provider.use(offlineAccessPrompt());
   provider.use(oauthEndpointGuards({ clientStore, audit, verifier: () => verifier, audience: config.apiAudience, issuer: config.issuer }) as Parameters<Provider['use']>[0]);
