@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http';
 import { isConfigError, loadConfig } from './config/load-config.js';
 import { createDb, pgliteDirFor } from './db/create-db.js';
 import { migrateLatest } from './db/migrate.js';
+import { createSecretBox } from './security/secret-box.js';
 import { createLogger } from './logging/logger.js';
 import { systemClock } from './clock.js';
 import { buildRuntime } from './build-runtime.js';
@@ -30,7 +31,7 @@ async function main(): Promise<void> {
     pgliteDir: pgliteDirFor(config.dataDir),
     onLog: (level, message) => logger.debug('knex', { level, message }),
   });
-  const applied = await migrateLatest(db);
+  const applied = await migrateLatest(db, { box: createSecretBox(config.encryptionKeys) });
   if (applied.length) logger.info('migrations applied', { migrations: applied });
 
   let shuttingDown = false;

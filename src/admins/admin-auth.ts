@@ -2,6 +2,7 @@ import { adminServices, totpAad, type AdminDeps } from './admin-deps.js';
 import type { AdminRecord } from './admin-store.js';
 import { looksLikeRecoveryCode, recoveryCodeCandidates } from './recovery-codes.js';
 import { createAdminManagement, type TotpEnrolment } from './admin-management.js';
+import { unknownUsernameActor } from '../audit/audit-actor.js';
 
 export type PasswordResult = { ok: true; admin: AdminRecord } | { ok: false; reason: 'invalid' | 'locked' | 'disabled' };
 export type CodeResult = { ok: true; method: 'totp' | 'recovery' } | { ok: false; reason: 'invalid' | 'locked' | 'disabled' | 'not_enrolled' };
@@ -33,7 +34,7 @@ export function createAdminAuth(deps: AdminDeps) {
       const admin = username.trim() ? await store.findByUsername(username.trim()) : null;
       if (!admin) {
         await hasher.verifyDummy(password); // same time as a real check
-        await audit?.record({ type: 'admin.login_failed', outcome: 'failure', actor: username.slice(0, 64), ip, details: { reason: 'unknown_user' } });
+        await audit?.record({ type: 'admin.login_failed', outcome: 'failure', actor: unknownUsernameActor(box, username), ip, details: { reason: 'unknown_user' } });
         return { ok: false, reason: 'invalid' };
       }
       const { ok, needsRehash } = await hasher.verify(admin.passwordHash, password);

@@ -6,6 +6,7 @@ import type { Config } from '../config/config.js';
 import { createAdminStore, type AdminStore } from './admin-store.js';
 import { createPasswordHasher, type PasswordHasher } from './password-hasher.js';
 import { createTotp, type Totp } from './totp.js';
+import { PRODUCT_NAME } from '../interactions/brand.js';
 
 export interface AdminDeps {
   db: Db;
@@ -24,7 +25,7 @@ export interface AdminServices {
 
 /** The label authenticator apps show next to the account: the issuer's host. */
 export function totpIssuerLabel(issuer: string): string {
-  return `Magento OAuth (${new URL(issuer).host})`;
+  return `${PRODUCT_NAME} (${new URL(issuer).host})`;
 }
 
 export function totpAad(adminId: string): string {

@@ -14,7 +14,7 @@ export const dbCommands: CommandTable = {
   'db:migrate': {
     summary: 'Apply pending migrations (the server also does this at start)',
     async run(ctx) {
-      const applied = await migrateLatest(ctx.db);
+      const applied = await migrateLatest(ctx.db, { box: ctx.box });
       ctx.io.out(applied.length ? `applied: ${applied.join(', ')}` : 'already up to date');
       return 0;
     },
@@ -25,7 +25,7 @@ export const dbCommands: CommandTable = {
       if (ctx.config.production) {
         throw new CliError('refuses to run with NODE_ENV=production');
       }
-      await migrateLatest(ctx.db);
+      await migrateLatest(ctx.db, { box: ctx.box });
       const files = readdirSync(seedsDir).filter((f) => /\.(ts|js)$/.test(f)).sort();
       for (const f of files) {
         const mod = (await import(pathToFileURL(join(seedsDir, f)).href)) as SeedModule;

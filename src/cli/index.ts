@@ -27,9 +27,10 @@ try {
   const code = await runCli(process.argv.slice(2), commandTable, io, async () => {
     const config = (loadedConfig = loadConfig());
     const db = createDb({ databaseUrl: config.databaseUrl, pgliteDir: pgliteDirFor(config.dataDir), poolMax: 2 });
-    await migrateLatest(db);
+    const box = createSecretBox(config.encryptionKeys);
+    await migrateLatest(db, { box });
     return {
-      ctx: { config, db, box: createSecretBox(config.encryptionKeys), clock: systemClock, io },
+      ctx: { config, db, box, clock: systemClock, io },
       close: () => db.destroy(),
     };
   });

@@ -21,6 +21,8 @@ export interface Config {
   readonly expiredCleanupIntervalMs: number;
   readonly scopesFile: string | null;
   readonly routesFile: string | null;
+  /** The store's name shown on every page next to the product's name (BRAND_NAME); null → product name only. */
+  readonly brandName: string | null;
   /** Resource indicator (and JWT `aud`) of the Magento API; default `${issuer}/api`. */
   readonly apiAudience: string;
   readonly accessTokenTtlS: number;

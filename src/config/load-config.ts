@@ -57,6 +57,7 @@ export function loadConfig(env: Env = process.env, opts: { warn?: (msg: string) 
     expiredCleanupIntervalMs: r.int('EXPIRED_CLEANUP_INTERVAL_MS', 10 * 60_000, { min: 1000 }),
     scopesFile: r.string('SCOPES_FILE', '') || null,
     routesFile: r.string('ROUTES_FILE', '') || null,
+    brandName: r.string('BRAND_NAME', '') || null,
     // OAuth grants and client registry (issue 3).
     apiAudience: r.url('API_AUDIENCE', `${issuer}/api`, { noTrailingSlash: true }),
     accessTokenTtlS: r.int('ACCESS_TOKEN_TTL_S', 3600, { min: 60 }),
@@ -94,6 +95,8 @@ export function loadConfig(env: Env = process.env, opts: { warn?: (msg: string) 
       dpopProofMaxAgeS: r.int('DPOP_PROOF_MAX_AGE_S', 60, { min: 5, max: 600 }),
     },
   };
+  // Shown in every page's header and title: a short name, printable characters only.
+  if (config.brandName && (config.brandName.length > 60 || /[\p{Cc}]/u.test(config.brandName))) r.fail('BRAND_NAME', 'must be at most 60 printable characters');
   r.throwIfFailed();
 
   // Development only: keep generated secrets in DATA_DIR so restarts keep sessions and ciphertexts.

@@ -22,8 +22,8 @@ import type { StepContext } from './step-context.js';
  */
 export function interactionRoutes(deps: InteractionDeps): Router {
   const { provider, config, clock } = deps;
-  const render = createViewRenderer({ viewsDir: deps.viewsDir, cache: config.production });
-  const states = createInteractionStateStore({ db: deps.db, clock, ttlSeconds: 30 * 60 });
+  const render = createViewRenderer({ viewsDir: deps.viewsDir, cache: config.production, brandName: config.brandName });
+  const states = createInteractionStateStore({ db: deps.db, clock, box: deps.box, ttlSeconds: 30 * 60 });
   const auth = createAdminAuth({ db: deps.db, box: deps.box, clock, config, audit: deps.audit });
   const limiter = createRateLimiter({ db: deps.db, clock });
   const step: StepContext = { deps, render, states, auth };

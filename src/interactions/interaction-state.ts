@@ -1,6 +1,10 @@
 import type { Db } from '../db/create-db.js';
 import type { Clock } from '../clock.js';
 import { newCsrfToken } from '../security/csrf.js';
+import type { SecretBox } from '../security/secret-box.js';
+
+/** The CSRF token is sealed at rest, bound to its row (migration 20261203140000 uses the same). */
+const csrfAad = (uid: string) => `interaction_states:${uid}:csrf_token`;
 
 export interface InteractionState {
   uid: string;
@@ -15,11 +19,11 @@ export interface InteractionState {
  * Our server-side record of one oidc-provider interaction: the CSRF token of its forms and how far
  * the sign-in went. Lives no longer than the interaction itself.
  */
-export function createInteractionStateStore(deps: { db: Db; clock: Clock; ttlSeconds: number }) {
-  const { db, clock } = deps;
+export function createInteractionStateStore(deps: { db: Db; clock: Clock; box: SecretBox; ttlSeconds: number }) {
+  const { db, clock, box } = deps;
   const toState = (r: Record<string, unknown>): InteractionState => ({
     uid: r.uid as string,
-    csrfToken: r.csrf_token as string,
+    csrfToken: box.open(r.csrf_token_sealed as string, csrfAad(r.uid as string)),
     adminId: (r.admin_id as string | null) ?? null,
     stage: r.stage as InteractionState['stage'],
     pendingTotpSecret: (r.pending_totp_secret as string | null) ?? null,
@@ -36,7 +40,7 @@ export function createInteractionStateStore(deps: { db: Db; clock: Clock; ttlSec
       // Expired rows of any interaction go on the way (cheap: indexed on expires_at).
       await db('interaction_states').where('expires_at', '<=', new Date(now)).delete();
       await db('interaction_states')
-        .insert({ uid, csrf_token: newCsrfToken(), stage: 'start', expires_at: new Date(now + deps.ttlSeconds * 1000) })
+        .insert({ uid, csrf_token_sealed: box.seal(newCsrfToken(), csrfAad(uid)), stage: 'start', expires_at: new Date(now + deps.ttlSeconds * 1000) })
         .onConflict('uid')
         .ignore();
       return (await this.load(uid))!;

@@ -1,3 +1,5 @@
+import { redact } from './redact.js';
+
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
 type Fields = Record<string, unknown>;
 
@@ -10,17 +12,8 @@ export interface Logger {
 }
 
 const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 };
-// Any field whose name looks like a credential is replaced before the line is written.
-const SECRET_KEY = /(secret|token|password|passwd|authorization|cookie|otp|totp|code_verifier|^code$|verifier|private|assertion|signature)/i;
 
-export function redact(value: unknown, depth = 0): unknown {
-  if (depth > 6 || value === null || typeof value !== 'object') return value;
-  if (value instanceof Error) return { name: value.name, message: value.message, ...(value as unknown as Fields) };
-  if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
-  const out: Fields = {};
-  for (const [k, v] of Object.entries(value)) out[k] = SECRET_KEY.test(k) ? '[redacted]' : redact(v, depth + 1);
-  return out;
-}
+export { redact } from './redact.js';
 
 /** JSON lines on stdout; one object per event so log shippers need no parsing rules. */
 export function createLogger(opts: { level: LogLevel; write?: (line: string) => void; base?: Fields }): Logger {

@@ -9,7 +9,8 @@ import type { AuditLog } from '../audit/audit-log.js';
 import type { ClientStore } from '../clients/client-store.js';
 import { OIDC_SCOPES } from '../clients/oidc-scopes.js';
 import { createAdapterFactory } from './postgres-adapter.js';
-import { renderProviderError } from './render-provider-error.js';
+import { createProviderErrorRenderer } from './render-provider-error.js';
+import { providerPageHeaders } from './provider-page-headers.js';
 import { createClientAdapter } from './client-adapter.js';
 import { clientMetadataRules } from './client-metadata-rules.js';
 import { withRefreshReuseGrace } from './refresh-reuse-guard.js';
@@ -109,7 +110,7 @@ export function createProvider(deps: ProviderDeps): { provider: Provider; verifi
     ...grantPolicies(config),
     // Browser calls to the token endpoint (and revocation, introspection): only from origins the client lists.
     clientBasedCORS: (_ctx, origin, client) => ((client as unknown as { cors_origins?: string[] }).cors_origins ?? []).includes(origin),
-    renderError: renderProviderError,
+    renderError: createProviderErrorRenderer({ cache: config.production, brandName: config.brandName }),
     ttl: ttlConfig(config, clock),
   };
   const provider = new Provider(config.issuer, configuration);
@@ -124,6 +125,7 @@ export function createProvider(deps: ProviderDeps): { provider: Provider; verifi
   const verifier = createAccessTokenVerifier({
     provider, clientStore, clock, jwks: deps.jwks, reloadJwks: deps.reloadJwks, issuer: config.issuer, audience: config.apiAudience,
   });
+  provider.use(providerPageHeaders({ production: config.production }));
   provider.use(discoveryAlias());
   provider.use(offlineAccessPrompt());
   provider.use(discoveryScopes([...OIDC_SCOPES, ...deps.apiScopes]) as Parameters<Provider['use']>[0]);

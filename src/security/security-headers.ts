@@ -22,16 +22,21 @@ export function cspSourceFor(uri: string): string | null {
 /**
  * Headers for our HTML pages: no framing (clickjacking of the consent page), no inline script or
  * style, no referrer (interaction URLs carry ids), no MIME sniffing; HSTS in production.
+ * Shared by our routers and by the pages oidc-provider renders (errors, form_post).
  */
+export function setPageHeaders(ctx: Context, opts: { production: boolean; csp?: string }): void {
+  ctx.set('Content-Security-Policy', opts.csp ?? contentSecurityPolicy());
+  ctx.set('X-Frame-Options', 'DENY');
+  ctx.set('Referrer-Policy', 'no-referrer');
+  ctx.set('X-Content-Type-Options', 'nosniff');
+  ctx.set('Cross-Origin-Opener-Policy', 'same-origin');
+  if (opts.production) ctx.set('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
+}
+
 export function securityHeaders(opts: { production: boolean }) {
   const csp = contentSecurityPolicy();
   return async function securityHeadersMiddleware(ctx: Context, next: Next) {
-    ctx.set('Content-Security-Policy', csp);
-    ctx.set('X-Frame-Options', 'DENY');
-    ctx.set('Referrer-Policy', 'no-referrer');
-    ctx.set('X-Content-Type-Options', 'nosniff');
-    ctx.set('Cross-Origin-Opener-Policy', 'same-origin');
-    if (opts.production) ctx.set('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
+    setPageHeaders(ctx, { production: opts.production, csp });
     await next();
   };
 }

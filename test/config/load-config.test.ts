@@ -83,6 +83,13 @@ describe('loadConfig', () => {
     expect(c.trustProxy).toBe(true);
   });
 
+  it('reads BRAND_NAME (the store name on every page), trimmed; null when unset; rejects long or control text', () => {
+    expect(loadConfig({ BRAND_NAME: '  Acme Outdoor ', ENCRYPTION_KEY: key, COOKIE_KEYS: cookie }, quiet).brandName).toBe('Acme Outdoor');
+    expect(loadConfig({ ENCRYPTION_KEY: key, COOKIE_KEYS: cookie }, quiet).brandName).toBeNull();
+    expect(problems({ BRAND_NAME: 'x'.repeat(61) }).join()).toMatch(/BRAND_NAME must be at most 60 printable characters/);
+    expect(problems({ BRAND_NAME: 'Acme\u0007Shop' }).join()).toMatch(/BRAND_NAME must be at most 60 printable/);
+  });
+
   it('rejects an issuer with a path', () => {
     expect(problems({ ISSUER: 'https://a.example/oauth' }).join()).toMatch(/ISSUER must not have a path/);
   });

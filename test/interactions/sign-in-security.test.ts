@@ -42,6 +42,32 @@ describe(`sign-in security (${process.env.DATABASE_URL ? 'postgresql' : 'pglite'
     await admins(s).unlock('gina');
   });
 
+  it('a password typed into the username field never reaches the audit trail (keyed hash instead)', async () => {
+    await createAdmin(s, 'jules');
+    const typo = 'Hunter2-my-real-Passw0rd!';
+    const { b, login } = await start();
+    const page = await b.submit(login, 'login', { username: typo, password: 'whatever' });
+    expect(page.status).toBe(401);
+    const again = await b.submit(page, 'login', { username: `  ${typo} `, password: 'whatever' });
+    expect(again.status).toBe(401);
+    const known = await b.submit(again, 'login', { username: 'jules', password: 'not the password at all' });
+    expect(known.status).toBe(401);
+    await admins(s).unlock('jules');
+
+    const rows = await s.testDb.db('audit_events').where({ type: 'admin.login_failed' }).orderBy('id');
+    // Every column, details included, as the database holds it.
+    const raw = await s.testDb.db.raw("select string_agg(row_to_json(a)::text, ' ') as dump from audit_events a");
+    expect(raw.rows[0].dump).not.toContain(typo);
+    expect(raw.rows[0].dump.toLowerCase()).not.toContain('hunter2');
+    const unknown = rows.filter((r) => r.details?.reason === 'unknown_user').slice(-2);
+    expect(unknown).toHaveLength(2);
+    expect(unknown[0].actor).toMatch(/^unknown:[0-9a-f]{16}$/);
+    // The same text gives the same actor, so repeated attempts can still be correlated.
+    expect(unknown[1].actor).toBe(unknown[0].actor);
+    // Known usernames stay readable.
+    expect(rows.at(-1)!.actor).toBe('jules');
+  });
+
   it('unknown users cost an argon2 verify too (similar time to a wrong password)', async () => {
     const { b, login } = await start();
     const time = async (username: string) => {

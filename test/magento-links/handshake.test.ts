@@ -87,7 +87,7 @@ describe('Magento link: activation → token exchange → identity-link confirma
     const audit = JSON.stringify(await f.s.testDb.db('audit_events').select());
     for (const secret of [creds.consumerKey, creds.consumerSecret, creds.token, creds.tokenSecret]) expect(audit).not.toContain(secret);
     // A sealed value copied to another client's row does not open (AAD names row and column).
-    await f.s.testDb.db('magento_links').insert({ client_id: 'c_other', endpoint_token: 'other-token', status: 'active', consumer_key_sealed: row.consumer_key_sealed, consumer_secret_sealed: row.consumer_secret_sealed, access_token_sealed: row.access_token_sealed, access_token_secret_sealed: row.access_token_secret_sealed });
+    await f.s.testDb.db('magento_links').insert({ client_id: 'c_other', endpoint_token_hash: 'other-token-hash', endpoint_token_sealed: 'other-token-sealed', status: 'active', consumer_key_sealed: row.consumer_key_sealed, consumer_secret_sealed: row.consumer_secret_sealed, access_token_sealed: row.access_token_sealed, access_token_secret_sealed: row.access_token_secret_sealed });
     await expect(f.s.runtime.magento.links.activeCredentials('c_other')).rejects.toThrow();
     await f.s.testDb.db('magento_links').where({ client_id: 'c_other' }).delete();
   });

@@ -65,8 +65,8 @@ const CONSUMER_KEY = /^[0-9a-z]{32}$/;
  */
 export function identityLinkRoutes(deps: IdentityLinkDeps): Router {
   const { config, clock, links, audit } = deps;
-  const render = createViewRenderer({ viewsDir: deps.viewsDir, cache: config.production });
-  const states = createInteractionStateStore({ db: deps.db, clock, ttlSeconds: 15 * 60 });
+  const render = createViewRenderer({ viewsDir: deps.viewsDir, cache: config.production, brandName: config.brandName });
+  const states = createInteractionStateStore({ db: deps.db, clock, box: deps.box, ttlSeconds: 15 * 60 });
   const auth = createAdminAuth({ db: deps.db, box: deps.box, clock, config, audit });
   const limiter = createRateLimiter({ db: deps.db, clock });
   const headers = securityHeaders({ production: config.production });

@@ -1,5 +1,4 @@
 // The magento_links row's public shapes: what admins see and what callers pass in.
-import { createHash } from 'node:crypto';
 
 export type LinkStatus = 'pending' | 'awaiting_confirmation' | 'active' | 'failed' | 'revoked';
 export type LinkMode = 'oauth1' | 'bearer';
@@ -42,8 +41,6 @@ export interface ActivationRef {
   consumerKey: string;
   verifier: string;
 }
-
-export const hashConsumerKey = (key: string) => createHash('sha256').update(`magento-consumer:${key}`).digest('base64url');
 
 /** A row as admins may see it. */
 export function toView(r: Record<string, any>): LinkView {

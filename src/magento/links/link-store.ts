@@ -1,6 +1,6 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import {
-  hashConsumerKey, toView,
+  toView,
   type ActivationRef, type ConsumerCredentials, type LinkMode, type LinkStatus, type LinkView, type UpstreamCredentials,
 } from './link-record.js';
 import type { Db } from '../../db/create-db.js';
@@ -32,19 +32,28 @@ const sameSecret = (a: string, b: string) => {
   return x.length === y.length && timingSafeEqual(x, y);
 };
 
+/** Keyed-hash purposes of the values links are looked up by (the migration 20261203140000 uses the same). */
+const ENDPOINT_MAC = 'magento-endpoint-token';
+const CONSUMER_MAC = 'magento-consumer-key';
+
 /**
  * Magento links, one per OAuth client. Every secret is sealed with AAD naming its row and
- * column, so a ciphertext copied into another client's row does not open.
+ * column, so a ciphertext copied into another client's row does not open. Values a request
+ * looks a link up by (endpoint token, consumer key) are also stored as a keyed hash (HMAC).
  */
 export function createLinkStore(deps: { db: Db; box: SecretBox; clock: Clock }) {
   const { db, box, clock } = deps;
   const now = () => new Date(clock.now());
   const seal = (clientId: string, column: string, value: string) => box.seal(value, `${TABLE}:${clientId}:${column}`);
   const open = (clientId: string, column: string, sealed: string) => box.open(sealed, `${TABLE}:${clientId}:${column}`);
+  const hashConsumerKey = (key: string) => box.mac(CONSUMER_MAC, key);
+  /** Constant-time, and under every configured key (rows hashed before a key rotation). */
+  const isConsumerKeyOf = (stored: unknown, key: string) =>
+    typeof stored === 'string' && box.macCandidates(CONSUMER_MAC, key).some((h) => h.length === stored.length && timingSafeEqual(Buffer.from(h), Buffer.from(stored)));
 
   /** The activation a token exchange belongs to is still the link's pending one. */
   const isCurrentActivation = (clientId: string, r: Record<string, any> | undefined, a: ActivationRef): r is Record<string, any> => {
-    if (!r || r.pending_consumer_key_hash !== hashConsumerKey(a.consumerKey) || !r.pending_verifier_sealed) return false;
+    if (!r || !isConsumerKeyOf(r.pending_consumer_key_hash, a.consumerKey) || !r.pending_verifier_sealed) return false;
     return open(clientId, 'pending_verifier', r.pending_verifier_sealed) === a.verifier;
   };
   /** Working credentials the gateway uses (or will, once confirmed). */
@@ -54,15 +63,18 @@ export function createLinkStore(deps: { db: Db; box: SecretBox; clock: Clock }) 
     !!r.pending_received_at && clock.now() - new Date(r.pending_received_at).getTime() < CONSUMER_WINDOW_MS;
   /** Re-authorization: Magento posts the linked integration's own key and secret again. */
   const isLinkedConsumer = (clientId: string, r: Record<string, any>, key: string, secret: string) =>
-    hasWorking(r) && r.consumer_key_hash === hashConsumerKey(key) && sameSecret(open(clientId, 'consumer_secret', r.consumer_secret_sealed), secret);
+    hasWorking(r) && isConsumerKeyOf(r.consumer_key_hash, key) && sameSecret(open(clientId, 'consumer_secret', r.consumer_secret_sealed), secret);
 
   return {
     /** Creates the link row (and its unguessable endpoint token) on first use. */
     async ensure(clientId: string): Promise<{ endpointToken: string }> {
       const endpointToken = randomBytes(24).toString('base64url');
-      await db(TABLE).insert({ client_id: clientId, endpoint_token: endpointToken }).onConflict('client_id').ignore();
-      const row = await db(TABLE).select('endpoint_token').where({ client_id: clientId }).first();
-      return { endpointToken: row.endpoint_token };
+      await db(TABLE)
+        .insert({ client_id: clientId, endpoint_token_hash: box.mac(ENDPOINT_MAC, endpointToken), endpoint_token_sealed: seal(clientId, 'endpoint_token', endpointToken) })
+        .onConflict('client_id')
+        .ignore();
+      const row = await db(TABLE).select('endpoint_token_sealed').where({ client_id: clientId }).first();
+      return { endpointToken: open(clientId, 'endpoint_token', row.endpoint_token_sealed) };
     },
 
     /** Every link, for the admin's overview (magento:list). */
@@ -76,14 +88,14 @@ export function createLinkStore(deps: { db: Db; box: SecretBox; clock: Clock }) 
     },
 
     async clientIdForEndpoint(endpointToken: string): Promise<string | null> {
-      const r = await db(TABLE).select('client_id').where({ endpoint_token: endpointToken }).first();
+      const r = await db(TABLE).select('client_id').whereIn('endpoint_token_hash', box.macCandidates(ENDPOINT_MAC, endpointToken)).first();
       return r?.client_id ?? null;
     },
 
     async clientIdForConsumerKey(consumerKey: string): Promise<string | null> {
-      const hash = hashConsumerKey(consumerKey);
+      const hashes = box.macCandidates(CONSUMER_MAC, consumerKey);
       // The pending one too: Magento opens the Identity Link popup right after its POST.
-      const r = await db(TABLE).select('client_id').where({ consumer_key_hash: hash }).orWhere({ pending_consumer_key_hash: hash }).first();
+      const r = await db(TABLE).select('client_id').whereIn('consumer_key_hash', hashes).orWhereIn('pending_consumer_key_hash', hashes).first();
       return r?.client_id ?? null;
     },
 
@@ -198,11 +210,11 @@ export function createLinkStore(deps: { db: Db; box: SecretBox; clock: Clock }) 
     async confirm(clientId: string, consumerKey: string, by: string): Promise<LinkView | null> {
       return db.transaction(async (trx) => {
         const r = await trx(TABLE).where({ client_id: clientId }).forUpdate().first();
-        if (r && r.pending_consumer_key_hash === hashConsumerKey(consumerKey) && exchangeRunning(r)) {
+        if (r && isConsumerKeyOf(r.pending_consumer_key_hash, consumerKey) && exchangeRunning(r)) {
           await trx(TABLE).where({ client_id: clientId }).update({ pending_confirmed_at: now(), pending_confirmed_by: by, updated_at: now() });
           return { ...toView(await trx(TABLE).where({ client_id: clientId }).first()), status: 'pending' };
         }
-        if (!r || !r.consumer_key_hash || r.consumer_key_hash !== hashConsumerKey(consumerKey)) return null;
+        if (!r || !isConsumerKeyOf(r.consumer_key_hash, consumerKey)) return null;
         const status: LinkStatus = r.access_token_sealed ? 'active' : r.status;
         await trx(TABLE).where({ client_id: clientId }).update({ confirmed_at: now(), confirmed_by: by, status, updated_at: now() });
         return toView(await trx(TABLE).where({ client_id: clientId }).first());
