@@ -33,7 +33,9 @@ export async function up(knex: Knex, ctx: MigrationContext = {}): Promise<void> 
     t.text('endpoint_token_hash');
     t.text('endpoint_token_sealed');
   });
-  const links = await knex('magento_links').select('client_id', 'endpoint_token', 'consumer_key_sealed', 'pending_consumer_key_sealed', 'previous_working');
+  // A re-link in progress (migration 20261203120000, when it ran first) is found by its consumer key too.
+  const pending = await knex.schema.hasColumn('magento_links', 'pending_consumer_key_sealed');
+  const links = await knex('magento_links').select('client_id', 'endpoint_token', 'consumer_key_sealed', 'previous_working', ...(pending ? ['pending_consumer_key_sealed'] : []));
   if (links.length) {
     const box = requireBox(ctx, 'magento_links');
     const hash: ConsumerHash = (clientId, sealed) => box.mac(CONSUMER_MAC, box.open(sealed, linkAad(clientId, 'consumer_key')));
@@ -42,10 +44,7 @@ export async function up(knex: Knex, ctx: MigrationContext = {}): Promise<void> 
         endpoint_token_hash: box.mac(ENDPOINT_MAC, r.endpoint_token),
         endpoint_token_sealed: box.seal(r.endpoint_token, linkAad(r.client_id, 'endpoint_token')),
         consumer_key_hash: r.consumer_key_sealed ? hash(r.client_id, r.consumer_key_sealed) : null,
-        // A re-link in progress (migration 20261203120000) is found by its consumer key too.
-        pending_consumer_key_hash: r.pending_consumer_key_sealed
-          ? box.mac(CONSUMER_MAC, box.open(r.pending_consumer_key_sealed, linkAad(r.client_id, 'pending_consumer_key')))
-          : null,
+        ...(pending ? { pending_consumer_key_hash: r.pending_consumer_key_sealed ? box.mac(CONSUMER_MAC, box.open(r.pending_consumer_key_sealed, linkAad(r.client_id, 'pending_consumer_key'))) : null } : {}),
         previous_working: rehashPrevious(r.previous_working, r.client_id, hash),
       });
     }
@@ -91,7 +90,8 @@ export async function down(knex: Knex, ctx: MigrationContext = {}): Promise<void
   await knex.schema.alterTable('magento_links', (t) => {
     t.text('endpoint_token');
   });
-  const links = await knex('magento_links').select('client_id', 'endpoint_token_sealed', 'consumer_key_sealed', 'pending_consumer_key_sealed', 'previous_working');
+  const pending = await knex.schema.hasColumn('magento_links', 'pending_consumer_key_sealed');
+  const links = await knex('magento_links').select('client_id', 'endpoint_token_sealed', 'consumer_key_sealed', 'previous_working', ...(pending ? ['pending_consumer_key_sealed'] : []));
   if (links.length) {
     const box = requireBox(ctx, 'magento_links');
     const hash: ConsumerHash = (clientId, sealed) => legacyConsumerHash(box.open(sealed, linkAad(clientId, 'consumer_key')));
@@ -99,9 +99,7 @@ export async function down(knex: Knex, ctx: MigrationContext = {}): Promise<void
       await knex('magento_links').where({ client_id: r.client_id }).update({
         endpoint_token: box.open(r.endpoint_token_sealed, linkAad(r.client_id, 'endpoint_token')),
         consumer_key_hash: r.consumer_key_sealed ? hash(r.client_id, r.consumer_key_sealed) : null,
-        pending_consumer_key_hash: r.pending_consumer_key_sealed
-          ? legacyConsumerHash(box.open(r.pending_consumer_key_sealed, linkAad(r.client_id, 'pending_consumer_key')))
-          : null,
+        ...(pending ? { pending_consumer_key_hash: r.pending_consumer_key_sealed ? legacyConsumerHash(box.open(r.pending_consumer_key_sealed, linkAad(r.client_id, 'pending_consumer_key'))) : null } : {}),
         previous_working: rehashPrevious(r.previous_working, r.client_id, hash),
       });
     }

@@ -42,8 +42,11 @@ beforeAll(async () => {
 afterAll(async () => s?.close());
 
 describe('absolute URLs come from ISSUER, never from the request', () => {
-  it('discovery ignores Host and an absolute-form request target', async () => {
-    for (const [path, host] of [['/.well-known/openid-configuration', EVIL], [`http://${EVIL}/.well-known/openid-configuration`, EVIL], ['/.well-known/oauth-authorization-server', `${EVIL}:8443`]] as const) {
+  it('discovery ignores Host; an absolute-form request target is refused', async () => {
+    const absolute = await raw(`http://${EVIL}/.well-known/openid-configuration`, { host: EVIL });
+    expect(absolute.status).toBe(400);
+    expect(absolute.body).not.toContain(EVIL);
+    for (const [path, host] of [['/.well-known/openid-configuration', EVIL], ['/.well-known/oauth-authorization-server', `${EVIL}:8443`]] as const) {
       const res = await raw(path, { host, 'x-forwarded-host': EVIL, 'x-forwarded-proto': 'https' });
       expect(res.status, path).toBe(200);
       expect(res.body).not.toContain(EVIL);

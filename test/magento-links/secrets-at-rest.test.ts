@@ -120,7 +120,7 @@ describe(`migration ${NEW_MIGRATION} seals existing rows (and its down restores 
   });
 
   it('down: restores the previous columns and values', async () => {
-    await t.db.migrate.down({ migrationSource: createMigrationSource({ box }) });
+    await t.db.migrate.down({ migrationSource: createMigrationSource({ box }), name: NEW_MIGRATION });
     const row = await t.db('magento_links').first();
     expect(row).toMatchObject({ endpoint_token: endpointToken, consumer_key_hash: legacyHash(consumerKey) });
     expect(row).not.toHaveProperty('endpoint_token_hash');

@@ -86,15 +86,15 @@ describe(`clients CLI (${process.env.DATABASE_URL ? 'postgresql' : 'pglite'})`, 
     expect(show.out).toMatch(/require DPoP: +yes/);
     expect(show.out).toMatch(/require PAR: +yes/);
     // An update without the flags keeps them; --no-… turns one off.
-    expect(JSON.parse((await cli('clients:update', '--client-id', id, '--name', 'Renamed', '--json')).out)).toMatchObject({ requireDpop: true, requirePar: true });
+    expect(JSON.parse((await cli('clients:update', '--client-id', id, '--name', 'Renamed', '--json')).out)).toMatchObject({ require_dpop: true, require_par: true });
     const off = await cli('clients:update', '--client-id', id, '--no-require-dpop', '--json');
     expect(off.code, off.err).toBe(0);
-    expect(JSON.parse(off.out)).toMatchObject({ requireDpop: false, requirePar: true });
+    expect(JSON.parse(off.out)).toMatchObject({ require_dpop: false, require_par: true });
     expect((await cli('clients:show', '--client-id', id)).out).toMatch(/require DPoP: +no/);
     expect(await t.db('oauth_clients').where({ client_id: id }).first()).toMatchObject({ require_dpop: false, require_par: true });
     // Defaults: off.
     const plain = JSON.parse((await cli('clients:create', '--name', 'Job', '--type', 'confidential', '--scope', 'stores:read', '--grant-type', 'client_credentials', '--json')).out);
-    expect(plain.client).toMatchObject({ requireDpop: false, requirePar: false });
+    expect(plain.client).toMatchObject({ require_dpop: false, require_par: false });
     // Contradictions and PAR without a code flow are refused.
     const both = await cli('clients:update', '--client-id', id, '--require-dpop', '--no-require-dpop');
     expect([both.code, both.err]).toEqual([2, expect.stringMatching(/not both/)]);
@@ -127,10 +127,10 @@ describe(`clients CLI (${process.env.DATABASE_URL ? 'postgresql' : 'pglite'})`, 
     const web = ['--type', 'confidential', '--redirect-uri', 'https://a.example/cb', '--scope', 'catalog:read'];
     const cases: [string[], RegExp][] = [
       [[...web, '--contact', 'not-an-email'], /contact must be an email address/],
-      [[...web, '--contact', 'ops@tool_x.example'], /failed: contact: contacts can only contain email addresses/],
-      [[...web, '--contact', 'ops@tool.example.'], /failed: contact: contacts can only contain email addresses/],
-      [[...web, '--auth-method', 'private_key_jwt', '--jwks', '{"keys":[{"kty":"RSA"}]}'], /failed: jwks: client JSON Web Key Set is invalid/],
-      [[...web, '--auth-method', 'private_key_jwt', '--jwks-uri', 'ftp://a.example/jwks'], /failed: jwks-uri: jwks_uri must be a web uri/],
+      [[...web, '--contact', 'ops@tool_x.example'], /clients:create: contact: contacts can only contain email addresses/],
+      [[...web, '--contact', 'ops@tool.example.'], /clients:create: contact: contacts can only contain email addresses/],
+      [[...web, '--auth-method', 'private_key_jwt', '--jwks', '{"keys":[{"kty":"RSA"}]}'], /clients:create: jwks: client JSON Web Key Set is invalid/],
+      [[...web, '--auth-method', 'private_key_jwt', '--jwks-uri', 'ftp://a.example/jwks'], /clients:create: jwks-uri: jwks_uri must be a web uri/],
     ];
     for (const [args, msg] of cases) {
       const r = await cli('clients:create', '--name', 'Bad metadata', ...args);
@@ -143,7 +143,7 @@ describe(`clients CLI (${process.env.DATABASE_URL ? 'postgresql' : 'pglite'})`, 
     // An update is held to the same rules and leaves the client as it was.
     const ok = JSON.parse((await cli('clients:create', '--name', 'Good', ...web, '--contact', 'ops@tool.example', '--json')).out);
     const up = await cli('clients:update', '--client-id', ok.client_id, '--contact', 'ops@tool_x.example');
-    expect([up.code, up.err]).toEqual([1, expect.stringMatching(/failed: contact: contacts can only contain email addresses/)]);
+    expect([up.code, up.err]).toEqual([1, expect.stringMatching(/clients:update: contact: contacts can only contain email addresses/)]);
     expect((await t.db('oauth_clients').where({ client_id: ok.client_id }).first()).contact).toBe('ops@tool.example');
   });
 });
@@ -163,7 +163,7 @@ describe('clients CLI: CORS origins', () => {
     const bad = await cli('clients:update', '--client-id', id, '--cors-origin', 'https://shop.example/app');
     expect(bad.code).not.toBe(0);
     expect(bad.err).toMatch(/scheme, host and port only/);
-    expect((await cli('clients:show', '--client-id', id, '--json')).out).toContain('"corsOrigins": [\n    "https://other.example"\n  ]');
+    expect((await cli('clients:show', '--client-id', id, '--json')).out).toContain('"cors_origins": [\n    "https://other.example"\n  ]');
   });
 });
 
