@@ -1,7 +1,9 @@
 // `npm run magento:emulator`: a local fake Magento with one demo integration granted everything.
+import { readEnv } from '../../config/read-env.js';
 import { startMagentoEmulator } from './start-magento-emulator.js';
 
-const port = Number(process.env.MAGENTO_EMULATOR_PORT ?? 8090);
+// Same .env as the server and the CLI (environment wins).
+const port = Number(readEnv().MAGENTO_EMULATOR_PORT ?? 8090);
 const emulator = await startMagentoEmulator({ port, bearerEnabled: process.argv.includes('--bearer') });
 const demo = emulator.createIntegration({ name: 'demo', all: true });
 const tokens = emulator.issueAccessToken(demo.id);
