@@ -1,52 +1,17 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { testEnv } from '../support/test-env.js';
 import { createTestDb, type TestDb } from '../support/test-db.js';
+import { children, freePort, startServerProcess } from '../support/server-process.js';
 
-const children: ChildProcess[] = [];
 const dbs: TestDb[] = [];
 afterAll(async () => {
   for (const c of children) c.kill('SIGKILL');
   for (const d of dbs) await d.destroy();
 });
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-/** Runs the real entry point the way `npm start` does. */
-function start(env: Record<string, string | undefined>) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    env: { PATH: process.env.PATH, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  let output = '';
-  child.stdout!.on('data', (d) => (output += d));
-  child.stderr!.on('data', (d) => (output += d));
-  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-  const listening = new Promise<void>((resolve, reject) => {
-    const timer = setInterval(() => {
-      if (output.includes('"msg":"listening"')) {
-        clearInterval(timer);
-        resolve();
-      }
-    }, 50);
-    void exited.then(() => {
-      clearInterval(timer);
-      reject(new Error(`exited before listening:\n${output}`));
-    });
-  });
-  listening.catch(() => undefined); // awaited by the tests that expect a start
-  return { child, exited, listening, output: () => output };
-}
+const start = (env: Record<string, string | undefined>) => startServerProcess(env);
 
 describe('process lifecycle', () => {
   it('fails to start with a clear message naming the bad variable', async () => {
