@@ -1,14 +1,18 @@
 import './runtime-check.js';
 import { createServer, type Server } from 'node:http';
 import { isConfigError, loadConfig } from './config/load-config.js';
-import { createDb, pgliteDirFor } from './db/create-db.js';
-import { migrateLatest } from './db/migrate.js';
+import { readEnv } from './config/read-env.js';
+import type { Config } from './config/config.js';
+import { createDb, createEmbeddedDb, pgliteDirFor } from './db/create-db.js';
+import { acquireDataDirLock, DataDirBusyError } from './db/data-dir-lock.js';
+import { checkEncryptionKey, KeyMismatchError } from './db/key-check.js';
+import { startPgliteSocketServer } from './db/pglite-socket-server.js';
 import { createSecretBox } from './security/secret-box.js';
+import { migrateLatest } from './db/migrate.js';
 import { createLogger } from './logging/logger.js';
 import { systemClock } from './clock.js';
 import { buildRuntime } from './build-runtime.js';
 import { deleteExpiredPayloads } from './oidc/postgres-adapter.js';
-import type { Config } from './config/config.js';
 import { describeStartupFailure } from './startup/startup-failure.js';
 
 /** Known once loaded, so start-up failures can name the variables involved. */
@@ -17,7 +21,7 @@ let loadedConfig: Config | undefined;
 async function main(): Promise<void> {
   let config: Config;
   try {
-    config = loadedConfig = loadConfig();
+    config = loadedConfig = loadConfig(readEnv());
   } catch (err) {
     if (isConfigError(err)) {
       process.stderr.write(`${err.message}\n`);
@@ -26,13 +30,32 @@ async function main(): Promise<void> {
     throw err;
   }
   const logger = createLogger({ level: config.logLevel });
-  const db = createDb({
-    databaseUrl: config.databaseUrl,
-    pgliteDir: pgliteDirFor(config.dataDir),
-    onLog: (level, message) => logger.debug('knex', { level, message }),
-  });
-  const applied = await migrateLatest(db, { box: createSecretBox(config.encryptionKeys) });
+  // The embedded database is opened by one process only: this server, which shares it with the CLI.
+  let lock: { release(): void } | null = null;
+  if (!config.databaseUrl) {
+    try {
+      lock = acquireDataDirLock(config.dataDir, 'server', (h) => logger.warn('took over the DATA_DIR lock of a process that is gone', { pid: h.pid, dataDir: config.dataDir }));
+    } catch (err) {
+      if (!(err instanceof DataDirBusyError)) throw err;
+      process.stderr.write(`${err.message}: not starting a second server on it (stop that one, or set another DATA_DIR)\n`);
+      process.exit(69); // EX_UNAVAILABLE
+    }
+    process.on('exit', () => lock?.release());
+  }
+  const embedded = config.databaseUrl ? null : createEmbeddedDb(pgliteDirFor(config.dataDir));
+  const db = embedded?.db ?? createDb({ databaseUrl: config.databaseUrl, onLog: (level, message) => logger.debug('knex', { level, message }) });
+  const box = createSecretBox(config.encryptionKeys);
+  const applied = await migrateLatest(db, { box });
   if (applied.length) logger.info('migrations applied', { migrations: applied });
+  try {
+    await checkEncryptionKey(db, box, { reseal: true });
+  } catch (err) {
+    if (!(err instanceof KeyMismatchError)) throw err;
+    process.stderr.write(`cannot start: ${err.message}\n`);
+    process.exit(78); // EX_CONFIG
+  }
+  // CLI commands run while the server runs reach this same database through this socket.
+  const socketServer = embedded ? await startPgliteSocketServer({ pglite: embedded.pglite, gate: embedded.gate, dataDir: config.dataDir }) : null;
 
   let shuttingDown = false;
   const runtime = await buildRuntime({ config, db, clock: systemClock, logger, isShuttingDown: () => shuttingDown });
@@ -78,7 +101,9 @@ async function main(): Promise<void> {
       server.closeIdleConnections();
     });
     await runtime.close(Math.max(0, deadline - Date.now()));
+    await socketServer?.close();
     await db.destroy();
+    lock?.release();
     logger.info('stopped');
     process.exit(0);
   };

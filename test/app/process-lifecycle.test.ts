@@ -1,19 +1,17 @@
-import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { connect } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { testEnv } from '../support/test-env.js';
 import { createTestDb, type TestDb } from '../support/test-db.js';
-import { freePort, spawnServer } from '../support/spawn-server.js';
+import { children, freePort, startServerProcess } from '../support/server-process.js';
 
-const children: ChildProcess[] = [];
 const dbs: TestDb[] = [];
 afterAll(async () => {
   for (const c of children) c.kill('SIGKILL');
   for (const d of dbs) await d.destroy();
 });
 
-const start = (env: Record<string, string | undefined>) => spawnServer(env, children);
+const start = (env: Record<string, string | undefined>) => startServerProcess(env);
 
 describe('process lifecycle', () => {
   it('fails to start with a clear message naming the bad variable', async () => {

@@ -1,12 +1,10 @@
-import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { testEnv } from '../support/test-env.js';
 import { createTestDb, type TestDb } from '../support/test-db.js';
-import { freePort, spawnServer } from '../support/spawn-server.js';
+import { children, freePort, startServerProcess } from '../support/server-process.js';
 
-const children: ChildProcess[] = [];
 const dbs: TestDb[] = [];
 const servers: Server[] = [];
 afterAll(async () => {
@@ -15,7 +13,7 @@ afterAll(async () => {
   for (const s of servers) s.close();
 });
 
-const start = (env: Record<string, string | undefined>) => spawnServer(env, children);
+const start = (env: Record<string, string | undefined>) => startServerProcess(env);
 
 /** A failed start prints one line that names the variable and the fix: no stack, no secret. */
 function expectOneLine(output: string, pattern: RegExp): void {
@@ -87,7 +85,7 @@ describe('start-up failures', () => {
     const newKey = randomBytes(32).toString('base64');
     const second = start({ ...env, ENCRYPTION_KEY: newKey });
     expect(await second.exited).toBe(78);
-    expectOneLine(second.output(), /ENCRYPTION_KEY is not the key this database was encrypted with .*ENCRYPTION_KEYS_OLD/);
+    expectOneLine(second.output(), /ENCRYPTION_KEY does not match this database.*ENCRYPTION_KEYS_OLD/);
     expect(second.output()).not.toContain(env.ENCRYPTION_KEY!);
 
     const third = start({ ...env, ENCRYPTION_KEY: newKey, ENCRYPTION_KEYS_OLD: env.ENCRYPTION_KEY });

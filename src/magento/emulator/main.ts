@@ -1,9 +1,12 @@
 // `npm run magento:emulator`: a local fake Magento with one demo integration granted everything.
 import '../../runtime-check.js';
+import { writeFileSync } from 'node:fs';
+import { readEnv } from '../../config/read-env.js';
 import { EMULATOR_USAGE, parseEmulatorArgs } from './emulator-args.js';
 import { startMagentoEmulator } from './start-magento-emulator.js';
 
-const args = parseEmulatorArgs(process.argv.slice(2), process.env);
+// Same .env as the server and the CLI (environment wins).
+const args = parseEmulatorArgs(process.argv.slice(2), readEnv());
 if ('error' in args) {
   process.stderr.write(`magento:emulator: ${args.error}\n\n${EMULATOR_USAGE}\n`);
   process.exitCode = 2;
@@ -19,6 +22,11 @@ if ('error' in args) {
   console.log(`signatures verified as: ${emulator.signingProfile}`);
   console.log('demo integration (all resources, active):');
   console.log(JSON.stringify({ integrationId: demo.id, ...tokens }, null, 2));
+  if (args.credentialsFile) {
+    // The same four values in the form `magento:import` reads on stdin.
+    const lines = [`consumer_key=${tokens.consumerKey}`, `consumer_secret=${tokens.consumerSecret}`, `access_token=${tokens.accessToken}`, `access_token_secret=${tokens.accessTokenSecret}`];
+    writeFileSync(args.credentialsFile, lines.join('\n') + '\n', { mode: 0o600 });
+  }
 
   const stop = () => void emulator.close().then(() => process.exit(0));
   process.on('SIGINT', stop);
