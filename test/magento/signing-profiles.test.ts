@@ -13,7 +13,7 @@ const LINES: Line[] = ['2.4-develop', '2.4-urifix', '2.4-laminas'];
  * SIGNING-PROFILES.md's case table: the request as it goes on the wire, and whether each line
  * accepts a plain RFC 5849 signature of it (false = that line computes another base string).
  */
-const CASES: Array<{ name: string; method?: 'GET' | 'POST'; target: string; form?: string; rfcAccepted: Record<Line, boolean | 500> }> = [
+const CASES: Array<{ name: string; method?: 'GET' | 'POST'; target: string; form?: string; host?: string; rfcAccepted: Record<Line, boolean | 500> }> = [
   { name: 'plain', target: '/rest/V1/products/ABC', rfcAccepted: { '2.4-develop': true, '2.4-urifix': true, '2.4-laminas': true } },
   { name: 'store code', target: '/rest/default/V1/products/ABC', rfcAccepted: { '2.4-develop': true, '2.4-urifix': true, '2.4-laminas': true } },
   { name: '/index.php/rest', target: '/index.php/rest/V1/products/ABC', rfcAccepted: { '2.4-develop': true, '2.4-urifix': true, '2.4-laminas': true } },
@@ -41,6 +41,8 @@ const CASES: Array<{ name: string; method?: 'GET' | 'POST'; target: string; form
   { name: 'numeric key 0=x', target: '/rest/V1/products?0=x', rfcAccepted: { '2.4-develop': 500, '2.4-urifix': true, '2.4-laminas': true } },
   { name: 'natural sort f[2] f[10]', target: '/rest/V1/products?f%5B2%5D=a&f%5B10%5D=b', rfcAccepted: { '2.4-develop': true, '2.4-urifix': false, '2.4-laminas': false } },
   { name: 'sortZ before sort[0]', target: '/rest/V1/products?sortZ=1&sort%5B0%5D=2', rfcAccepted: { '2.4-develop': false, '2.4-urifix': true, '2.4-laminas': true } },
+  { name: 'Host Shop.Test:8080 (case kept)', host: 'Shop.Test:8080', target: '/rest/V1/products/ABC', rfcAccepted: { '2.4-develop': false, '2.4-urifix': true, '2.4-laminas': true } },
+  { name: 'Host shop.test:80 (default port kept)', host: 'shop.test:80', target: '/rest/V1/products/ABC', rfcAccepted: { '2.4-develop': false, '2.4-urifix': true, '2.4-laminas': true } },
   { name: 'form body a=1&a=2', method: 'POST', target: '/rest/V1/test/form', form: 'a=1&a=2', rfcAccepted: { '2.4-develop': false, '2.4-urifix': false, '2.4-laminas': false } },
   { name: 'form body c%5Bx%5D=1', method: 'POST', target: '/rest/V1/test/form', form: 'c%5Bx%5D=1', rfcAccepted: { '2.4-develop': false, '2.4-urifix': false, '2.4-laminas': false } },
 ];
@@ -51,7 +53,7 @@ function rfc5849Authorization(method: string, url: string, form: string | undefi
   const pairs = (s: string | undefined) => (s ? s.split('&').map((p) => { const i = p.indexOf('='); return i < 0 ? [formDecode(p), ''] : [formDecode(p.slice(0, i)), formDecode(p.slice(i + 1))]; }) : []);
   const all = [...Object.entries(oauth), ...pairs(u[4]), ...pairs(form)].map(([k, v]) => [percentEncode(k!), percentEncode(v!)]);
   all.sort(([a, b], [c, d]) => (a! < c! ? -1 : a! > c! ? 1 : b! < d! ? -1 : b! > d! ? 1 : 0));
-  const base = [method, percentEncode(`${u[1]}://${u[2]!.toLowerCase()}${u[3]}`), percentEncode(all.map(([k, v]) => `${k}=${v}`).join('&'))].join('&');
+  const base = [method, percentEncode(`${u[1]}://${u[2]!.toLowerCase().replace(u[1] === 'http' ? /:80$/ : /:443$/, '')}${u[3]}`), percentEncode(all.map(([k, v]) => `${k}=${v}`).join('&'))].join('&');
   const signature = createHmac('sha256', `${percentEncode(secrets[0])}&${percentEncode(secrets[1])}`).update(base).digest('base64');
   return 'OAuth ' + Object.entries({ ...oauth, oauth_signature: signature }).map(([k, v]) => `${k}="${percentEncode(v)}"`).join(',');
 }
@@ -67,10 +69,10 @@ beforeAll(async () => {
 afterAll(() => emulator.close());
 
 /** Sends the target byte for byte (node:http does not normalise paths) and returns status and message. */
-function send(method: string, target: string, authorization: string, form?: string): Promise<{ status: number; message: string }> {
+function send(method: string, target: string, authorization: string, form?: string, host?: string): Promise<{ status: number; message: string }> {
   const { port } = new URL(emulator.baseUrl);
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, method, path: target, headers: { authorization, ...(form !== undefined ? { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(form) } : {}) } }, (res) => {
+    const req = request({ host: '127.0.0.1', port, method, path: target, headers: { authorization, ...(host ? { host } : {}), ...(form !== undefined ? { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(form) } : {}) } }, (res) => {
       let body = '';
       res.on('data', (d) => (body += d));
       res.on('end', () => resolve({ status: res.statusCode!, message: (() => { try { return JSON.parse(body).message ?? ''; } catch { return body; } })() }));
@@ -89,7 +91,8 @@ describe('signing profiles against the emulator in each Magento line', () => {
         const method = c.method ?? 'GET';
         it(`${c.name}: the ${line} profile passes${c.rfcAccepted[line] === true ? '' : '; plain RFC 5849 does not'}`, async () => {
           emulator.setSigningProfile(line);
-          const url = `${emulator.baseUrl}${c.target}`;
+          // The URL as the store sees it: its Host header, case and port as sent.
+          const url = c.host ? `http://${c.host}${c.target}` : `${emulator.baseUrl}${c.target}`;
           const expected = c.rfcAccepted[line];
           let signed: string | null = null;
           try {
@@ -100,12 +103,12 @@ describe('signing profiles against the emulator in each Magento line', () => {
             expect(expected).toBe(500);
           }
           if (signed) {
-            const r = await send(method, c.target, signed, c.form);
+            const r = await send(method, c.target, signed, c.form, c.host);
             expect(invalidSignature(r), `${r.status} ${r.message}`).toBe(false);
             expect(r.status).not.toBe(500);
           }
           const oauth = { oauth_consumer_key: creds.consumerKey, oauth_nonce: `n${++nonce}x${Date.now()}`, oauth_signature_method: 'HMAC-SHA256', oauth_timestamp: String(Math.floor(Date.now() / 1000)), oauth_token: creds.accessToken, oauth_version: '1.0' };
-          const control = await send(method, c.target, rfc5849Authorization(method, url, c.form, oauth, [creds.consumerSecret, creds.accessTokenSecret]), c.form);
+          const control = await send(method, c.target, rfc5849Authorization(method, url, c.form, oauth, [creds.consumerSecret, creds.accessTokenSecret]), c.form, c.host);
           if (expected === 500) expect(control.status).toBe(500);
           else expect(invalidSignature(control), `control: ${control.status} ${control.message}`).toBe(!expected);
         });
