@@ -78,11 +78,6 @@ async function main(): Promise<void> {
     .resumeUnfinished()
     .then((n) => n && logger.info('resumed unfinished Magento token exchanges', { count: n }))
     .catch((err) => logger.warn('could not resume Magento token exchanges', { err: (err as Error).message }));
-  logger.info('listening', {
-    issuer: config.issuer,
-    port: (server.address() as { port: number }).port,
-    database: config.databaseUrl ? 'postgresql' : `pglite:${pgliteDirFor(config.dataDir)}`,
-  });
 
   const shutdown = async (signal: string) => {
     if (shuttingDown) return;
@@ -109,6 +104,13 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
+  // Announced only once the signal handlers are in place: a supervisor that stops the server as
+  // soon as it reads this line must reach the drain, not the default SIGTERM action.
+  logger.info('listening', {
+    issuer: config.issuer,
+    port: (server.address() as { port: number }).port,
+    database: config.databaseUrl ? 'postgresql' : `pglite:${pgliteDirFor(config.dataDir)}`,
+  });
 }
 
 main().catch((err) => {

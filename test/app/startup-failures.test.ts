@@ -80,7 +80,7 @@ describe('start-up failures', () => {
     const first = start(env);
     await first.listening; // signing keys are now sealed with the first key
     first.child.kill('SIGTERM');
-    expect(await first.exited).toBe(0);
+    expect(await first.exited, first.output()).toBe(0);
 
     const newKey = randomBytes(32).toString('base64');
     const second = start({ ...env, ENCRYPTION_KEY: newKey });
