@@ -1,6 +1,6 @@
+import { testTmpDir } from '../support/test-env.js';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config/load-config.js';
@@ -21,7 +21,7 @@ function problems(env: Record<string, string>): string[] {
 
 describe('loadConfig', () => {
   it('has development defaults and generates dev keys into DATA_DIR with a warning', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
+    const dir = testTmpDir('cfg-');
     const warnings: string[] = [];
     const c = loadConfig({ DATA_DIR: dir }, { warn: (m) => warnings.push(m) });
     expect(c.port).toBe(3000);
@@ -99,7 +99,7 @@ describe('loadConfig', () => {
   });
 
   it('GATEWAY_MAX_CONNECTIONS_PER_CLIENT defaults to a quarter of the pool (at least 1) and must be a positive integer', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
+    const dir = testTmpDir('cfg-');
     const base = { DATA_DIR: dir, ENCRYPTION_KEY: key, COOKIE_KEYS: cookie };
     expect(loadConfig(base, quiet).gateway).toMatchObject({ maxConnections: 64, maxConnectionsPerClient: 16 });
     expect(loadConfig({ ...base, GATEWAY_MAX_CONNECTIONS: '3' }, quiet).gateway.maxConnectionsPerClient).toBe(1);

@@ -1,5 +1,5 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { testTmpDir } from '../support/test-env.js';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createRouteMatcher } from '../../src/magento/route-matcher.js';
@@ -9,7 +9,7 @@ const routes = loadRoutes();
 const matcher = createRouteMatcher(routes);
 
 function writeTemp(content: unknown): string {
-  const file = join(mkdtempSync(join(tmpdir(), 'routes-')), 'extra-routes.json');
+  const file = join(testTmpDir('routes-'), 'extra-routes.json');
   writeFileSync(file, typeof content === 'string' ? content : JSON.stringify(content));
   return file;
 }

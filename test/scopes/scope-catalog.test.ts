@@ -1,5 +1,5 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { testTmpDir } from '../support/test-env.js';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadAclResources } from '../../src/magento/acl-resources.js';
@@ -17,7 +17,7 @@ const matcher = createRouteMatcher(routeTable);
 const route = (method: string, path: string) => matcher.match(method, path)!.route;
 
 function scopesFile(scopes: unknown): string {
-  const file = join(mkdtempSync(join(tmpdir(), 'scopes-')), 'my-scopes.json');
+  const file = join(testTmpDir('scopes-'), 'my-scopes.json');
   writeFileSync(file, JSON.stringify({ scopes }));
   return file;
 }

@@ -1,18 +1,16 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-const dataDirs: string[] = [];
-// Every test file runs in its own process: its data dirs go when it does.
-process.once('exit', () => {
-  for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true });
-});
+/** A fresh directory under the run's temporary root (removed with it by global-setup.ts). */
+export function testTmpDir(prefix: string): string {
+  return mkdtempSync(join(process.env.BRIDGE_TEST_TMP ?? tmpdir(), prefix));
+}
 
 /** Environment for a test server: fresh keys and data dir, never the developer's. */
 export function testEnv(overrides: Record<string, string | undefined> = {}): Record<string, string | undefined> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'bridge-test-'));
-  dataDirs.push(dataDir);
+  const dataDir = testTmpDir('data-');
   return {
     NODE_ENV: 'test',
     DATA_DIR: dataDir,
