@@ -6,6 +6,7 @@ import { loadRoutes } from '../../src/magento/route-table.js';
 import { signRequest } from '../../src/magento/oauth1-signer.js';
 import { EMULATOR_TEST_ROUTES_FILE, startMagentoEmulator } from '../../src/magento/emulator/start-magento-emulator.js';
 import { startTestServer } from '../support/test-server.js';
+import { setup as tempRoot } from '../support/global-setup.js';
 
 interface Result { name: string; value: number; unit: string; target: number; higherIsBetter: boolean }
 const results: Result[] = [];
@@ -108,4 +109,10 @@ async function main() {
   process.exitCode = missed.length ? 1 : 0;
 }
 
-await main();
+// Scratch data dirs under one root, removed at the end as in the test runs.
+const removeTempRoot = tempRoot();
+try {
+  await main();
+} finally {
+  removeTempRoot();
+}
