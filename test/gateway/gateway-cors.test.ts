@@ -4,6 +4,7 @@ import { CLIENT_CACHE_TTL_MS } from '../../src/clients/client-store.js';
 import { validateClientInput } from '../../src/clients/validate-client-input.js';
 import type { TestServer } from '../support/test-server.js';
 import { startOAuthServer, startSibling } from '../oauth/oauth-test-kit.js';
+import { linkedClient } from './linked-client.js';
 
 // CORS for browser apps is the bridge's decision per client (cors_origins on the client record).
 const SHOP_A = 'https://shop-a.example';
@@ -14,18 +15,7 @@ let emu: MagentoEmulator;
 let s: TestServer;
 const apps: Record<'a' | 'b', { clientId: string; secret: string; token: string }> = {} as never;
 
-async function app(name: string, corsOrigins: string[]) {
-  const { client, clientSecret } = await s.runtime.clients.create({ name, type: 'confidential', grantTypes: ['client_credentials'], scopes: ['catalog:read'], corsOrigins });
-  const integration = emu.createIntegration({ all: true });
-  const t = emu.issueAccessToken(integration.id);
-  await s.runtime.magento.links.ensure(client.clientId);
-  await s.runtime.magento.links.importActive(client.clientId, {
-    mode: 'oauth1', consumerKey: t.consumerKey, consumerSecret: t.consumerSecret, token: t.accessToken, tokenSecret: t.accessTokenSecret, storeBaseUrl: emu.storeBaseUrl,
-  }, 'test');
-  const res = await s.request.post('/token').auth(client.clientId, clientSecret!).type('form').send({ grant_type: 'client_credentials', scope: 'catalog:read' });
-  expect(res.status).toBe(200);
-  return { clientId: client.clientId, secret: clientSecret!, token: res.body.access_token as string };
-}
+const app = (name: string, corsOrigins: string[]) => linkedClient(s, emu, { name, scopes: ['catalog:read'], corsOrigins });
 
 const preflight = (server: TestServer, path: string, origin: string, method = 'GET') =>
   server.request.options(path).set('Origin', origin).set('Access-Control-Request-Method', method).set('Access-Control-Request-Headers', 'authorization, content-type');

@@ -2,6 +2,7 @@ import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EMULATOR_TEST_ROUTES_FILE, startMagentoEmulator, type MagentoEmulator } from '../../src/magento/emulator/start-magento-emulator.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
+import { linkedClient } from './linked-client.js';
 
 // What crosses the gateway in each direction besides the body: request targets and headers.
 let emu: MagentoEmulator;
@@ -11,16 +12,7 @@ let token: string;
 beforeAll(async () => {
   emu = await startMagentoEmulator();
   s = await startTestServer({ env: { MAGENTO_BASE_URL: emu.storeBaseUrl, ROUTES_FILE: EMULATOR_TEST_ROUTES_FILE } });
-  const { client, clientSecret } = await s.runtime.clients.create({ name: 'headers', type: 'confidential', grantTypes: ['client_credentials'], scopes: ['catalog:read'] });
-  const integration = emu.createIntegration({ all: true });
-  const t = emu.issueAccessToken(integration.id);
-  await s.runtime.magento.links.ensure(client.clientId);
-  await s.runtime.magento.links.importActive(client.clientId, {
-    mode: 'oauth1', consumerKey: t.consumerKey, consumerSecret: t.consumerSecret, token: t.accessToken, tokenSecret: t.accessTokenSecret, storeBaseUrl: emu.storeBaseUrl,
-  }, 'test');
-  const res = await s.request.post('/token').auth(client.clientId, clientSecret!).type('form').send({ grant_type: 'client_credentials', scope: 'catalog:read' });
-  expect(res.status).toBe(200);
-  token = res.body.access_token;
+  ({ token } = await linkedClient(s, emu, { name: 'headers', scopes: ['catalog:read'] }));
 });
 afterAll(async () => {
   await s?.close();

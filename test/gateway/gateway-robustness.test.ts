@@ -2,6 +2,7 @@ import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EMULATOR_TEST_ROUTES_FILE, startMagentoEmulator, type MagentoEmulator } from '../../src/magento/emulator/start-magento-emulator.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
+import { linkedClient } from './linked-client.js';
 
 // One client must not be able to hold the upstream pool or end the process (issue 10).
 let emu: MagentoEmulator;
@@ -10,19 +11,7 @@ async function startGateway(env: Record<string, string>): Promise<TestServer> {
   return startTestServer({ env: { MAGENTO_BASE_URL: emu.storeBaseUrl, ROUTES_FILE: EMULATOR_TEST_ROUTES_FILE, ...env } });
 }
 
-/** A linked client_credentials client and a token with catalog:read catalog:write. */
-async function linkedClient(s: TestServer, name: string): Promise<{ clientId: string; token: string }> {
-  const { client, clientSecret } = await s.runtime.clients.create({ name, type: 'confidential', grantTypes: ['client_credentials'], scopes: ['catalog:read', 'catalog:write'] });
-  const integration = emu.createIntegration({ all: true });
-  const t = emu.issueAccessToken(integration.id);
-  await s.runtime.magento.links.ensure(client.clientId);
-  await s.runtime.magento.links.importActive(client.clientId, {
-    mode: 'oauth1', consumerKey: t.consumerKey, consumerSecret: t.consumerSecret, token: t.accessToken, tokenSecret: t.accessTokenSecret, storeBaseUrl: emu.storeBaseUrl,
-  }, 'test');
-  const res = await s.request.post('/token').auth(client.clientId, clientSecret!).type('form').send({ grant_type: 'client_credentials', scope: 'catalog:read catalog:write' });
-  expect(res.status, JSON.stringify(res.body)).toBe(200);
-  return { clientId: client.clientId, token: res.body.access_token };
-}
+const linked = (s: TestServer, name: string) => linkedClient(s, emu, { name, scopes: ['catalog:read', 'catalog:write'] });
 
 function rawSocket(s: TestServer): Promise<Socket> {
   const { port } = new URL(s.baseUrl);
@@ -69,8 +58,8 @@ describe('gateway: one client cannot starve the others', () => {
   afterAll(async () => s?.close());
 
   it('a body followed by a malformed request on the same connection frees its Magento call at once', async () => {
-    const attacker = await linkedClient(s, 'attacker');
-    const other = await linkedClient(s, 'other');
+    const attacker = await linked(s, 'attacker');
+    const other = await linked(s, 'other');
     const body = JSON.stringify({ product: { name: 'x' } });
     const sockets = await Promise.all(Array.from({ length: 60 }, () => rawSocket(s)));
     // Half ask for a large answer (it would sit unread in the pool), half send a JSON update.
@@ -97,8 +86,8 @@ describe('gateway: one client cannot starve the others', () => {
   }, 90_000);
 
   it('a client holding its share of upstream connections gets 429 + Retry-After; another client is not delayed', async () => {
-    const greedy = await linkedClient(s, 'greedy');
-    const polite = await linkedClient(s, 'polite');
+    const greedy = await linked(s, 'greedy');
+    const polite = await linked(s, 'polite');
     // 8 connections → 2 per client by default. Without the cap, 10 slow calls (6 s) would hold
     // the whole pool and the polite client would wait for one of them to finish.
     const slow = Array.from({ length: 10 }, () => timedGet(s, '/rest/V1/test/slow?ms=6000', greedy.token));
@@ -128,7 +117,7 @@ describe('gateway: no client input ends the process', () => {
   afterAll(async () => s?.close());
 
   it('100 half-sent request bodies closed at once, then a normal call', async () => {
-    const { clientId, token } = await linkedClient(s, 'half-sender');
+    const { clientId, token } = await linked(s, 'half-sender');
     const unhandled: unknown[] = [];
     const onError = (err: unknown) => unhandled.push(err);
     process.on('uncaughtException', onError);

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EMULATOR_TEST_ROUTES_FILE, startMagentoEmulator, type MagentoEmulator } from '../../src/magento/emulator/start-magento-emulator.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
+import { linkedClient } from './linked-client.js';
 
 type Line = '2.4-develop' | '2.4-urifix' | '2.4-laminas';
 
@@ -14,14 +15,7 @@ const PICKY: Record<Line, string> = {
 async function setup(line: Line, env: Record<string, string> = {}) {
   const emu = await startMagentoEmulator({ signingProfile: line });
   const s = await startTestServer({ env: { MAGENTO_BASE_URL: emu.storeBaseUrl, ROUTES_FILE: EMULATOR_TEST_ROUTES_FILE, MAGENTO_SIGNING_PROFILE: 'auto', ...env } });
-  const created = await s.runtime.clients.create({ name: 'ERP', type: 'confidential', grantTypes: ['client_credentials'], scopes: ['catalog:read'] });
-  const clientId = created.client.clientId;
-  const t = emu.issueAccessToken(emu.createIntegration({ all: true }).id);
-  await s.runtime.magento.links.ensure(clientId);
-  await s.runtime.magento.links.importActive(clientId, { mode: 'oauth1', consumerKey: t.consumerKey, consumerSecret: t.consumerSecret, token: t.accessToken, tokenSecret: t.accessTokenSecret, storeBaseUrl: emu.storeBaseUrl }, 'test');
-  const res = await s.request.post('/token').auth(clientId, created.clientSecret!).type('form').send({ grant_type: 'client_credentials', scope: 'catalog:read' });
-  expect(res.status).toBe(200);
-  const token: string = res.body.access_token;
+  const { clientId, token } = await linkedClient(s, emu, { name: 'ERP', scopes: ['catalog:read'] });
   const get = (path: string) => s.request.get(path).set('Authorization', `Bearer ${token}`);
   const stored = async () => (await s.testDb.db('magento_signing_profiles').where({ client_id: clientId }).first())?.profile ?? null;
   return { emu, s, clientId, get, stored, close: async () => { await s.close(); await emu.close(); } };

@@ -1,0 +1,25 @@
+import { expect } from 'vitest';
+import type { MagentoEmulator } from '../../src/magento/emulator/start-magento-emulator.js';
+import type { TestServer } from '../support/test-server.js';
+
+/**
+ * A client_credentials client whose Magento link is active (an emulator integration granted every
+ * resource, imported), and an access token for `scopes`: the setup of most gateway tests.
+ */
+export async function linkedClient(
+  s: TestServer,
+  emu: MagentoEmulator,
+  o: { name: string; scopes: string[]; corsOrigins?: string[] },
+): Promise<{ clientId: string; secret: string; token: string }> {
+  const { client, clientSecret } = await s.runtime.clients.create({
+    name: o.name, type: 'confidential', grantTypes: ['client_credentials'], scopes: o.scopes, ...(o.corsOrigins ? { corsOrigins: o.corsOrigins } : {}),
+  });
+  const t = emu.issueAccessToken(emu.createIntegration({ all: true }).id);
+  await s.runtime.magento.links.ensure(client.clientId);
+  await s.runtime.magento.links.importActive(client.clientId, {
+    mode: 'oauth1', consumerKey: t.consumerKey, consumerSecret: t.consumerSecret, token: t.accessToken, tokenSecret: t.accessTokenSecret, storeBaseUrl: emu.storeBaseUrl,
+  }, 'test');
+  const res = await s.request.post('/token').auth(client.clientId, clientSecret!).type('form').send({ grant_type: 'client_credentials', scope: o.scopes.join(' ') });
+  expect(res.status, JSON.stringify(res.body)).toBe(200);
+  return { clientId: client.clientId, secret: clientSecret!, token: res.body.access_token as string };
+}
