@@ -13,10 +13,10 @@ export function linkCredentialSource(links: LinkStore, profiles?: SigningProfile
       return { mode: 'oauth1', ...creds, profile: profiles ? await profiles.profileFor(clientId, creds) : undefined };
     },
     refused(clientId) {
-      if (!profiles) return;
-      void links.activeCredentials(clientId).then((c) => {
-        if (c && c.mode !== 'bearer') profiles.signatureRefused(clientId, c);
-      }).catch(() => undefined);
+      profiles?.signatureRefused(clientId, async () => {
+        const c = await links.activeCredentials(clientId);
+        return c && c.mode !== 'bearer' ? c : null;
+      });
     },
   };
 }

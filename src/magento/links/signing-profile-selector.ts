@@ -23,8 +23,11 @@ export interface SigningProfileSelector {
   profileFor(clientId: string, creds: OAuth1Credentials): Promise<SigningProfile>;
   /** Tells the lines apart against the store and stores the finding (null: no probe answered). */
   probe(clientId: string, creds: OAuth1Credentials): Promise<SigningProfile | null>;
-  /** Magento refused a signed call with 401: probe again in the background (once a minute at most). */
-  signatureRefused(clientId: string, creds: OAuth1Credentials): void;
+  /**
+   * Magento refused a signed call with 401: probe again in the background (once a minute at most),
+   * with the link's credentials as `loadCreds` finds them (null: no longer an OAuth 1.0a link).
+   */
+  signatureRefused(clientId: string, loadCreds: () => Promise<OAuth1Credentials | null>): void;
   /** Resolves once background probes have finished (tests, shutdown). */
   idle(): Promise<void>;
 }
@@ -94,11 +97,14 @@ export function createSigningProfileSelector(deps: {
     return res.statusCode !== 401 || /isn't authorized to access/.test(body);
   }
 
-  function background(clientId: string, creds: OAuth1Credentials): void {
+  function background(clientId: string, loadCreds: () => Promise<OAuth1Credentials | null>): void {
     const now = deps.clock.now();
     if (now - (lastProbe.get(clientId) ?? -Infinity) < REPROBE_EVERY_MS) return;
     lastProbe.set(clientId, now);
-    const p = selector.probe(clientId, creds).catch((err) => deps.logger.warn('signing profile probe failed', { clientId, message: (err as Error).message }));
+    // Registered at once, so idle() waits for it even while the credentials are still loading.
+    const p = loadCreds()
+      .then((creds) => creds && selector.probe(clientId, creds))
+      .catch((err) => deps.logger.warn('signing profile probe failed', { clientId, message: (err as Error).message }));
     running.add(p);
     void p.finally(() => running.delete(p));
   }
@@ -108,7 +114,7 @@ export function createSigningProfileSelector(deps: {
       if (deps.setting !== 'auto') return deps.setting;
       const profile = await stored(clientId);
       if (profile) return profile;
-      background(clientId, creds);
+      background(clientId, async () => creds);
       return FALLBACK;
     },
     async probe(clientId, creds) {
@@ -138,8 +144,8 @@ export function createSigningProfileSelector(deps: {
       });
       return found;
     },
-    signatureRefused(clientId, creds) {
-      if (deps.setting === 'auto') background(clientId, creds);
+    signatureRefused(clientId, loadCreds) {
+      if (deps.setting === 'auto') background(clientId, loadCreds);
     },
     async idle() {
       while (running.size) await Promise.allSettled([...running]);
