@@ -75,6 +75,7 @@ describe('gateway: headers', () => {
       .set('Forwarded', 'for=203.0.113.9;host=evil.example')
       .set('Cookie', 'admin=1')
       .set('X-Anything', 'else')
+      .set('DPoP', 'eyJ0eXAiOiJkcG9wK2p3dCJ9.e30.c2ln')
       .set('Store', 'fr')
       .set('Content-Currency', 'EUR')
       .set('Accept-Language', 'fr-FR')
@@ -83,7 +84,7 @@ describe('gateway: headers', () => {
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     expect(emu.verdicts.at(-1)).toMatchObject({ ok: true });
     const seen = res.body.headers as Record<string, string>;
-    for (const name of ['x-http-method-override', 'x-method-override', 'x-original-url', 'x-rewrite-url', 'x-secret-hop', 'proxy-authorization', 'forwarded', 'x-forwarded-host', 'cookie', 'x-anything']) {
+    for (const name of ['x-http-method-override', 'x-method-override', 'x-original-url', 'x-rewrite-url', 'x-secret-hop', 'proxy-authorization', 'forwarded', 'x-forwarded-host', 'cookie', 'x-anything', 'dpop']) {
       expect(seen, name).not.toHaveProperty(name);
     }
     expect(seen).toMatchObject({
