@@ -1,30 +1,19 @@
 // sessions:*, admins:show/enable/delete and grants:list --admin against a real server: admins sign
 // in through the pages, the CLI acts on the same database, the next authorization shows the effect.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../src/cli/run-cli.js';
-import { commandTable } from '../../src/cli/command-table.js';
-import type { CliIo } from '../../src/cli/cli-context.js';
 import { hashId } from '../../src/oidc/postgres-adapter.js';
 import type { TestServer } from '../support/test-server.js';
 import {
   Browser, authorizationUrl, createAdmin, createClient, exchangeCode, heading, nextStep, signIn, startInteractionServer,
 } from '../interactions/interaction-test-kit.js';
+import { runCliInProcess, serverCliContext } from '../support/in-process-cli.js';
 
 let s: TestServer;
 let client: { clientId: string; secret: string };
 let alice: string;
 let bob: string;
 
-async function cli(...argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CliIo = { out: (l) => out.push(l), err: (l) => err.push(l), readStdin: async () => '', env: {} };
-  const code = await runCli(argv, commandTable, io, async () => ({
-    ctx: { config: s.config, db: s.testDb.db, box: s.runtime.box, clock: s.clock, io },
-    close: async () => undefined,
-  }));
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+const cli = (...argv: string[]) => runCliInProcess(argv, () => serverCliContext(s));
 const json = async <T>(...argv: string[]): Promise<T> => {
   const r = await cli(...argv, '--json');
   expect(r.code, r.err).toBe(0);

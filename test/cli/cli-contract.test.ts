@@ -2,9 +2,7 @@
 // snake_case JSON, audit:list time/actor filters. Real commands in-process on a real database.
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../src/cli/run-cli.js';
 import { commandTable } from '../../src/cli/command-table.js';
-import type { CliIo } from '../../src/cli/cli-context.js';
 import { usageOf } from '../../src/cli/cli-help.js';
 import { createAuditLog } from '../../src/audit/audit-log.js';
 import { loadConfig } from '../../src/config/load-config.js';
@@ -13,22 +11,18 @@ import { createSecretBox } from '../../src/security/secret-box.js';
 import { createFakeClock } from '../../src/clock.js';
 import { createTestDb, type TestDb } from '../support/test-db.js';
 import { testEnv } from '../support/test-env.js';
+import { runCliInProcess } from '../support/in-process-cli.js';
 
 let t: TestDb;
 const clock = createFakeClock(Date.parse('2026-12-01T12:00:00Z'));
 const config = loadConfig(testEnv());
 let opened = 0;
 
-async function cli(argv: string[], stdin = '') {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CliIo = { out: (l) => out.push(l), err: (l) => err.push(l), readStdin: async () => stdin, env: {} };
-  const code = await runCli(argv, commandTable, io, async () => {
+const cli = (argv: string[], stdin = '') =>
+  runCliInProcess(argv, () => {
     opened++;
-    return { ctx: { config, db: t.db, box: createSecretBox(config.encryptionKeys), clock, io }, close: async () => undefined };
-  });
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+    return { config, db: t.db, box: createSecretBox(config.encryptionKeys), clock };
+  }, { stdin });
 const json = async (argv: string[], stdin = '') => {
   const r = await cli([...argv, '--json'], stdin);
   expect(r.code, `${argv.join(' ')}: ${r.err}`).toBe(0);

@@ -5,11 +5,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as oauth from 'oauth4webapi';
 import { startMagentoEmulator, type MagentoEmulator } from '../../src/magento/emulator/start-magento-emulator.js';
-import { runCli } from '../../src/cli/run-cli.js';
-import { commandTable } from '../../src/cli/command-table.js';
-import type { CliIo } from '../../src/cli/cli-context.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 import { Browser, authenticatorApp, authorizeThroughPages, heading, type PageAdmin } from '../support/page-browser.js';
+import { runCliInProcess, serverCliContext } from '../support/in-process-cli.js';
 
 const APP_REDIRECT = 'https://tool.example.com/callback';
 const PASSWORD = 'a long passphrase of your own';
@@ -24,16 +22,7 @@ describe(`walk-through: CLI setup, Magento link, an OAuth app reading and writin
   let tokens: oauth.TokenEndpointResponse;
 
   /** `npm run cli -- …` against this server's database, output captured instead of printed. */
-  async function cli(argv: string[], stdin = ''): Promise<{ code: number; out: string; err: string }> {
-    const out: string[] = [];
-    const err: string[] = [];
-    const io: CliIo = { out: (l) => out.push(l), err: (l) => err.push(l), readStdin: async () => stdin, env: {} };
-    const code = await runCli(argv, commandTable, io, async () => ({
-      ctx: { config: s.config, db: s.testDb.db, box: s.runtime.box, clock: s.clock, io },
-      close: async () => {},
-    }));
-    return { code, out: out.join('\n'), err: err.join('\n') };
-  }
+  const cli = (argv: string[], stdin = '') => runCliInProcess(argv, () => serverCliContext(s), { stdin });
 
   /** The app's plain HTTP calls to the bridge, exactly as it would call the store. */
   const api = (path: string, token: string, init: { method?: string; json?: unknown } = {}) =>

@@ -5,6 +5,7 @@ import { EMULATOR_TEST_ROUTES_FILE, startMagentoEmulator } from '../../src/magen
 import type { TestServer } from '../support/test-server.js';
 import { discover, insecure, oauth, postToken, register, startOAuthServer, startSibling, basic, type RegisteredClient } from '../oauth/oauth-test-kit.js';
 import type { ClientInput } from '../../src/clients/validate-client-input.js';
+import { linkToEmulator } from './linked-client.js';
 
 type Emulator = Awaited<ReturnType<typeof startMagentoEmulator>>;
 let emu: Emulator;
@@ -18,14 +19,7 @@ const PRODUCT = '/rest/V1/products/ABC%2F10';
 const lastVerdict = () => emu.verdicts[emu.verdicts.length - 1]!;
 const sha256 = (s: string) => createHash('sha256').update(s).digest('base64url');
 
-async function linkTo(clientId: string) {
-  const integration = emu.createIntegration({ all: true });
-  const t = emu.issueAccessToken(integration.id);
-  await s.runtime.magento.links.ensure(clientId);
-  await s.runtime.magento.links.importActive(clientId, {
-    mode: 'oauth1', consumerKey: t.consumerKey, consumerSecret: t.consumerSecret, token: t.accessToken, tokenSecret: t.accessTokenSecret, storeBaseUrl: emu.storeBaseUrl,
-  }, 'test');
-}
+const linkTo = (clientId: string) => linkToEmulator(s, emu, clientId);
 
 const erp = (over: ClientInput = {}): ClientInput => ({
   name: 'ERP sync', type: 'confidential', grantTypes: ['client_credentials'], scopes: ['catalog:read', 'catalog:write'], ...over,

@@ -3,20 +3,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EMULATOR_TEST_ROUTES_FILE, startMagentoEmulator } from '../../src/magento/emulator/start-magento-emulator.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 import { codeFlow, discover, register, startOAuthServer, webApp, WEB_REDIRECT, oauth, insecure, type RegisteredClient } from '../oauth/oauth-test-kit.js';
+import { linkToEmulator } from './linked-client.js';
 
 type Emulator = Awaited<ReturnType<typeof startMagentoEmulator>>;
 let emu: Emulator;
 let s: TestServer;
 let as: oauth.AuthorizationServer;
 
-async function linkTo(clientId: string, opts: { mode?: 'oauth1' | 'bearer' } = {}) {
-  const integration = emu.createIntegration({ all: true });
-  const t = emu.issueAccessToken(integration.id);
-  await s.runtime.magento.links.ensure(clientId);
-  await s.runtime.magento.links.importActive(clientId, {
-    mode: opts.mode ?? 'oauth1', consumerKey: t.consumerKey, consumerSecret: t.consumerSecret, token: t.accessToken, tokenSecret: t.accessTokenSecret, storeBaseUrl: emu.storeBaseUrl,
-  }, 'test');
-}
+const linkTo = (clientId: string, opts: { mode?: 'oauth1' | 'bearer' } = {}) => linkToEmulator(s, emu, clientId, opts);
 
 const get = (path: string, token: string) => s.request.get(path).set('Authorization', `Bearer ${token}`);
 

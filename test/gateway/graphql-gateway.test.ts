@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EMULATOR_TEST_ROUTES_FILE, startMagentoEmulator } from '../../src/magento/emulator/start-magento-emulator.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
+import { linkToEmulator } from './linked-client.js';
 
 // The /graphql route end to end: what is refused never reaches the emulator (its verdict list
 // does not grow); what passes reaches it signed, with the very document that was checked.
@@ -32,12 +33,7 @@ beforeAll(async () => {
   });
   const created = await s.runtime.clients.create({ name: 'Storefront', type: 'confidential', grantTypes: ['client_credentials'], scopes: ['graphql:read', 'graphql:write'] });
   const { clientId } = created.client;
-  const integration = emu.createIntegration({ resources: ['Magento_Catalog::products'] });
-  const t = emu.issueAccessToken(integration.id);
-  await s.runtime.magento.links.ensure(clientId);
-  await s.runtime.magento.links.importActive(clientId, {
-    mode: 'oauth1', consumerKey: t.consumerKey, consumerSecret: t.consumerSecret, token: t.accessToken, tokenSecret: t.accessTokenSecret, storeBaseUrl: emu.storeBaseUrl,
-  }, 'test');
+  await linkToEmulator(s, emu, clientId, { resources: ['Magento_Catalog::products'] });
   read = await token(clientId, created.clientSecret!, 'graphql:read');
   write = await token(clientId, created.clientSecret!, 'graphql:write');
 });

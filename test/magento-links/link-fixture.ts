@@ -5,12 +5,10 @@ import supertest from 'supertest';
 import { startMagentoEmulator, type MagentoEmulator } from '../../src/magento/emulator/start-magento-emulator.js';
 import { createAdminManagement } from '../../src/admins/admin-management.js';
 import { adminServices } from '../../src/admins/admin-deps.js';
-import { runCli } from '../../src/cli/run-cli.js';
-import { commandTable } from '../../src/cli/command-table.js';
-import type { CliIo } from '../../src/cli/cli-context.js';
 import type { HandshakeOptions } from '../../src/magento/integration-handshake.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 import { decodeEntities } from '../support/page-browser.js';
+import { runCliInProcess, serverCliContext } from '../support/in-process-cli.js';
 
 export const ADMIN = { username: 'store-owner', password: 'Correct horse battery staple 9' };
 
@@ -47,16 +45,7 @@ export async function startLinkFixture(opts: {
   const totp = adminServices(deps).totp;
   const { client } = await s.runtime.clients.create({ name: 'Warehouse Sync', type: 'confidential', redirectUris: ['https://app.example/callback'], scopes: ['catalog:read'] });
 
-  const cli: LinkFixture['cli'] = async (argv, o = {}) => {
-    const out: string[] = [];
-    const err: string[] = [];
-    const io: CliIo = { out: (l) => out.push(l), err: (l) => err.push(l), readStdin: async () => o.stdin ?? '', env: o.env ?? {} };
-    const code = await runCli(argv, commandTable, io, async () => ({
-      ctx: { config: s.config, db: s.testDb.db, box: s.runtime.box, clock: s.clock, io },
-      close: async () => {},
-    }));
-    return { code, out: out.join('\n'), err: err.join('\n') };
-  };
+  const cli: LinkFixture['cli'] = (argv, o = {}) => runCliInProcess(argv, () => serverCliContext(s), o);
 
   // As the README says: the admin gets the URLs (which opens the Endpoint URL to an Activate).
   const urls = await linkUrlsFromCli(cli, client.clientId);

@@ -1,28 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../src/cli/run-cli.js';
-import { commandTable } from '../../src/cli/command-table.js';
-import type { CliIo } from '../../src/cli/cli-context.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import { createSecretBox } from '../../src/security/secret-box.js';
 import { createFakeClock } from '../../src/clock.js';
 import { checkRedirectUri } from '../../src/clients/redirect-uri-rules.js';
 import { createTestDb, type TestDb } from '../support/test-db.js';
 import { testEnv } from '../support/test-env.js';
+import { runCliInProcess } from '../support/in-process-cli.js';
 
 let t: TestDb;
 const clock = createFakeClock();
 const config = loadConfig(testEnv());
 
-async function cli(...argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CliIo = { out: (l) => out.push(l), err: (l) => err.push(l), readStdin: async () => '', env: {} };
-  const code = await runCli(argv, commandTable, io, async () => ({
-    ctx: { config, db: t.db, box: createSecretBox(config.encryptionKeys), clock, io },
-    close: async () => undefined,
-  }));
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+const cli = (...argv: string[]) => runCliInProcess(argv, () => ({ config, db: t.db, box: createSecretBox(config.encryptionKeys), clock }));
 
 beforeAll(async () => {
   t = await createTestDb();

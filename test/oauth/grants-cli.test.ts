@@ -1,24 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../src/cli/run-cli.js';
-import { commandTable } from '../../src/cli/command-table.js';
-import type { CliIo } from '../../src/cli/cli-context.js';
 import type { TestServer } from '../support/test-server.js';
 import { codeFlow, discover, oauth, postToken, register, startOAuthServer, webApp, WEB_REDIRECT, type RegisteredClient } from './oauth-test-kit.js';
+import { runCliInProcess, serverCliContext } from '../support/in-process-cli.js';
 
 let s: TestServer;
 let as: oauth.AuthorizationServer;
 let app: RegisteredClient;
 
-async function cli(...argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CliIo = { out: (l) => out.push(l), err: (l) => err.push(l), readStdin: async () => '', env: {} };
-  const code = await runCli(argv, commandTable, io, async () => ({
-    ctx: { config: s.config, db: s.testDb.db, box: s.runtime.box, clock: s.clock, io },
-    close: async () => undefined,
-  }));
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+const cli = (...argv: string[]) => runCliInProcess(argv, () => serverCliContext(s));
 
 beforeAll(async () => {
   s = await startOAuthServer();

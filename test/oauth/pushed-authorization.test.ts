@@ -3,6 +3,7 @@ import { calculateJwkThumbprint, exportJWK } from 'jose';
 import { EMULATOR_TEST_ROUTES_FILE, startMagentoEmulator } from '../../src/magento/emulator/start-magento-emulator.js';
 import type { TestServer } from '../support/test-server.js';
 import { browse, discover, insecure, oauth, postToken, publicApp, PUBLIC_REDIRECT, register, startOAuthServer, webApp, WEB_REDIRECT, type RegisteredClient } from './oauth-test-kit.js';
+import { linkToEmulator } from '../gateway/linked-client.js';
 
 type Emulator = Awaited<ReturnType<typeof startMagentoEmulator>>;
 let emu: Emulator;
@@ -19,14 +20,7 @@ afterAll(async () => {
   await emu?.close();
 });
 
-async function linkTo(clientId: string) {
-  const integration = emu.createIntegration({ all: true });
-  const t = emu.issueAccessToken(integration.id);
-  await s.runtime.magento.links.ensure(clientId);
-  await s.runtime.magento.links.importActive(clientId, {
-    mode: 'oauth1', consumerKey: t.consumerKey, consumerSecret: t.consumerSecret, token: t.accessToken, tokenSecret: t.accessTokenSecret, storeBaseUrl: emu.storeBaseUrl,
-  }, 'test');
-}
+const linkTo = (clientId: string) => linkToEmulator(s, emu, clientId);
 
 /** PAR (RFC 9126) with oauth4webapi, then the admin's browser on /auth?client_id&request_uri. */
 async function parFlow(rc: RegisteredClient, opts: { redirectUri: string; scope: string; DPoP?: oauth.DPoPHandle; extra?: Record<string, string> }) {

@@ -1,0 +1,29 @@
+import { runCli } from '../../src/cli/run-cli.js';
+import { commandTable } from '../../src/cli/command-table.js';
+import type { CliContext, CliIo } from '../../src/cli/cli-context.js';
+import type { TestServer } from './test-server.js';
+
+export interface CliResult {
+  code: number;
+  out: string;
+  err: string;
+}
+
+/**
+ * `npm run cli -- <argv>` in this process, through the real argument parsing and command table,
+ * with its output captured. `context` is called only when the command opens its context.
+ */
+export async function runCliInProcess(
+  argv: string[],
+  context: () => Omit<CliContext, 'io'>,
+  opts: { stdin?: string; env?: Record<string, string> } = {},
+): Promise<CliResult> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const io: CliIo = { out: (l) => out.push(l), err: (l) => err.push(l), readStdin: async () => opts.stdin ?? '', env: opts.env ?? {} };
+  const code = await runCli(argv, commandTable, io, async () => ({ ctx: { ...context(), io }, close: async () => undefined }));
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+/** The CLI context of a test server: its configuration, database, keys and clock. */
+export const serverCliContext = (s: TestServer): Omit<CliContext, 'io'> => ({ config: s.config, db: s.testDb.db, box: s.runtime.box, clock: s.clock });
