@@ -9,21 +9,23 @@ import { createKeyStore, type KeyStore } from './oidc/key-store.js';
 import { createProvider } from './oidc/create-provider.js';
 import type { AccessTokenVerifier } from './oidc/access-token-verifier.js';
 import { createClientStore, type ClientStore } from './clients/client-store.js';
+import { createClientMetadataCheck } from './oidc/client-metadata-check.js';
 import { createApp } from './app.js';
 import { createAuditLog, type AuditLog } from './audit/audit-log.js';
-import { createMagentoServices, type MagentoServices } from './magento/create-magento-services.js';
-import { activationRoutes } from './magento/links/activation-routes.js';
-import { identityLinkRoutes } from './magento/links/identity-link-routes.js';
-import type { HandshakeOptions } from './magento/integration-handshake.js';
-import { describeScope } from './scopes/describe-scope.js';
+import { createMagentoServices, type MagentoServices } from './magento-link/create-magento-services.js';
+import { activationRoutes } from './magento-link/activation-routes.js';
+import { identityLinkRoutes } from './pages/identity-link/identity-link-routes.js';
+import type { HandshakeOptions } from './magento-link/integration-handshake.js';
+import { describeScope } from './api-catalog/describe-scope.js';
 import { createFindAccount } from './admins/find-account.js';
-import { createInteractionPolicy } from './interactions/interaction-policy.js';
-import { interactionRoutes } from './interactions/interaction-routes.js';
+import { createProviderErrorRenderer } from './pages/provider-error/render-provider-error.js';
+import { createInteractionPolicy } from './pages/sign-in/interaction-policy.js';
+import { interactionRoutes } from './pages/sign-in/interaction-routes.js';
 import { gatewayRoutes } from './gateway/gateway-routes.js';
 import { createUpstreamAgent } from './gateway/forward-to-magento.js';
 import { clientCorsPolicy } from './gateway/gateway-cors.js';
-import { linkCredentialSource } from './magento/links/link-credential-source.js';
-import { createSigningProfileSelector, type SigningProfileSelector } from './magento/links/signing-profile-selector.js';
+import { linkCredentialSource } from './gateway/link-credential-source.js';
+import { createSigningProfileSelector, type SigningProfileSelector } from './magento-link/signing-profile-selector.js';
 import { createDpopProofVerifier } from './gateway/dpop-proof.js';
 import { createDpopReplayCache } from './gateway/dpop-replay-cache.js';
 
@@ -64,11 +66,13 @@ export async function buildRuntime(deps: RuntimeDeps): Promise<Runtime> {
   const jwks = await keyStore.ensureKeys();
   // API scope names come from the scope catalog (SCOPES_FILE or the default one).
   const apiScopes = [...magento.catalog.scopes.keys()];
-  const clientStore = createClientStore({ db, clock, config, apiScopes, audit });
+  const checkMetadata = createClientMetadataCheck({ production: config.production, apiScopes });
+  const clientStore = createClientStore({ db, clock, config, apiScopes, checkMetadata, audit });
   const { provider, verifier: accessTokenVerifier } = createProvider({
     config, db, clock, logger, jwks, box, clientStore, audit, apiScopes, reloadJwks: () => keyStore.loadPrivateJwks(),
     findAccount: createFindAccount(db),
     interactionPolicy: createInteractionPolicy(),
+    renderError: createProviderErrorRenderer({ cache: config.production, brandName: config.brandName }),
   });
   const interactions = interactionRoutes({
     provider, db, clock, box, audit, config,

@@ -6,7 +6,7 @@ import type { Config } from '../config/config.js';
 import { createAdminStore, type AdminStore } from './admin-store.js';
 import { createPasswordHasher, type PasswordHasher } from './password-hasher.js';
 import { createTotp, type Totp } from './totp.js';
-import { PRODUCT_NAME } from '../interactions/brand.js';
+import { PRODUCT_NAME } from '../config/brand.js';
 
 export interface AdminDeps {
   db: Db;

@@ -1,9 +1,10 @@
 import { cliAuditLog } from './cli-audit-log.js';
 import { readFileSync } from 'node:fs';
 import { createClientStore, type ClientStore } from '../clients/client-store.js';
-import { loadAclResources } from '../magento/acl-resources.js';
-import { loadRoutes } from '../magento/route-table.js';
-import { loadScopeCatalog } from '../scopes/scope-catalog.js';
+import { createClientMetadataCheck } from '../oidc/client-metadata-check.js';
+import { loadAclResources } from '../api-catalog/acl-resources.js';
+import { loadRoutes } from '../api-catalog/route-table.js';
+import { loadScopeCatalog } from '../api-catalog/scope-catalog.js';
 import type { ClientLifetimes, ClientRecord, PublicJwks } from '../clients/client-record.js';
 import type { ClientInput } from '../clients/validate-client-input.js';
 import { OIDC_SCOPES } from '../clients/oidc-scopes.js';
@@ -15,7 +16,9 @@ import { presentClient } from './present-json.js';
 /** The same registry as the server: API scope names from the scope catalog (SCOPES_FILE or the default). */
 export function clientStoreFor(ctx: CliContext): ClientStore {
   const audit = cliAuditLog(ctx);
-  return createClientStore({ db: ctx.db, clock: ctx.clock, config: ctx.config, apiScopes: apiScopesFor(ctx), audit });
+  const apiScopes = apiScopesFor(ctx);
+  const checkMetadata = createClientMetadataCheck({ production: ctx.config.production, apiScopes });
+  return createClientStore({ db: ctx.db, clock: ctx.clock, config: ctx.config, apiScopes, checkMetadata, audit });
 }
 
 function apiScopesFor(ctx: CliContext): string[] {

@@ -1,11 +1,11 @@
 import type { AuditLog } from '../audit/audit-log.js';
 import { cliAuditLog } from './cli-audit-log.js';
-import { linkUrls } from '../magento/links/activation-routes.js';
-import { normalizeStoreUrl } from '../magento/links/link-activation.js';
-import { createLinkStore, type LinkMode, type LinkView } from '../magento/links/link-store.js';
-import { parseImportCredentials } from '../magento/links/parse-import-credentials.js';
-import { verifyLinkCredentials } from '../magento/links/verify-link-credentials.js';
-import { currentSigningProfile } from '../magento/links/signing-profile-selector.js';
+import { linkUrls } from '../magento-link/activation-routes.js';
+import { normalizeStoreUrl } from '../magento-link/link-activation.js';
+import { createLinkStore, type LinkMode, type LinkView } from '../magento-link/link-store.js';
+import { parseImportCredentials } from '../magento-link/parse-import-credentials.js';
+import { verifyLinkCredentials } from '../magento-link/verify-link-credentials.js';
+import { currentSigningProfile } from '../magento-link/signing-profile-selector.js';
 import { type CliContext, type CommandTable, CliError, CliNotFoundError, CliUsageError, printJson } from './cli-context.js';
 import { clientOptions, requiredClientId } from './client-option.js';
 import { clientStoreFor } from './clients-commands.js';

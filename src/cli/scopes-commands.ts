@@ -1,7 +1,7 @@
-import { loadAclResources } from '../magento/acl-resources.js';
-import { loadRoutes } from '../magento/route-table.js';
-import { formatScopeList } from '../scopes/format-scope-list.js';
-import { loadScopeCatalog } from '../scopes/scope-catalog.js';
+import { loadAclResources } from '../api-catalog/acl-resources.js';
+import { loadRoutes } from '../api-catalog/route-table.js';
+import { formatScopeList } from '../api-catalog/format-scope-list.js';
+import { loadScopeCatalog } from '../api-catalog/scope-catalog.js';
 import type { CommandTable } from './cli-context.js';
 
 export const scopesCommands: CommandTable = {

@@ -89,3 +89,13 @@ export function publicView(row: ClientRow): ClientRecord {
   const { secretHash: _s, previousSecretHash: _p, ...rest } = row;
   return rest;
 }
+
+/** The fields oidc-provider's client schema reads (see oidc/client-adapter.ts toMetadata). */
+export type ClientMetadataInput = Pick<
+  ClientRecord,
+  | 'clientId' | 'name' | 'authMethod' | 'grantTypes' | 'redirectUris' | 'scopes' | 'contact' | 'homepage' | 'jwks'
+  | 'jwksUri' | 'tokenFormat' | 'lifetimes' | 'requireDpop' | 'requirePar' | 'corsOrigins'
+>;
+
+/** Refuses (AppError `client.invalid`) metadata the OAuth engine would refuse; injected, so clients/ stays engine-free. */
+export type ClientMetadataCheck = (client: ClientMetadataInput) => Promise<void>;

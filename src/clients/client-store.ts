@@ -3,10 +3,9 @@ import type { Db } from '../db/create-db.js';
 import type { Clock } from '../clock.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import { AppError } from '../errors/app-error.js';
-import { publicView, rowToClient, type ClientRecord, type ClientRow } from './client-record.js';
+import { publicView, rowToClient, type ClientMetadataCheck, type ClientRecord, type ClientRow } from './client-record.js';
 import { createSecretHasher, generateClientSecret } from './secret-hasher.js';
 import { validateClientInput, type ClientInput } from './validate-client-input.js';
-import { createClientMetadataCheck } from '../oidc/client-metadata-check.js';
 
 const TABLE = 'oauth_clients';
 /**
@@ -20,6 +19,8 @@ export interface ClientStoreDeps {
   clock: Clock;
   config: { production: boolean; encryptionKeys: readonly Buffer[]; clientSecretRotationOverlapS: number };
   apiScopes: readonly string[];
+  /** The OAuth engine's own client schema, run on every write: nothing is stored that the provider refuses. */
+  checkMetadata: ClientMetadataCheck;
   audit?: AuditLog;
 }
 
@@ -45,9 +46,8 @@ export function createClientStore(deps: ClientStoreDeps): ClientStore {
   const { db, clock, audit } = deps;
   const hasher = createSecretHasher(deps.config.encryptionKeys);
   const cache = new Map<string, { row: ClientRow | null; until: number }>();
+  const { checkMetadata } = deps;
   const opts = { apiScopes: deps.apiScopes, production: deps.config.production };
-  // oidc-provider's own client schema on every write: nothing is stored that the provider refuses.
-  const checkMetadata = createClientMetadataCheck(opts);
   let corsOrigins: { origins: Set<string>; until: number } | null = null;
 
   async function load(clientId: string): Promise<ClientRow | null> {

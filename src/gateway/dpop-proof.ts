@@ -1,10 +1,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { calculateJwkThumbprint, decodeProtectedHeader, EmbeddedJWK, jwtVerify, type JWK } from 'jose';
 import type { Clock } from '../clock.js';
+import { DPOP_SIGNING_ALGS } from '../oidc/dpop-algs.js';
 import type { DpopReplayCache } from './dpop-replay-cache.js';
-
-/** Proof algorithms: asymmetric only; the token endpoint accepts the same (enabledJWA in create-provider). */
-export const DPOP_SIGNING_ALGS = ['ES256', 'EdDSA', 'Ed25519'] as const;
 
 export type DpopCheck = { ok: true } | { ok: false; message: string };
 

@@ -2,7 +2,7 @@ import type { Context } from 'koa';
 import type { Readable } from 'node:stream';
 import { pipeline, Transform } from 'node:stream';
 import { Agent, errors as undiciErrors, type Dispatcher } from 'undici';
-import { signRequest } from '../magento/oauth1-signer.js';
+import { signRequest } from '../oauth1/oauth1-signer.js';
 import { BodyTooLargeError, limitedBody } from './body-limit.js';
 import type { UpstreamCredentials } from './upstream-types.js';
 import { gatewayProblem } from './gateway-responses.js';

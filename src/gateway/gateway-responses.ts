@@ -1,5 +1,5 @@
 import type { Context } from 'koa';
-import { DPOP_SIGNING_ALGS } from './dpop-proof.js';
+import { DPOP_SIGNING_ALGS } from '../oidc/dpop-algs.js';
 
 /** Errors the bridge itself answers (as opposed to Magento's, which pass through unchanged). */
 function bridgeError(ctx: Context, status: number, body: Record<string, unknown>, wwwAuthenticate?: string | string[]) {

@@ -2,9 +2,9 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { Dispatcher } from 'undici';
 import type { AuditLog } from '../audit/audit-log.js';
-import type { RouteMatcher } from '../magento/route-matcher.js';
-import type { ScopeCatalog } from '../scopes/scope-catalog.js';
-import { decide } from '../scopes/decide.js';
+import type { RouteMatcher } from '../api-catalog/route-matcher.js';
+import type { ScopeCatalog } from '../api-catalog/scope-catalog.js';
+import { decide } from '../api-catalog/decide.js';
 import { readBearerToken } from './bearer-token.js';
 import { BodyTooLargeError, readBody } from './body-limit.js';
 import { callerLeft, forwardToMagento, type ForwardResult } from './forward-to-magento.js';
@@ -15,7 +15,7 @@ import type { DpopProofVerifier } from './dpop-proof.js';
 import { createClientSlots } from './client-slots.js';
 import { applyCors, corsPreflight, type GatewayCorsPolicy } from './gateway-cors.js';
 import { graphqlScopeCheck } from './graphql-scope-check.js';
-import { UnsignableRequestError } from '../magento/oauth1-signer.js';
+import { UnsignableRequestError } from '../oauth1/oauth1-signer.js';
 import type { AccessTokenVerifier, UpstreamCredentialSource, VerifiedAccessToken } from './upstream-types.js';
 
 export interface GatewayDeps {

@@ -1,4 +1,4 @@
-import type { ScopeCatalog } from '../scopes/scope-catalog.js';
+import type { ScopeCatalog } from '../api-catalog/scope-catalog.js';
 import type { GraphqlHttpRequest } from './graphql-http-request.js';
 import { operationType, type GraphqlDocumentLimits, type GraphqlOperationType } from './graphql-operation.js';
 

@@ -1,4 +1,4 @@
-import type { SigningProfile } from '../magento/oauth1-signing-profiles.js';
+import type { SigningProfile } from '../oauth1/oauth1-signing-profiles.js';
 
 /** What the gateway needs to know about a caller's token (any token format). */
 export interface VerifiedAccessToken {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Adapter, AdapterPayload } from 'oidc-provider';
-import type { ClientRecord } from '../clients/client-record.js';
+import type { ClientMetadataInput, ClientRecord } from '../clients/client-record.js';
 import type { ClientStore } from '../clients/client-store.js';
 import { OIDC_SCOPES } from '../clients/oidc-scopes.js';
 import { applicationTypeFor } from '../clients/redirect-uri-rules.js';
@@ -37,7 +37,7 @@ export function createClientAdapter(deps: { clientStore: ClientStore; production
 
 /** oidc-provider metadata of a registry client (also what the registry validates on write). */
 export function toMetadata(
-  c: Pick<ClientRecord, 'clientId' | 'name' | 'authMethod' | 'grantTypes' | 'redirectUris' | 'scopes' | 'contact' | 'homepage' | 'jwks' | 'jwksUri' | 'tokenFormat' | 'lifetimes' | 'requireDpop' | 'requirePar' | 'corsOrigins'>,
+  c: ClientMetadataInput,
   o: { placeholder: string; production: boolean; apiScopes: Set<string> },
 ): Record<string, unknown> {
   const code = c.grantTypes.includes('authorization_code');

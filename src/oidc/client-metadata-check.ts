@@ -1,11 +1,9 @@
 import Provider, { errors, type Adapter } from 'oidc-provider';
 import { exportJWK, generateKeyPair } from 'jose';
 import { AppError } from '../errors/app-error.js';
-import type { ClientRecord } from '../clients/client-record.js';
+import type { ClientMetadataCheck } from '../clients/client-record.js';
 import { toMetadata } from './client-adapter.js';
 import { CLIENT_SCHEMA_FEATURES, clientMetadataRules } from './client-metadata-rules.js';
-
-export type ClientMetadataCheck = (client: Parameters<typeof toMetadata>[0]) => Promise<void>;
 
 // oidc-provider's metadata names → the registry's (and CLI's) field names.
 const FIELDS: [RegExp, string][] = [

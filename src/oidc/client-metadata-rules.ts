@@ -1,7 +1,7 @@
 import type { Configuration } from 'oidc-provider';
 import { OIDC_SCOPES } from '../clients/oidc-scopes.js';
 import { EXTRA_CLIENT_METADATA } from './client-adapter.js';
-import { DPOP_SIGNING_ALGS } from '../gateway/dpop-proof.js';
+import { DPOP_SIGNING_ALGS } from './dpop-algs.js';
 
 // Nothing that needs a client's clear secret: secrets are only stored hashed.
 export const ASYMMETRIC_ALGS = ['RS256', 'PS256', 'ES256', 'EdDSA'] as const;

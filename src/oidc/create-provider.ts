@@ -9,7 +9,6 @@ import type { AuditLog } from '../audit/audit-log.js';
 import type { ClientStore } from '../clients/client-store.js';
 import { OIDC_SCOPES } from '../clients/oidc-scopes.js';
 import { createAdapterFactory } from './postgres-adapter.js';
-import { createProviderErrorRenderer } from './render-provider-error.js';
 import { providerPageHeaders } from './provider-page-headers.js';
 import { createClientAdapter } from './client-adapter.js';
 import { clientMetadataRules } from './client-metadata-rules.js';
@@ -39,8 +38,10 @@ export interface ProviderDeps {
   /** API (resource) scope names: the scope catalog's. */
   apiScopes: readonly string[];
   findAccount?: Configuration['findAccount'];
-  /** Prompts and checks of the interaction pages (src/interactions/interaction-policy.ts). */
+  /** Prompts and checks of the interaction pages (src/pages/sign-in/interaction-policy.ts). */
   interactionPolicy?: NonNullable<Configuration['interactions']>['policy'];
+  /** The HTML error page of browser-facing endpoints (src/pages/provider-error); oidc-provider's plain one when absent. */
+  renderError?: Configuration['renderError'];
 }
 
 /** Assembles oidc-provider with our storage, keys, clients and token rules; no development defaults survive. */
@@ -110,7 +111,7 @@ export function createProvider(deps: ProviderDeps): { provider: Provider; verifi
     ...grantPolicies(config),
     // Browser calls to the token endpoint (and revocation, introspection): only from origins the client lists.
     clientBasedCORS: (_ctx, origin, client) => ((client as unknown as { cors_origins?: string[] }).cors_origins ?? []).includes(origin),
-    renderError: createProviderErrorRenderer({ cache: config.production, brandName: config.brandName }),
+    ...(deps.renderError ? { renderError: deps.renderError } : {}),
     ttl: ttlConfig(config, clock),
   };
   const provider = new Provider(config.issuer, configuration);

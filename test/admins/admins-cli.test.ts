@@ -5,7 +5,7 @@ import { commandTable } from '../../src/cli/command-table.js';
 import type { CliContext, CliIo } from '../../src/cli/cli-context.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import { createSecretBox } from '../../src/security/secret-box.js';
-import { createFakeClock } from '../../src/clock.js';
+import { createFakeClock } from '../support/fake-clock.js';
 import { createAdminAuth } from '../../src/admins/admin-auth.js';
 import { createPasswordHasher } from '../../src/admins/password-hasher.js';
 import { checkPasswordPolicy } from '../../src/admins/password-policy.js';

@@ -2,7 +2,7 @@ import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestServer } from '../support/test-server.js';
 import { Browser, authorizeThroughPages } from '../support/page-browser.js';
-import { oauth, pageAdmin, postToken, publicApp, PUBLIC_REDIRECT, register, startOAuthServer, startSibling } from '../oauth/oauth-test-kit.js';
+import { oauth, pageAdmin, postToken, publicApp, PUBLIC_REDIRECT, register, startOAuthServer, startSibling } from '../oidc/oauth-test-kit.js';
 
 const EVIL = 'evil.example';
 let s: TestServer;

@@ -1,10 +1,10 @@
 // `npm run bench`: speed and memory targets. Each line prints the measurement, its target and
 // whether it met it; the exit code is non-zero when a target is missed. Loopback only.
 import { performance } from 'node:perf_hooks';
-import { createRouteMatcher } from '../../src/magento/route-matcher.js';
-import { loadRoutes } from '../../src/magento/route-table.js';
-import { signRequest } from '../../src/magento/oauth1-signer.js';
-import { EMULATOR_TEST_ROUTES_FILE, startMagentoEmulator } from '../../src/magento/emulator/start-magento-emulator.js';
+import { createRouteMatcher } from '../../src/api-catalog/route-matcher.js';
+import { loadRoutes } from '../../src/api-catalog/route-table.js';
+import { signRequest } from '../../src/oauth1/oauth1-signer.js';
+import { EMULATOR_TEST_ROUTES_FILE, startMagentoEmulator } from '../../tools/magento-emulator/start-magento-emulator.js';
 import { startTestServer } from '../support/test-server.js';
 import { setup as tempRoot } from '../support/global-setup.js';
 

@@ -5,7 +5,7 @@ import { hashId } from '../../src/oidc/postgres-adapter.js';
 import type { TestServer } from '../support/test-server.js';
 import {
   Browser, authorizationUrl, createAdmin, createClient, exchangeCode, heading, nextStep, signIn, startInteractionServer,
-} from '../interactions/interaction-test-kit.js';
+} from '../pages/interaction-test-kit.js';
 import { runCliInProcess, serverCliContext } from '../support/in-process-cli.js';
 
 let s: TestServer;

@@ -8,7 +8,7 @@ import { createAuditLog } from '../../src/audit/audit-log.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import { createLogger } from '../../src/logging/logger.js';
 import { createSecretBox } from '../../src/security/secret-box.js';
-import { createFakeClock } from '../../src/clock.js';
+import { createFakeClock } from '../support/fake-clock.js';
 import { createTestDb, type TestDb } from '../support/test-db.js';
 import { testEnv } from '../support/test-env.js';
 import { runCliInProcess } from '../support/in-process-cli.js';

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import type { TestServer } from '../support/test-server.js';
-import { PASSWORD, REDIRECT_URI, authorizationUrl, createAdmin, createClient, exchangeCode, nextStep, startInteractionServer, totpNow } from '../interactions/interaction-test-kit.js';
+import { PASSWORD, REDIRECT_URI, authorizationUrl, createAdmin, createClient, exchangeCode, nextStep, startInteractionServer, totpNow } from '../pages/interaction-test-kit.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const SHOTS = 'test-results';

@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Browser, authenticatorApp, authorizeThroughPages, heading } from '../support/page-browser.js';
 import { freePort } from '../support/server-process.js';
-import type { createFakeClock } from '../../src/clock.js';
+import type { createFakeClock } from '../support/fake-clock.js';
 
 const root = resolve(import.meta.dirname, '..', '..');
 const script = readFileSync(join(root, 'docs', 'walkthrough.sh'), 'utf8');

@@ -4,7 +4,7 @@
 // reads and writes catalog data through the bridge.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as oauth from 'oauth4webapi';
-import { startMagentoEmulator, type MagentoEmulator } from '../../src/magento/emulator/start-magento-emulator.js';
+import { startMagentoEmulator, type MagentoEmulator } from '../../tools/magento-emulator/start-magento-emulator.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 import { Browser, authenticatorApp, authorizeThroughPages, heading, type PageAdmin } from '../support/page-browser.js';
 import { runCliInProcess, serverCliContext } from '../support/in-process-cli.js';

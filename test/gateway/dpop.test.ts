@@ -1,9 +1,9 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { calculateJwkThumbprint, decodeJwt, exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
-import { EMULATOR_TEST_ROUTES_FILE, startMagentoEmulator } from '../../src/magento/emulator/start-magento-emulator.js';
+import { EMULATOR_TEST_ROUTES_FILE, startMagentoEmulator } from '../../tools/magento-emulator/start-magento-emulator.js';
 import type { TestServer } from '../support/test-server.js';
-import { discover, insecure, oauth, postToken, register, startOAuthServer, startSibling, basic, type RegisteredClient } from '../oauth/oauth-test-kit.js';
+import { discover, insecure, oauth, postToken, register, startOAuthServer, startSibling, basic, type RegisteredClient } from '../oidc/oauth-test-kit.js';
 import type { ClientInput } from '../../src/clients/validate-client-input.js';
 import { linkToEmulator } from './linked-client.js';
 

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EMULATOR_TEST_ROUTES_FILE, startMagentoEmulator, type MagentoEmulator } from '../../src/magento/emulator/start-magento-emulator.js';
+import { EMULATOR_TEST_ROUTES_FILE, startMagentoEmulator, type MagentoEmulator } from '../../tools/magento-emulator/start-magento-emulator.js';
 import { CLIENT_CACHE_TTL_MS } from '../../src/clients/client-store.js';
 import { validateClientInput } from '../../src/clients/validate-client-input.js';
 import type { TestServer } from '../support/test-server.js';
-import { startOAuthServer, startSibling } from '../oauth/oauth-test-kit.js';
+import { startOAuthServer, startSibling } from '../oidc/oauth-test-kit.js';
 import { linkedClient } from './linked-client.js';
 
 // CORS for browser apps is the bridge's decision per client (cors_origins on the client record).

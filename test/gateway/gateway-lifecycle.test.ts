@@ -1,8 +1,8 @@
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EMULATOR_TEST_ROUTES_FILE, startMagentoEmulator } from '../../src/magento/emulator/start-magento-emulator.js';
+import { EMULATOR_TEST_ROUTES_FILE, startMagentoEmulator } from '../../tools/magento-emulator/start-magento-emulator.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
-import { codeFlow, discover, register, startOAuthServer, webApp, WEB_REDIRECT, oauth, insecure, type RegisteredClient } from '../oauth/oauth-test-kit.js';
+import { codeFlow, discover, register, startOAuthServer, webApp, WEB_REDIRECT, oauth, insecure, type RegisteredClient } from '../oidc/oauth-test-kit.js';
 import { linkToEmulator } from './linked-client.js';
 
 type Emulator = Awaited<ReturnType<typeof startMagentoEmulator>>;

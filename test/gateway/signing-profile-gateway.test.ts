@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EMULATOR_TEST_ROUTES_FILE, startMagentoEmulator, type MagentoEmulator } from '../../src/magento/emulator/start-magento-emulator.js';
+import { EMULATOR_TEST_ROUTES_FILE, startMagentoEmulator, type MagentoEmulator } from '../../tools/magento-emulator/start-magento-emulator.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 import { linkedClient } from './linked-client.js';
 

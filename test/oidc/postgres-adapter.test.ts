@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
-import { createFakeClock } from '../../src/clock.js';
+import { createFakeClock } from '../support/fake-clock.js';
 import { createSecretBox } from '../../src/security/secret-box.js';
 import { createAdapterFactory, deleteExpiredPayloads, hashId } from '../../src/oidc/postgres-adapter.js';
 import { createTestDb, type TestDb } from '../support/test-db.js';

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestServer } from '../support/test-server.js';
 import { contentSecurityPolicy } from '../../src/security/security-headers.js';
-import { REDIRECT_URI, authorizationUrl, createClient, heading, startInteractionServer } from '../interactions/interaction-test-kit.js';
+import { REDIRECT_URI, authorizationUrl, createClient, heading, startInteractionServer } from '../pages/interaction-test-kit.js';
 
 /** The headers every bridge page carries (src/security/security-headers.ts). */
 function expectPageHeaders(headers: Record<string, string>) {

@@ -1,7 +1,7 @@
 // Drives the real sign-in and consent pages over HTTP, as a browser would: shared by the
 // interaction tests (which look at each page) and the OAuth/gateway tests (which only need a code).
 import { createTotp } from '../../src/admins/totp.js';
-import type { createFakeClock } from '../../src/clock.js';
+import type { createFakeClock } from './fake-clock.js';
 
 type FakeClock = ReturnType<typeof createFakeClock>;
 

@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import supertest from 'supertest';
 import { loadConfig } from '../../src/config/load-config.js';
-import { createFakeClock } from '../../src/clock.js';
+import { createFakeClock } from './fake-clock.js';
 import { createLogger } from '../../src/logging/logger.js';
 import { buildRuntime, type Runtime, type RuntimeDeps } from '../../src/build-runtime.js';
 import type { Config } from '../../src/config/config.js';

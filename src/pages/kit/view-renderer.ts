@@ -1,0 +1,32 @@
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import ejs from 'ejs';
+import type { Context } from 'koa';
+import { brandModel } from '../../config/brand.js';
+
+export const VIEWS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'views');
+
+export interface PageModel {
+  /** Shown in <title> and as the page heading. */
+  title: string;
+  [key: string]: unknown;
+}
+
+export type RenderPage = (ctx: Context, view: string, model: PageModel, status?: number) => Promise<void>;
+
+/** ejs page → layout. Templates only loop and escape; view models come from present*(). */
+/** `brandName`: the store's name (BRAND_NAME) shown in every page's header. */
+export function createViewRenderer(opts: { viewsDir?: string; cache: boolean; brandName?: string | null }): RenderPage {
+  const dir = opts.viewsDir ?? VIEWS_DIR;
+  const brand = brandModel(opts.brandName);
+  const options = { cache: opts.cache, root: dir, views: [dir], rmWhitespace: false };
+  return async (ctx, view, model, status = 200) => {
+    const body = await ejs.renderFile(join(dir, `${view}.ejs`), { ...model, brand }, options);
+    const html = await ejs.renderFile(join(dir, 'layout.ejs'), { ...model, brand, body }, options);
+    ctx.status = status;
+    ctx.type = 'html';
+    // Pages carry per-interaction CSRF tokens and account details: never cache them.
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = html;
+  };
+}

@@ -1,0 +1,121 @@
+import type { Context } from 'koa';
+import QRCode from 'qrcode';
+import { presentEnrolment, presentLogin, presentRecoveryCodes, presentTotp, SIGN_IN_ERROR, CODE_ERROR } from '../kit/present-sign-in.js';
+import { loadClientInfo } from './client-info.js';
+import { redirectToInteraction, type SecondFactorProof, type StepContext } from './step-context.js';
+
+const pendingAad = (uid: string) => `interaction:totp:${uid}`;
+
+/** Login prompt: password, then TOTP or recovery code (or first-time enrolment). */
+export function signInSteps(s: StepContext) {
+  const { deps, render, states, auth } = s;
+  const { provider, box, clock } = deps;
+
+  async function base(ctx: Context, error: string | null = null) {
+    const client = await loadClientInfo(provider, String(ctx.state.interaction.params.client_id));
+    return { uid: ctx.state.interaction.uid, csrfToken: ctx.state.flow.csrfToken, clientName: client.name, error };
+  }
+
+  async function show(ctx: Context, error: string | null = null, status = 200, username = '') {
+    const flow = ctx.state.flow;
+    const admin = flow.stage === 'password_ok' && flow.adminId ? await auth.findById(flow.adminId) : null;
+    if (!admin) return render(ctx, 'login', presentLogin({ ...(await base(ctx, error)), username }), status);
+    if (admin.totpSecret) return render(ctx, 'totp', presentTotp({ ...(await base(ctx, error)), username: admin.username }), status);
+    if (!flow.pendingTotpSecret) {
+      // TOTP was reset after the password step: start an enrolment now.
+      flow.pendingTotpSecret = box.seal(auth.newTotpSecret(), pendingAad(flow.uid));
+      await states.update(flow.uid, { pendingTotpSecret: flow.pendingTotpSecret });
+    }
+    const secret = box.open(flow.pendingTotpSecret, pendingAad(flow.uid));
+    const otpauthUri = auth.keyUri(admin.username, secret);
+    const qrDataUri = await QRCode.toDataURL(otpauthUri, { errorCorrectionLevel: 'M', margin: 1, width: 220 });
+    return render(ctx, 'enrol', presentEnrolment({ ...(await base(ctx, error)), username: admin.username, secret, otpauthUri, qrDataUri }), status);
+  }
+
+  async function finishLogin(ctx: Context, adminId: string, method: SecondFactorProof['method']): Promise<string> {
+    const mfa: SecondFactorProof = { accountId: adminId, at: clock.now(), method };
+    const returnTo = await provider.interactionResult(
+      ctx.req,
+      ctx.res,
+      { login: { accountId: adminId, amr: ['pwd', 'otp'], remember: true }, mfa },
+      { mergeWithLastSubmission: false },
+    );
+    await states.remove(ctx.state.interaction.uid);
+    return returnTo;
+  }
+
+  const wrongPrompt = (ctx: Context) => ctx.state.interaction.prompt.name !== 'login';
+
+  return {
+    show: (ctx: Context) => show(ctx),
+
+    async postPassword(ctx: Context) {
+      if (wrongPrompt(ctx)) return redirectToInteraction(ctx);
+      const form = ctx.request.form!;
+      const username = (form.username ?? '').slice(0, 128);
+      const result = await auth.verifyPassword(username, form.password ?? '', ctx.ip);
+      if (!result.ok) return show(ctx, SIGN_IN_ERROR, 401, username);
+      const { admin } = result;
+      const pending = admin.totpSecret ? null : box.seal(auth.newTotpSecret(), pendingAad(ctx.state.flow.uid));
+      await states.update(ctx.state.flow.uid, { adminId: admin.id, stage: 'password_ok', pendingTotpSecret: pending });
+      return redirectToInteraction(ctx);
+    },
+
+    async postCode(ctx: Context) {
+      const flow = ctx.state.flow;
+      if (wrongPrompt(ctx) || flow.stage !== 'password_ok' || !flow.adminId) return redirectToInteraction(ctx);
+      const result = await auth.verifyCode(flow.adminId, ctx.request.form!.code ?? '', ctx.ip);
+      if (!result.ok) {
+        if (result.reason === 'invalid') return show(ctx, CODE_ERROR, 401);
+        // Locked or disabled meanwhile: back to the first step, with the sign-in page's one message.
+        await states.update(flow.uid, { adminId: null, stage: 'start', pendingTotpSecret: null });
+        ctx.state.flow = { ...flow, adminId: null, stage: 'start' };
+        return show(ctx, SIGN_IN_ERROR, 401);
+      }
+      const admin = (await auth.findById(flow.adminId))!;
+      await auth.recordLogin(admin, ctx.ip, result.method);
+      ctx.status = 303;
+      ctx.redirect(await finishLogin(ctx, admin.id, result.method));
+    },
+
+    async postEnrolment(ctx: Context) {
+      const flow = ctx.state.flow;
+      if (wrongPrompt(ctx) || flow.stage !== 'password_ok' || !flow.adminId || !flow.pendingTotpSecret) return redirectToInteraction(ctx);
+      const secret = box.open(flow.pendingTotpSecret, pendingAad(flow.uid));
+      const enrolment = await auth.confirmEnrolment(flow.adminId, secret, ctx.request.form!.code ?? '', ctx.ip);
+      if (!enrolment) {
+        const admin = await auth.findById(flow.adminId);
+        if (admin && !auth.isLocked(admin) && !admin.disabled) return show(ctx, CODE_ERROR, 401);
+        await states.update(flow.uid, { adminId: null, stage: 'start', pendingTotpSecret: null });
+        ctx.state.flow = { ...flow, adminId: null, stage: 'start' };
+        return show(ctx, SIGN_IN_ERROR, 401);
+      }
+      const admin = (await auth.findById(flow.adminId))!;
+      await auth.recordLogin(admin, ctx.ip, 'totp');
+      const continueUrl = await finishLogin(ctx, admin.id, 'totp');
+      // Shown once: only hashes are stored.
+      return render(ctx, 'recovery-codes', presentRecoveryCodes({ codes: enrolment.recoveryCodes, continueUrl }));
+    },
+
+    async postAbort(ctx: Context) {
+      await states.remove(ctx.state.interaction.uid);
+      await deps.audit.record({
+        type: 'consent.denied',
+        outcome: 'denied',
+        actor: ctx.state.interaction.session?.accountId ?? null,
+        clientId: String(ctx.state.interaction.params.client_id),
+        ip: ctx.ip,
+        requestId: ctx.state.requestId,
+        details: { stage: ctx.state.interaction.prompt.name, cancelled: true },
+      });
+      const returnTo = await provider.interactionResult(
+        ctx.req,
+        ctx.res,
+        { error: 'access_denied', error_description: 'The store administrator cancelled the sign-in.' },
+        { mergeWithLastSubmission: false },
+      );
+      ctx.status = 303;
+      ctx.redirect(returnTo);
+    },
+  };
+}
