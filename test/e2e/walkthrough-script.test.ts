@@ -14,7 +14,7 @@ import type { createFakeClock } from '../support/fake-clock.js';
 const root = resolve(import.meta.dirname, '..', '..');
 const script = readFileSync(join(root, 'docs', 'walkthrough.sh'), 'utf8');
 const project = mkdtempSync(join(tmpdir(), 'bridge-walkthrough-'));
-for (const f of ['package.json', 'src', 'migrations', 'views', 'seeds', 'docs', 'node_modules', 'tsconfig.json']) symlinkSync(join(root, f), join(project, f));
+for (const f of ['package.json', 'src', 'tools', 'migrations', 'views', 'seeds', 'docs', 'node_modules', 'tsconfig.json']) symlinkSync(join(root, f), join(project, f));
 let shell: ReturnType<typeof spawn> | undefined;
 afterAll(() => {
   if (shell?.exitCode === null) process.kill(-shell.pid!, 'SIGKILL');
