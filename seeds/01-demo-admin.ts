@@ -1,6 +1,4 @@
 import type { CliContext } from '../src/cli/cli-context.js';
-import { createAdminManagement } from '../src/admins/admin-management.js';
-import { createAdminStore } from '../src/admins/admin-store.js';
 
 /**
  * Development only (db:seed refuses production): an admin `demo` with password
@@ -8,11 +6,11 @@ import { createAdminStore } from '../src/admins/admin-store.js';
  */
 export async function seed(ctx: CliContext): Promise<void> {
   const username = 'demo';
-  if (await createAdminStore(ctx.db).findByUsername(username)) {
+  if (await ctx.services.admins.core.store.findByUsername(username)) {
     ctx.io.out(`admin "${username}" already exists (reset its TOTP with admins:reset-totp --username ${username})`);
     return;
   }
-  const { enrolment } = await createAdminManagement(ctx).create({ username, password: 'orange-Kettle-42-dev', withTotp: true });
+  const { enrolment } = await ctx.services.admins.management.create({ username, password: 'orange-Kettle-42-dev', withTotp: true });
   ctx.io.out(`demo admin: ${username} / orange-Kettle-42-dev`);
   ctx.io.out(`TOTP URI (add to an authenticator app): ${enrolment!.otpauthUri}`);
   ctx.io.out(`recovery codes: ${enrolment!.recoveryCodes.join(' ')}`);

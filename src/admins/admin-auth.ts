@@ -1,7 +1,7 @@
-import { adminServices, totpAad, type AdminDeps } from './admin-deps.js';
+import { totpAad, type AdminCore } from './admin-deps.js';
 import type { AdminRecord } from './admin-store.js';
 import { looksLikeRecoveryCode, recoveryCodeCandidates } from './recovery-codes.js';
-import { createAdminManagement, type TotpEnrolment } from './admin-management.js';
+import type { AdminManagement, TotpEnrolment } from './admin-management.js';
 import { unknownUsernameActor } from '../audit/audit-actor.js';
 
 export type PasswordResult = { ok: true; admin: AdminRecord } | { ok: false; reason: 'invalid' | 'locked' | 'disabled' };
@@ -11,8 +11,8 @@ export type CodeResult = { ok: true; method: 'totp' | 'recovery' } | { ok: false
  * Sign-in checks for admins: password, TOTP or recovery code, lockout after consecutive failures.
  * Callers show one message for every `ok: false` (no user enumeration).
  */
-export function createAdminAuth(deps: AdminDeps) {
-  const { store, hasher, totp } = adminServices(deps);
+export function createAdminAuth(core: AdminCore, management: AdminManagement) {
+  const { store, hasher, totp, deps } = core;
   const { box, clock, audit, config } = deps;
   const now = () => new Date(clock.now());
   const isLocked = (a: AdminRecord) => a.lockedUntil !== null && a.lockedUntil.getTime() > clock.now();
@@ -93,7 +93,7 @@ export function createAdminAuth(deps: AdminDeps) {
         await fail(admin, ip, 'admin.totp_failed');
         return null;
       }
-      const enrolment = await createAdminManagement(deps).enrolTotp(admin, secret);
+      const enrolment = await management.enrolTotp(admin, secret);
       await store.update(admin.id, { totp_last_step: step, failed_attempts: 0 }, now());
       await audit?.record({ type: 'admin.totp_enrolled', outcome: 'success', actor: admin.username, ip });
       return enrolment;

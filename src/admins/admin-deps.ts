@@ -16,7 +16,8 @@ export interface AdminDeps {
   audit?: AuditLog;
 }
 
-export interface AdminServices {
+/** The pieces every admin service shares, built once by the composition root. */
+export interface AdminCore {
   store: AdminStore;
   hasher: PasswordHasher;
   totp: Totp;
@@ -32,7 +33,7 @@ export function totpAad(adminId: string): string {
   return `admins:totp:${adminId}`;
 }
 
-export function adminServices(deps: AdminDeps): AdminServices {
+export function createAdminCore(deps: AdminDeps): AdminCore {
   return {
     store: createAdminStore(deps.db),
     hasher: createPasswordHasher(deps.config.adminArgon2),

@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { AppError } from '../errors/app-error.js';
 import { checkPasswordPolicy } from './password-policy.js';
 import { generateRecoveryCodes, hashRecoveryCode } from './recovery-codes.js';
-import { adminServices, totpAad, type AdminDeps } from './admin-deps.js';
+import { totpAad, type AdminCore } from './admin-deps.js';
 import type { AdminRecord } from './admin-store.js';
-import { createAdminSessions } from './admin-sessions.js';
-import { createGrantAdmin } from '../oidc/grant-admin.js';
+import type { AdminSessions } from './admin-sessions.js';
+import type { GrantAdmin } from '../oidc/grant-admin.js';
 
 const USERNAME = /^[A-Za-z0-9][A-Za-z0-9._@-]{2,63}$/;
 
@@ -38,8 +38,8 @@ export function summarizeAdmin(a: AdminRecord, now: number): AdminSummary {
 }
 
 /** What the CLI does to admin accounts; every change is audited. */
-export function createAdminManagement(deps: AdminDeps) {
-  const { store, hasher, totp } = adminServices(deps);
+export function createAdminManagement(core: AdminCore, services: { sessions: AdminSessions; grants: GrantAdmin }) {
+  const { store, hasher, totp, deps } = core;
   const { box, clock, audit } = deps;
   const now = () => new Date(clock.now());
 
@@ -88,8 +88,8 @@ export function createAdminManagement(deps: AdminDeps) {
         const others = (await store.list()).filter((a) => a.id !== admin.id && !a.disabled);
         if (!others.length) throw new AppError('admins.last_admin', `"${admin.username}" is the last enabled admin; create or enable another one first`, 409);
       }
-      const sessions = await createAdminSessions({ db: deps.db, box, clock, audit }).revokeForAdmin(admin.id, 'cli');
-      const grants = await createGrantAdmin({ db: deps.db, clock, audit }).revokeForAccount(admin.id, 'cli');
+      const sessions = await services.sessions.revokeForAdmin(admin.id, 'cli');
+      const grants = await services.grants.revokeForAccount(admin.id, 'cli');
       await deps.db('admins').where({ id: admin.id }).delete();
       await record('admin.deleted', admin.username, { sessions: sessions.length, grants });
       return { admin: summarizeAdmin(admin, clock.now()), sessions: sessions.length, grants };

@@ -1,9 +1,8 @@
-import { createAdminManagement } from '../admins/admin-management.js';
 import { type CliContext, CliUsageError } from './cli-context.js';
 
 /** The admin's id for an `--admin <username>` filter; an unknown username is "not found" (exit 3). */
 export async function adminIdOf(ctx: CliContext, username: unknown): Promise<string | undefined> {
   if (username === undefined) return undefined;
   if (typeof username !== 'string' || !username.trim()) throw new CliUsageError('--admin needs a username');
-  return (await createAdminManagement({ db: ctx.db, box: ctx.box, clock: ctx.clock, config: ctx.config }).get(username.trim())).id;
+  return (await ctx.services.admins.management.get(username.trim())).id;
 }

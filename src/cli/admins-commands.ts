@@ -1,12 +1,10 @@
 import QRCode from 'qrcode';
-import { cliAuditLog } from './cli-audit-log.js';
-import { createAdminManagement, type AdminSummary, type TotpEnrolment } from '../admins/admin-management.js';
+import type { AdminSummary, TotpEnrolment } from '../admins/admin-management.js';
 import { type CliContext, type CommandTable, CliUsageError, printJson } from './cli-context.js';
 import { presentAdmin } from './present-json.js';
 
 function management(ctx: CliContext) {
-  const audit = cliAuditLog(ctx);
-  return createAdminManagement({ db: ctx.db, box: ctx.box, clock: ctx.clock, config: ctx.config, audit });
+  return ctx.services.admins.management;
 }
 
 function usernameOf(values: Record<string, unknown>): string {

@@ -1,7 +1,6 @@
 import { AUDIT_EVENT_TYPES } from '../audit/audit-events.js';
 import type { AuditEventType } from '../audit/audit-events.js';
 import type { Clock } from '../clock.js';
-import { cliAuditLog } from './cli-audit-log.js';
 import { type CommandTable, CliUsageError, printJson } from './cli-context.js';
 import { clientOptions, optionalClientId } from './client-option.js';
 import { presentAuditEvent } from './present-json.js';
@@ -42,7 +41,7 @@ export const auditCommands: CommandTable = {
       const since = parseWhen('since', values.since, ctx.clock);
       const until = parseWhen('until', values.until, ctx.clock);
       if (since && until && since >= until) throw new CliUsageError('--since must be before --until');
-      const audit = cliAuditLog(ctx);
+      const audit = ctx.services.audit;
       const events = await audit.list({
         type: type as AuditEventType | undefined,
         clientId: optionalClientId(values),

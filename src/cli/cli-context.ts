@@ -2,6 +2,7 @@ import type { Config } from '../config/config.js';
 import type { Db } from '../db/create-db.js';
 import type { SecretBox } from '../security/secret-box.js';
 import type { Clock } from '../clock.js';
+import type { Services } from '../runtime/services.js';
 
 /** The exit codes of every command. */
 export const EXIT = { ok: 0, failed: 1, usage: 2, notFound: 3 } as const;
@@ -14,12 +15,18 @@ export interface CliIo {
   env: Record<string, string | undefined>;
 }
 
-export interface CliContext {
+/** How a command reaches the database (see open-cli-context.ts); runCli builds the services over it. */
+export interface CliBase {
   config: Config;
   db: Db;
   box: SecretBox;
   clock: Clock;
   io: CliIo;
+}
+
+export interface CliContext extends CliBase {
+  /** The product's services, from the same composition root as the server (src/runtime/services.ts). */
+  services: Services;
 }
 
 export interface OptionSpec {

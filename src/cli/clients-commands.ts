@@ -1,10 +1,5 @@
-import { cliAuditLog } from './cli-audit-log.js';
 import { readFileSync } from 'node:fs';
-import { createClientStore, type ClientStore } from '../clients/client-store.js';
-import { createClientMetadataCheck } from '../oidc/client-metadata-check.js';
-import { loadAclResources } from '../api-catalog/acl-resources.js';
-import { loadRoutes } from '../api-catalog/route-table.js';
-import { loadScopeCatalog } from '../api-catalog/scope-catalog.js';
+import type { ClientStore } from '../clients/client-store.js';
 import type { ClientLifetimes, ClientRecord, PublicJwks } from '../clients/client-record.js';
 import type { ClientInput } from '../clients/validate-client-input.js';
 import { OIDC_SCOPES } from '../clients/oidc-scopes.js';
@@ -13,19 +8,8 @@ import { type CliContext, type CommandTable, type OptionSpec, CliNotFoundError, 
 import { clientOptions, requiredClientId } from './client-option.js';
 import { presentClient } from './present-json.js';
 
-/** The same registry as the server: API scope names from the scope catalog (SCOPES_FILE or the default). */
-export function clientStoreFor(ctx: CliContext): ClientStore {
-  const audit = cliAuditLog(ctx);
-  const apiScopes = apiScopesFor(ctx);
-  const checkMetadata = createClientMetadataCheck({ production: ctx.config.production, apiScopes });
-  return createClientStore({ db: ctx.db, clock: ctx.clock, config: ctx.config, apiScopes, checkMetadata, audit });
-}
-
-function apiScopesFor(ctx: CliContext): string[] {
-  const routeTable = loadRoutes({ routesFile: ctx.config.routesFile ?? undefined });
-  const catalog = loadScopeCatalog({ scopesFile: ctx.config.scopesFile ?? undefined, routeTable, aclResources: loadAclResources() });
-  return [...catalog.scopes.keys()];
-}
+/** The same registry as the server (the runtime's services): API scope names from the scope catalog. */
+export const clientStoreFor = (ctx: CliContext): ClientStore => ctx.services.clients;
 
 /** Enumerated flags: an unknown value is a usage error that lists the valid ones. */
 function oneOf(what: string, value: unknown, valid: readonly string[]): void {
@@ -38,7 +22,7 @@ function checkEnums(ctx: CliContext, values: Record<string, unknown>): void {
   oneOf('grant type', values['grant-type'], GRANT_TYPES);
   oneOf('auth method', values['auth-method'], ['client_secret_basic', 'private_key_jwt']);
   oneOf('token format', values['token-format'], ['opaque', 'jwt']);
-  if (values.scope !== undefined) oneOf('scope', String(values.scope).split(/\s+/).filter(Boolean), [...apiScopesFor(ctx), ...OIDC_SCOPES]);
+  if (values.scope !== undefined) oneOf('scope', String(values.scope).split(/\s+/).filter(Boolean), [...ctx.services.apiScopes, ...OIDC_SCOPES]);
 }
 
 const idOption: Record<string, OptionSpec> = clientOptions;

@@ -1,10 +1,8 @@
-import { cliAuditLog } from './cli-audit-log.js';
-import { createGrantAdmin } from '../oidc/grant-admin.js';
 import { type CliContext, type CommandTable, CliNotFoundError, CliUsageError, printJson } from './cli-context.js';
 import { adminIdOf } from './admin-option.js';
 import { clientOptions, optionalClientId } from './client-option.js';
 
-const grants = (ctx: CliContext) => createGrantAdmin({ db: ctx.db, clock: ctx.clock, audit: cliAuditLog(ctx) });
+const grants = (ctx: CliContext) => ctx.services.grants;
 
 export const grantsCommands: CommandTable = {
   'grants:list': {

@@ -1,28 +1,26 @@
 import type { AuditLog } from '../audit/audit-log.js';
-import { cliAuditLog } from './cli-audit-log.js';
 import { linkUrls } from '../magento-link/activation-routes.js';
 import { normalizeStoreUrl } from '../magento-link/link-activation.js';
-import { createLinkStore, type LinkMode, type LinkView } from '../magento-link/link-store.js';
+import type { LinkMode, LinkView } from '../magento-link/link-store.js';
 import { parseImportCredentials } from '../magento-link/parse-import-credentials.js';
 import { verifyLinkCredentials } from '../magento-link/verify-link-credentials.js';
 import { currentSigningProfile } from '../magento-link/signing-profile-selector.js';
 import { type CliContext, type CommandTable, CliError, CliNotFoundError, CliUsageError, printJson } from './cli-context.js';
 import { clientOptions, requiredClientId } from './client-option.js';
-import { clientStoreFor } from './clients-commands.js';
 
 const clientOption = clientOptions;
 const jsonOption = { json: { type: 'boolean', description: 'JSON output' } } as const;
 
 function services(ctx: CliContext) {
-  const links = createLinkStore(ctx);
-  const audit: AuditLog = cliAuditLog(ctx);
+  const links = ctx.services.links;
+  const audit: AuditLog = ctx.services.audit;
   return { links, audit };
 }
 
 /** The --client value, which must name a registered client. */
 async function requireClient(ctx: CliContext, values: Record<string, unknown>): Promise<string> {
   const clientId = requiredClientId(values);
-  if (!(await clientStoreFor(ctx).get(clientId))) throw new CliNotFoundError(`no client with id ${clientId} (see clients:list)`);
+  if (!(await ctx.services.clients.get(clientId))) throw new CliNotFoundError(`no client with id ${clientId} (see clients:list)`);
   return clientId;
 }
 
@@ -61,7 +59,7 @@ export const magentoCommands: CommandTable = {
     options: jsonOption,
     async run(ctx, { values }) {
       const links = await services(ctx).links.list();
-      const names = new Map((await clientStoreFor(ctx).list()).map((c) => [c.clientId, c.name]));
+      const names = new Map((await ctx.services.clients.list()).map((c) => [c.clientId, c.name]));
       const rows = links.map((l) => ({
         client_id: l.clientId,
         client_name: names.get(l.clientId) ?? null,

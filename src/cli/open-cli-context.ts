@@ -4,7 +4,7 @@ import { checkEncryptionKey } from '../db/key-check.js';
 import { createSecretBox } from '../security/secret-box.js';
 import { systemClock } from '../clock.js';
 import { openCliDatabase } from './cli-database.js';
-import type { CliContext, CliIo } from './cli-context.js';
+import type { CliBase, CliIo } from './cli-context.js';
 
 // Only these may bring a new embedded database into being; any other command on an empty DATA_DIR
 // is almost surely looking at the wrong directory.
@@ -18,7 +18,7 @@ export async function openCliContext(
   env: Record<string, string | undefined>,
   io: CliIo,
   command: string,
-): Promise<{ ctx: CliContext; close: () => Promise<void> }> {
+): Promise<{ ctx: CliBase; close: () => Promise<void> }> {
   const config = loadConfig(env);
   const box = createSecretBox(config.encryptionKeys);
   const database = await openCliDatabase(config, { mayCreate: CREATING_COMMANDS.has(command), warn: (m) => io.err(`WARNING: ${m}`) });

@@ -1,6 +1,8 @@
 import { parseArgs } from 'node:util';
 import { isAppError } from '../errors/app-error.js';
-import type { CliContext, CliIo, CommandTable } from './cli-context.js';
+import type { CliBase, CliIo, CommandTable } from './cli-context.js';
+import { createServices } from '../runtime/services.js';
+import { createLogger } from '../logging/logger.js';
 import { CliError, CliUsageError, EXIT } from './cli-context.js';
 import { commandHelp, helpText } from './cli-help.js';
 import { VERSION } from './version.js';
@@ -20,7 +22,7 @@ export async function runCli(
   argv: string[],
   table: CommandTable,
   io: CliIo,
-  openContext: () => Promise<{ ctx: CliContext; close: () => Promise<void> }>,
+  openContext: () => Promise<{ ctx: CliBase; close: () => Promise<void> }>,
 ): Promise<number> {
   const [name, ...rest] = argv;
   if (name === '--version' || name === '-V' || name === 'version') {
@@ -55,13 +57,18 @@ export async function runCli(
   const { ctx, close } = await openContext();
   // Every line a command writes to stderr names the command (warnings, audit write failures).
   const cmdIo: CliIo = { ...ctx.io, err: (line) => ctx.io.err(`${name}: ${line}`) };
+  let services;
   try {
-    return await spec.run({ ...ctx, io: cmdIo }, args as { values: Record<string, unknown>; positionals: string[] });
+    // A failed audit write (or any warning of a service) is reported on stderr, never swallowed.
+    const logger = createLogger({ level: 'warn', write: (line) => cmdIo.err(line) });
+    services = createServices({ config: ctx.config, db: ctx.db, clock: ctx.clock, box: ctx.box, logger });
+    return await spec.run({ ...ctx, io: cmdIo, services }, args as { values: Record<string, unknown>; positionals: string[] });
   } catch (err) {
     const { code, message } = failure(err);
     io.err(`${name}: ${message}`);
     return code;
   } finally {
+    await services?.close();
     await close();
   }
 }

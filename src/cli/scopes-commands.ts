@@ -1,7 +1,4 @@
-import { loadAclResources } from '../api-catalog/acl-resources.js';
-import { loadRoutes } from '../api-catalog/route-table.js';
 import { formatScopeList } from '../api-catalog/format-scope-list.js';
-import { loadScopeCatalog } from '../api-catalog/scope-catalog.js';
 import type { CommandTable } from './cli-context.js';
 
 export const scopesCommands: CommandTable = {
@@ -11,8 +8,7 @@ export const scopesCommands: CommandTable = {
     options: { json: { type: 'boolean', description: 'JSON output' } },
     async run(ctx, { values }) {
       // Same loading and validation as the server (SCOPES_FILE, ROUTES_FILE).
-      const routeTable = loadRoutes({ routesFile: ctx.config.routesFile ?? undefined });
-      const catalog = loadScopeCatalog({ scopesFile: ctx.config.scopesFile ?? undefined, routeTable, aclResources: loadAclResources() });
+      const { routeTable, catalog } = ctx.services;
       ctx.io.out(formatScopeList(catalog, routeTable, { json: values.json === true }).replace(/\n$/, ''));
       return 0;
     },

@@ -1,9 +1,8 @@
 import { adminIdOf } from './admin-option.js';
-import { createAdminSessions, type AdminSession } from '../admins/admin-sessions.js';
-import { cliAuditLog } from './cli-audit-log.js';
+import type { AdminSession } from '../admins/admin-sessions.js';
 import { type CliContext, type CommandTable, CliNotFoundError, CliUsageError, printJson } from './cli-context.js';
 
-const sessions = (ctx: CliContext) => createAdminSessions({ db: ctx.db, box: ctx.box, clock: ctx.clock, audit: cliAuditLog(ctx) });
+const sessions = (ctx: CliContext) => ctx.services.admins.sessions;
 
 /** Same field names as grants:list: `admin` is the username. */
 const present = (s: AdminSession) => ({

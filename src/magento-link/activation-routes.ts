@@ -1,11 +1,9 @@
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { AuditLog } from '../audit/audit-log.js';
-import type { Clock } from '../clock.js';
-import type { Db } from '../db/create-db.js';
 import { AppError } from '../errors/app-error.js';
 import { formBody } from '../security/form-body.js';
-import { createRateLimiter } from '../rate-limits/rate-limiter.js';
+import type { RateLimiter } from '../rate-limits/rate-limiter.js';
 import type { LinkActivation } from './link-activation.js';
 import type { LinkStore } from './link-store.js';
 
@@ -20,13 +18,12 @@ export const ACTIVATION_PATH = '/magento/activate';
 export function activationRoutes(deps: {
   links: LinkStore;
   activation: LinkActivation;
-  db: Db;
-  clock: Clock;
+  limiter: RateLimiter;
   audit: AuditLog;
   limit: { max: number; windowSeconds: number };
 }): Router {
   const router = new Router();
-  const limiter = createRateLimiter({ db: deps.db, clock: deps.clock });
+  const { limiter } = deps;
   const route = `${ACTIVATION_PATH}/:endpointToken`;
   const refused = (ctx: Context, clientId: string | null, reason: string, code: string) =>
     deps.audit.record({ type: 'magento.activation_refused', outcome: 'denied', clientId, ip: ctx.ip, requestId: ctx.state.requestId, details: { reason, refusal: code } });

@@ -17,7 +17,7 @@ import { createRefreshChain } from './refresh-chain.js';
 import { grantPolicies, resourceIndicatorsConfig, ttlConfig } from './token-policies.js';
 import { attachOAuthAuditEvents, recordGraceReuse } from './oauth-audit-events.js';
 import { oauthEndpointGuards } from './oauth-endpoint-guards.js';
-import { createAccessTokenVerifier, type AccessTokenVerifier } from './access-token-verifier.js';
+import type { AccessTokenVerifier } from './access-token-verifier.js';
 import { discoveryAlias } from './discovery-alias.js';
 import { offlineAccessPrompt } from './offline-access-prompt.js';
 import { discoveryScopes } from './discovery-scopes.js';
@@ -31,9 +31,9 @@ export interface ProviderDeps {
   jwks: JWK[];
   /** Seals Session and Interaction payloads at rest. */
   box: SecretBox;
-  /** Current signing keys from the key store (see createAccessTokenVerifier). */
-  reloadJwks?: () => Promise<JWK[]>;
   clientStore: ClientStore;
+  /** The bearer-token check (built next to the provider, which it reads): introspection and revocation guards. */
+  verifier: () => AccessTokenVerifier;
   audit: AuditLog;
   /** API (resource) scope names: the scope catalog's. */
   apiScopes: readonly string[];
@@ -45,7 +45,7 @@ export interface ProviderDeps {
 }
 
 /** Assembles oidc-provider with our storage, keys, clients and token rules; no development defaults survive. */
-export function createProvider(deps: ProviderDeps): { provider: Provider; verifier: AccessTokenVerifier } {
+export function createProvider(deps: ProviderDeps): Provider {
   const { config, db, clock, clientStore, audit } = deps;
   const pgAdapters = createAdapterFactory({ db, clock });
   const configuration: Configuration = {
@@ -123,18 +123,15 @@ export function createProvider(deps: ProviderDeps): { provider: Provider; verifi
       return clientStore.verifySecret(this.clientId, actual);
     };
 
-  const verifier = createAccessTokenVerifier({
-    provider, clientStore, clock, jwks: deps.jwks, reloadJwks: deps.reloadJwks, issuer: config.issuer, audience: config.apiAudience,
-  });
   provider.use(providerPageHeaders({ production: config.production }));
   provider.use(discoveryAlias());
   provider.use(offlineAccessPrompt());
   provider.use(discoveryScopes([...OIDC_SCOPES, ...deps.apiScopes]) as Parameters<Provider['use']>[0]);
   provider.use(burnFailedCode(provider) as Parameters<Provider['use']>[0]);
-  provider.use(oauthEndpointGuards({ clientStore, audit, verifier: () => verifier, audience: config.apiAudience, issuer: config.issuer }) as Parameters<Provider['use']>[0]);
+  provider.use(oauthEndpointGuards({ clientStore, audit, verifier: deps.verifier, audience: config.apiAudience, issuer: config.issuer }) as Parameters<Provider['use']>[0]);
   attachOAuthAuditEvents(provider, audit);
   provider.on('server_error', (_ctx: unknown, err: Error) => deps.logger.error('oidc-provider server error', { err: { name: err.name, message: err.message, stack: err.stack } }));
-  return { provider, verifier };
+  return provider;
 }
 
 export type { Provider, KoaContextWithOIDC };

@@ -95,3 +95,4 @@ export function createGrantAdmin(deps: { db: Db; clock: Clock; audit?: AuditLog 
 }
 
 const payloadOf = (g: Record<string, any>) => (typeof g.payload === 'string' ? JSON.parse(g.payload) : g.payload);
+export type GrantAdmin = ReturnType<typeof createGrantAdmin>;

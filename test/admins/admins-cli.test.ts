@@ -2,11 +2,12 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/run-cli.js';
 import { commandTable } from '../../src/cli/command-table.js';
-import type { CliContext, CliIo } from '../../src/cli/cli-context.js';
+import type { CliBase, CliIo } from '../../src/cli/cli-context.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import { createSecretBox } from '../../src/security/secret-box.js';
 import { createFakeClock } from '../support/fake-clock.js';
-import { createAdminAuth } from '../../src/admins/admin-auth.js';
+import { createServices } from '../../src/runtime/services.js';
+import { createLogger } from '../../src/logging/logger.js';
 import { createPasswordHasher } from '../../src/admins/password-hasher.js';
 import { checkPasswordPolicy } from '../../src/admins/password-policy.js';
 import { seed } from '../../seeds/01-demo-admin.js';
@@ -15,7 +16,7 @@ import { testEnv } from '../support/test-env.js';
 
 describe(`admins CLI (${process.env.DATABASE_URL ? 'postgresql' : 'pglite'})`, () => {
   let t: TestDb;
-  let ctx: CliContext;
+  let ctx: CliBase;
   const out: string[] = [];
   const err: string[] = [];
   let stdin = '';
@@ -60,7 +61,7 @@ describe(`admins CLI (${process.env.DATABASE_URL ? 'postgresql' : 'pglite'})`, (
       expect(hashes).not.toContain(prefixed);
     }
     // …and each code still works exactly once.
-    const auth = createAdminAuth({ db: t.db, box: ctx.box, clock: ctx.clock, config: ctx.config });
+    const auth = createServices({ ...ctx, logger: createLogger({ level: 'error' }) }).admins.auth;
     expect(await auth.verifyCode(row.id, codes[0]!.trim(), null)).toEqual({ ok: true, method: 'recovery' });
     expect((await auth.verifyCode(row.id, codes[0]!.trim(), null)).ok).toBe(false);
   });
@@ -116,15 +117,16 @@ describe(`admins CLI (${process.env.DATABASE_URL ? 'postgresql' : 'pglite'})`, (
   it('re-hashes a password on login when the argon2 parameters changed', async () => {
     const old = await createPasswordHasher({ memoryKib: 19456, timeCost: 3, parallelism: 1 }).hash('a-New-and-better-passphrase');
     await t.db('admins').where({ username: 'frank' }).update({ password_hash: old });
-    const auth = createAdminAuth({ db: t.db, box: ctx.box, clock: ctx.clock, config: ctx.config });
+    const auth = createServices({ ...ctx, logger: createLogger({ level: 'error' }) }).admins.auth;
     expect((await auth.verifyPassword('frank', 'a-New-and-better-passphrase', null)).ok).toBe(true);
     expect((await t.db('admins').where({ username: 'frank' }).first()).password_hash).toMatch(/^\$argon2id\$v=19\$m=19456,p=1,t=2\$/);
   });
 
   it('the demo seed creates an admin and prints its TOTP URI', async () => {
-    await seed(ctx);
+    const seedCtx = { ...ctx, services: createServices({ ...ctx, logger: createLogger({ level: 'error' }) }) };
+    await seed(seedCtx);
     expect(out.join('\n')).toMatch(/otpauth:\/\/totp\/.*demo/);
-    await seed(ctx); // idempotent
+    await seed(seedCtx); // idempotent
     expect(out.join('\n')).toContain('already exists');
   });
 });

@@ -30,7 +30,7 @@ describe('server basics', () => {
   });
 
   it('scopes_supported lists openid, offline_access and every API scope of the catalog', async () => {
-    const apiScopes = [...s.runtime.magento.catalog.scopes.keys()];
+    const apiScopes = [...s.runtime.catalog.scopes.keys()];
     expect(apiScopes.length).toBeGreaterThan(3);
     for (const path of ['/.well-known/openid-configuration', '/.well-known/oauth-authorization-server']) {
       const res = await s.request.get(path).expect(200);

@@ -71,8 +71,8 @@ async function main() {
 
     const integration = emu.createIntegration({ all: true });
     const t = emu.issueAccessToken(integration.id);
-    await s.runtime.magento.links.ensure(client.clientId);
-    await s.runtime.magento.links.importActive(client.clientId, { mode: 'oauth1', consumerKey: t.consumerKey, consumerSecret: t.consumerSecret, token: t.accessToken, tokenSecret: t.accessTokenSecret, storeBaseUrl: emu.storeBaseUrl }, 'bench');
+    await s.runtime.links.ensure(client.clientId);
+    await s.runtime.links.importActive(client.clientId, { mode: 'oauth1', consumerKey: t.consumerKey, consumerSecret: t.consumerSecret, token: t.accessToken, tokenSecret: t.accessTokenSecret, storeBaseUrl: emu.storeBaseUrl }, 'bench');
     const access = await tokenOnce();
     const gw = await load(3000, 16, async () => {
       const res = await fetch(`${s.baseUrl}/rest/V1/products/ABC%2F10`, { headers: { authorization: `Bearer ${access}` } });

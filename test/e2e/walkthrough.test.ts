@@ -38,7 +38,7 @@ describe(`walk-through: CLI setup, Magento link, an OAuth app reading and writin
     s = await startTestServer({ env: { MAGENTO_BASE_URL: emu.storeBaseUrl } });
   });
   afterAll(async () => {
-    await s?.runtime.magento.activation.idle();
+    await s?.runtime.activation.idle();
     await s?.close();
     await emu?.close();
   });
@@ -68,7 +68,7 @@ describe(`walk-through: CLI setup, Magento link, an OAuth app reading and writin
     // resources) → Activate. Magento posts its consumer credentials; the bridge exchanges tokens.
     const integration = emu.createIntegration({ name: 'Shop tool', resources: ['Magento_Catalog::products'] });
     await emu.activate(integration.id, endpoint_url);
-    await s.runtime.magento.activation.idle();
+    await s.runtime.activation.idle();
     expect(JSON.parse((await cli(['magento:status', '--client', app.clientId, '--json'])).out)).toMatchObject({ status: 'awaiting_confirmation' });
 
     // Magento opens the Identity Link URL in a popup; the store admin signs in and confirms.

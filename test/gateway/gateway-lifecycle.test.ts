@@ -77,7 +77,7 @@ describe('gateway: token and client lifecycle', () => {
     // A revoked link stops signing at once.
     await linkTo(rc.clientId);
     expect((await get('/rest/V1/products/ABC%2F10', tokens.access_token)).status).toBe(200);
-    await s.runtime.magento.links.revoke(rc.clientId);
+    await s.runtime.links.revoke(rc.clientId);
     expect((await get('/rest/V1/products/ABC%2F10', tokens.access_token)).status).toBe(503);
   });
 
@@ -147,8 +147,8 @@ describe('gateway: Magento unreachable', () => {
     });
     try {
       const { client, clientSecret } = await down.runtime.clients.create({ name: 'job', type: 'confidential', grantTypes: ['client_credentials'], scopes: ['catalog:read'] });
-      await down.runtime.magento.links.ensure(client.clientId);
-      await down.runtime.magento.links.importActive(client.clientId, { mode: 'oauth1', consumerKey: 'a'.repeat(32), consumerSecret: 'b'.repeat(32), token: 'c'.repeat(32), tokenSecret: 'd'.repeat(32), storeBaseUrl: `http://127.0.0.1:${port}/` }, 'test');
+      await down.runtime.links.ensure(client.clientId);
+      await down.runtime.links.importActive(client.clientId, { mode: 'oauth1', consumerKey: 'a'.repeat(32), consumerSecret: 'b'.repeat(32), token: 'c'.repeat(32), tokenSecret: 'd'.repeat(32), storeBaseUrl: `http://127.0.0.1:${port}/` }, 'test');
       const tok = await down.request.post('/token').auth(client.clientId, clientSecret!).type('form').send({ grant_type: 'client_credentials', scope: 'catalog:read' });
       expect(tok.status).toBe(200);
       const res = await down.request.get('/rest/V1/products/X').set('Authorization', `Bearer ${tok.body.access_token}`);

@@ -25,8 +25,8 @@ async function linkClient(id: string) {
     resources: ['Magento_Catalog::products', 'Magento_Sales::actions_view', 'Magento_Sales::comment', 'Magento_Customer::customer', 'Magento_Backend::store', 'Magento_CatalogInventory::cataloginventory'],
   });
   const t = emu.issueAccessToken(integration.id);
-  await s.runtime.magento.links.ensure(id);
-  await s.runtime.magento.links.importActive(id, {
+  await s.runtime.links.ensure(id);
+  await s.runtime.links.importActive(id, {
     mode: 'oauth1',
     consumerKey: t.consumerKey,
     consumerSecret: t.consumerSecret,

@@ -10,8 +10,8 @@ export async function linkToEmulator(
   o: { mode?: 'oauth1' | 'bearer'; resources?: string[] } = {},
 ): Promise<void> {
   const t = emu.issueAccessToken(emu.createIntegration(o.resources ? { resources: o.resources } : { all: true }).id);
-  await s.runtime.magento.links.ensure(clientId);
-  await s.runtime.magento.links.importActive(clientId, {
+  await s.runtime.links.ensure(clientId);
+  await s.runtime.links.importActive(clientId, {
     mode: o.mode ?? 'oauth1', consumerKey: t.consumerKey, consumerSecret: t.consumerSecret, token: t.accessToken, tokenSecret: t.accessTokenSecret, storeBaseUrl: emu.storeBaseUrl,
   }, 'test');
 }

@@ -33,9 +33,9 @@ describe('Magento activation POST: refusals and failed exchanges', () => {
     const res = await post(f.urls.endpoint_url, { ...valid(), store_base_url: 'http://169.254.169.254/latest/' });
     expect(res.status).toBe(400);
     expect((await res.json()).message).toMatch(/not the configured Magento store/);
-    await f.s.runtime.magento.activation.idle();
+    await f.s.runtime.activation.idle();
     expect(f.emu.verdicts.length).toBe(before);
-    expect(await f.s.runtime.magento.links.get(f.clientId)).toMatchObject({ status: 'pending', activationReceivedAt: null });
+    expect(await f.s.runtime.links.get(f.clientId)).toMatchObject({ status: 'pending', activationReceivedAt: null });
     const [refused] = await f.s.runtime.audit.list({ type: 'magento.activation_refused' });
     expect(refused).toMatchObject({ outcome: 'denied', clientId: f.clientId });
     expect(String(refused!.details?.reason)).toContain('169.254.169.254');
@@ -45,7 +45,7 @@ describe('Magento activation POST: refusals and failed exchanges', () => {
     const upper = f.emu.storeBaseUrl.replace('http://', 'HTTP://').replace(/\/$/, '');
     const res = await post(f.urls.endpoint_url, { ...valid(), store_base_url: upper });
     expect(res.status).toBe(200);
-    await f.s.runtime.magento.activation.idle(); // the exchange fails (unknown consumer): fine here
+    await f.s.runtime.activation.idle(); // the exchange fails (unknown consumer): fine here
   });
 
   it.each([
@@ -68,10 +68,10 @@ describe('Magento activation POST: refusals and failed exchanges', () => {
     const json = await fetch(f.urls.endpoint_url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(valid()) });
     expect(json.status).toBe(415);
     // An oversized form is refused before it is read, and the link is left as it was.
-    const before = await f.s.runtime.magento.links.get(f.clientId);
+    const before = await f.s.runtime.links.get(f.clientId);
     const big = await post(f.urls.endpoint_url, { ...valid(), padding: 'x'.repeat(8192) });
     expect(big.status).toBe(413);
-    expect(await f.s.runtime.magento.links.get(f.clientId)).toEqual(before);
+    expect(await f.s.runtime.links.get(f.clientId)).toEqual(before);
   });
 
   it('marks the link failed with Magento\'s oauth_problem when the verifier is wrong', async () => {
@@ -80,11 +80,11 @@ describe('Magento activation POST: refusals and failed exchanges', () => {
     await f.emu.activate(integration.id, `${f.s.baseUrl}/magento/activate/elsewhere`);
     const res = await post(f.urls.endpoint_url, { oauth_consumer_key: integration.consumerKey, oauth_consumer_secret: integration.consumerSecret, store_base_url: f.emu.storeBaseUrl, oauth_verifier: randomToken() });
     expect(res.status).toBe(200);
-    await f.s.runtime.magento.activation.idle();
-    const link = await f.s.runtime.magento.links.get(f.clientId);
+    await f.s.runtime.activation.idle();
+    const link = await f.s.runtime.links.get(f.clientId);
     expect(link?.status).toBe('failed');
     expect(link?.lastError).toContain('Token verifier and verifier token do not match');
-    expect(await f.s.runtime.magento.links.activeCredentials(f.clientId)).toBeNull();
+    expect(await f.s.runtime.links.activeCredentials(f.clientId)).toBeNull();
 
     const status = await f.cli(['magento:status', '--client', f.clientId]);
     expect(status.code).toBe(0);
@@ -98,8 +98,8 @@ describe('Magento activation POST: refusals and failed exchanges', () => {
     const integration = f.emu.createIntegration({ resources: ['Magento_Catalog::products'] });
     delayNext = true;
     await f.emu.activate(integration.id, f.urls.endpoint_url);
-    await f.s.runtime.magento.activation.idle();
-    const link = await f.s.runtime.magento.links.get(f.clientId);
+    await f.s.runtime.activation.idle();
+    const link = await f.s.runtime.links.get(f.clientId);
     expect(link?.status).toBe('failed');
     expect(link?.lastError).toMatch(/request token, HTTP 401\): Consumer key has expired/);
     const status = JSON.parse((await f.cli(['magento:status', '--client', f.clientId, '--json'])).out);
@@ -122,18 +122,18 @@ describe('Magento activation received by a process that died before the exchange
     const integration = f.emu.createIntegration({ resources: ['Magento_Catalog::products'] });
     const posted = await f.emu.activate(integration.id, `http://127.0.0.1:${(capture.address() as { port: number }).port}/`);
     capture.close();
-    await f.s.runtime.magento.links.recordActivation(f.clientId, {
+    await f.s.runtime.links.recordActivation(f.clientId, {
       consumerKey: posted.oauth_consumer_key,
       consumerSecret: posted.oauth_consumer_secret,
       verifier: posted.oauth_verifier,
       storeBaseUrl: f.emu.storeBaseUrl,
     });
-    expect((await f.s.runtime.magento.links.get(f.clientId))!.status).toBe('pending');
+    expect((await f.s.runtime.links.get(f.clientId))!.status).toBe('pending');
 
-    expect(await f.s.runtime.magento.activation.resumeUnfinished()).toBe(1);
-    await f.s.runtime.magento.activation.idle();
-    expect(await f.s.runtime.magento.links.get(f.clientId)).toMatchObject({ status: 'awaiting_confirmation', hasAccessToken: true });
+    expect(await f.s.runtime.activation.resumeUnfinished()).toBe(1);
+    await f.s.runtime.activation.idle();
+    expect(await f.s.runtime.links.get(f.clientId)).toMatchObject({ status: 'awaiting_confirmation', hasAccessToken: true });
     // The finished exchange is not resumed again.
-    expect(await f.s.runtime.magento.activation.resumeUnfinished()).toBe(0);
+    expect(await f.s.runtime.activation.resumeUnfinished()).toBe(0);
   });
 });

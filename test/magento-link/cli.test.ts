@@ -25,10 +25,10 @@ describe('magento:* and scopes:list commands', () => {
 
   it('magento:link-urls creates the link of a new client and refuses unknown clients', async () => {
     const { client } = await f.s.runtime.clients.create({ name: 'Second app', type: 'confidential', redirectUris: ['https://two.example/cb'], scopes: ['orders:read'] });
-    expect(await f.s.runtime.magento.links.get(client.clientId)).toBeNull();
+    expect(await f.s.runtime.links.get(client.clientId)).toBeNull();
     const r = await f.cli(['magento:link-urls', '--client', client.clientId, '--json']);
     expect(r.code).toBe(0);
-    expect(await f.s.runtime.magento.links.get(client.clientId)).toMatchObject({ status: 'pending' });
+    expect(await f.s.runtime.links.get(client.clientId)).toMatchObject({ status: 'pending' });
     const unknown = await f.cli(['magento:link-urls', '--client', 'c_nope']);
     expect(unknown.code).toBe(3);
     expect(unknown.err).toBe('magento:link-urls: no client with id c_nope (see clients:list)');
@@ -46,7 +46,7 @@ describe('magento:* and scopes:list commands', () => {
     const r = await f.cli(['magento:import', '--client', f.clientId], { stdin: JSON.stringify({ ...good, access_token_secret: 'z'.repeat(32) }) });
     expect(r.code).toBe(1);
     expect(r.err).toContain('The signature is invalid');
-    expect(await f.s.runtime.magento.links.activeCredentials(f.clientId)).toBeNull();
+    expect(await f.s.runtime.links.activeCredentials(f.clientId)).toBeNull();
     const unknownToken = await f.cli(['magento:import', '--client', f.clientId], { stdin: JSON.stringify({ ...good, access_token: '0'.repeat(32) }) });
     expect(unknownToken.code).toBe(1);
     expect(unknownToken.err).toContain('Specified token does not exist');
@@ -79,7 +79,7 @@ describe('magento:* and scopes:list commands', () => {
     expect(r.code).toBe(0);
     expect(JSON.parse(r.out)).toMatchObject({ status: 'active', mode: 'oauth1', verified: true, warning: null, confirmed_by: 'cli' });
     expect(f.emu.verdicts.slice(before)).toEqual([expect.objectContaining({ method: 'GET', path: '/rest/V1/store/storeConfigs', ok: true, status: 200 })]);
-    const active = await f.s.runtime.magento.links.activeCredentials(f.clientId);
+    const active = await f.s.runtime.links.activeCredentials(f.clientId);
     expect(active).toEqual({ mode: 'oauth1', consumerKey: good.consumer_key, consumerSecret: good.consumer_secret, token: good.access_token, tokenSecret: good.access_token_secret });
     for (const v of Object.values(good)) expect(r.out + r.err).not.toContain(v);
   });
@@ -91,7 +91,7 @@ describe('magento:* and scopes:list commands', () => {
     const r = await f.cli(['magento:import', '--client', f.clientId], { env });
     expect(r.code).toBe(0);
     expect(r.err).toContain('lacks Magento_Backend::store');
-    expect((await f.s.runtime.magento.links.activeCredentials(f.clientId))?.token).toBe(good.access_token);
+    expect((await f.s.runtime.links.activeCredentials(f.clientId))?.token).toBe(good.access_token);
   });
 
   it('magento:import --mode bearer needs the store to accept integration tokens as bearer', async () => {
@@ -105,7 +105,7 @@ describe('magento:* and scopes:list commands', () => {
       const on = await f.cli(['magento:import', '--client', f.clientId, '--mode', 'bearer', '--json'], { stdin });
       expect(on.code).toBe(0);
       expect(JSON.parse(on.out)).toMatchObject({ mode: 'bearer', status: 'active' });
-      expect((await f.s.runtime.magento.links.activeCredentials(f.clientId))?.mode).toBe('bearer');
+      expect((await f.s.runtime.links.activeCredentials(f.clientId))?.mode).toBe('bearer');
     } finally {
       f.emu.setBearerEnabled(false);
     }
@@ -114,17 +114,17 @@ describe('magento:* and scopes:list commands', () => {
   it('magento:set-mode switches an active link, verifying bearer first', async () => {
     const back = await f.cli(['magento:set-mode', '--client', f.clientId, '--mode', 'oauth1']);
     expect(back.code).toBe(0);
-    expect((await f.s.runtime.magento.links.activeCredentials(f.clientId))?.mode).toBe('oauth1');
+    expect((await f.s.runtime.links.activeCredentials(f.clientId))?.mode).toBe('oauth1');
     const refused = await f.cli(['magento:set-mode', '--client', f.clientId, '--mode', 'bearer']);
     expect(refused.code).toBe(1); // the emulator's bearer flag is off again
-    expect((await f.s.runtime.magento.links.activeCredentials(f.clientId))?.mode).toBe('oauth1');
+    expect((await f.s.runtime.links.activeCredentials(f.clientId))?.mode).toBe('oauth1');
     expect((await f.cli(['magento:set-mode', '--client', f.clientId, '--mode', 'both'])).code).toBe(2);
   });
 
   it('magento:list shows every link: client, name, state, mode, store, last handshake', async () => {
     const list = JSON.parse((await f.cli(['magento:list', '--json'])).out) as Record<string, unknown>[];
     const mine = list.find((l) => l.client_id === f.clientId);
-    const link = (await f.s.runtime.magento.links.get(f.clientId))!;
+    const link = (await f.s.runtime.links.get(f.clientId))!;
     expect(mine).toEqual({
       client_id: f.clientId, client_name: 'Warehouse Sync', status: 'active', mode: link.mode, store_base_url: link.storeBaseUrl,
       last_handshake_at: link.activationReceivedAt?.toISOString() ?? null, confirmed_at: link.confirmedAt!.toISOString(),
@@ -140,7 +140,7 @@ describe('magento:* and scopes:list commands', () => {
     const r = await f.cli(['magento:revoke', '--client', f.clientId]);
     expect(r.code).toBe(0);
     expect(r.out).toContain('Also delete (or Reauthorize) the integration in Magento');
-    expect(await f.s.runtime.magento.links.activeCredentials(f.clientId)).toBeNull();
+    expect(await f.s.runtime.links.activeCredentials(f.clientId)).toBeNull();
     const row = await f.s.testDb.db('magento_links').where({ client_id: f.clientId }).first();
     expect([row.consumer_key_sealed, row.consumer_secret_sealed, row.access_token_sealed, row.access_token_secret_sealed, row.consumer_key_hash]).toEqual([null, null, null, null, null]);
     expect(JSON.parse((await f.cli(['magento:status', '--client', f.clientId, '--json'])).out).status).toBe('revoked');

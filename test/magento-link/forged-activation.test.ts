@@ -14,10 +14,10 @@ async function linkedApp(f: LinkFixture, name: string) {
   const urls = await linkUrlsFromCli(f.cli, client.clientId);
   const integration = f.emu.createIntegration({ name, resources: ['Magento_Catalog::products'] });
   await f.emu.activate(integration.id, urls.endpoint_url);
-  await f.s.runtime.magento.activation.idle();
+  await f.s.runtime.activation.idle();
   const { done } = await confirmInPopup(f, integration.consumerKey, undefined, urls);
   expect(done.status).toBe(200);
-  expect(await f.s.runtime.magento.links.get(client.clientId)).toMatchObject({ status: 'active' });
+  expect(await f.s.runtime.links.get(client.clientId)).toMatchObject({ status: 'active' });
   const tok = await f.s.request.post('/token').auth(client.clientId, clientSecret!).type('form').send({ grant_type: 'client_credentials', scope: 'catalog:read' });
   expect(tok.status, JSON.stringify(tok.body)).toBe(200);
   return { clientId: client.clientId, urls, integration, accessToken: tok.body.access_token as string };
@@ -55,8 +55,8 @@ describe('forged activation POSTs against an active link', () => {
   });
 
   it('40 forged POSTs during 60 legitimate calls: every call but at most one succeeds, every forgery gets an error, the link stays as it was', async () => {
-    const credsBefore = await f.s.runtime.magento.links.activeCredentials(app.clientId);
-    const viewBefore = await f.s.runtime.magento.links.get(app.clientId);
+    const credsBefore = await f.s.runtime.links.activeCredentials(app.clientId);
+    const viewBefore = await f.s.runtime.links.get(app.clientId);
     const exchangesBefore = tokenCalls(f);
     const refusedBefore = (await f.s.runtime.audit.list({ type: 'magento.activation_refused', clientId: app.clientId })).length;
 
@@ -70,7 +70,7 @@ describe('forged activation POSTs against an active link', () => {
         return { forged: !!op.forged, status: res.status, body: await res.json() };
       }))));
     }
-    await f.s.runtime.magento.activation.idle();
+    await f.s.runtime.activation.idle();
 
     const calls = results.filter((r) => !r.forged);
     const forged = results.filter((r) => r.forged);
@@ -87,15 +87,15 @@ describe('forged activation POSTs against an active link', () => {
     expect(plausible).toBeGreaterThanOrEqual(20);
     expect(forged.filter((r) => r.status === 403 && r.body.error === 'access_denied')).toHaveLength(plausible);
 
-    expect(await f.s.runtime.magento.links.get(app.clientId)).toEqual(viewBefore);
-    expect(await f.s.runtime.magento.links.activeCredentials(app.clientId)).toEqual(credsBefore);
+    expect(await f.s.runtime.links.get(app.clientId)).toEqual(viewBefore);
+    expect(await f.s.runtime.links.activeCredentials(app.clientId)).toEqual(credsBefore);
     expect(tokenCalls(f)).toBe(exchangesBefore); // not one exchange started
     const refused = await f.s.runtime.audit.list({ type: 'magento.activation_refused', clientId: app.clientId });
     expect(refused.length - refusedBefore).toBe(40);
   });
 
   it('an exchange the admin armed runs on the side: calls keep working while it runs, a second POST is refused, the link survives its failure', async () => {
-    const credsBefore = await f.s.runtime.magento.links.activeCredentials(app.clientId);
+    const credsBefore = await f.s.runtime.links.activeCredentials(app.clientId);
     const armed = await f.cli(['magento:link-urls', '--client', app.clientId]);
     let release: () => void = () => {};
     gate = new Promise<void>((r) => (release = r));
@@ -106,7 +106,7 @@ describe('forged activation POSTs against an active link', () => {
       const during = await Promise.all(Array.from({ length: 20 }, () => gatewayCall()));
       expect(during.map((r) => r.status)).toEqual(Array(20).fill(200));
       expect(armed.out).toMatch(/Click Activate in Magento before/);
-      expect((await f.s.runtime.magento.links.get(app.clientId))!.pendingActivationAt).toBeInstanceOf(Date);
+      expect((await f.s.runtime.links.get(app.clientId))!.pendingActivationAt).toBeInstanceOf(Date);
       const status = JSON.parse((await f.cli(['magento:status', '--client', app.clientId, '--json'])).out);
       expect(status).toMatchObject({ status: 'active', pending_activation_received_at: new Date(f.s.clock.now()).toISOString() });
       // One exchange per link at a time, whoever sends the second POST.
@@ -118,11 +118,11 @@ describe('forged activation POSTs against an active link', () => {
       gate = null;
       release();
     }
-    await f.s.runtime.magento.activation.idle();
-    const link = (await f.s.runtime.magento.links.get(app.clientId))!;
+    await f.s.runtime.activation.idle();
+    const link = (await f.s.runtime.links.get(app.clientId))!;
     expect(link).toMatchObject({ status: 'active', pendingActivationAt: null, confirmedBy: 'store-owner' });
     expect(link.lastError).toMatch(/^Magento refused the token exchange \(request token, HTTP 401\).* — the previous credentials are still in use$/);
-    expect(await f.s.runtime.magento.links.activeCredentials(app.clientId)).toEqual(credsBefore);
+    expect(await f.s.runtime.links.activeCredentials(app.clientId)).toEqual(credsBefore);
     expect((await gatewayCall()).status).toBe(200);
   });
 
@@ -130,27 +130,27 @@ describe('forged activation POSTs against an active link', () => {
     // A fresh app whose arm was used by its first activation.
     const other = await linkedApp(f, 'Second app');
     const fresh = f.emu.createIntegration({ resources: ['Magento_Catalog::products'] });
-    const before = await f.s.runtime.magento.links.get(other.clientId);
+    const before = await f.s.runtime.links.get(other.clientId);
     const posted = await f.emu.activate(fresh.id, other.urls.endpoint_url);
-    await f.s.runtime.magento.activation.idle();
-    expect(await f.s.runtime.magento.links.get(other.clientId)).toEqual(before);
+    await f.s.runtime.activation.idle();
+    expect(await f.s.runtime.links.get(other.clientId)).toEqual(before);
 
     // The linked integration's key with another secret is no Reauthorize either.
     const wrongSecret = await post(other.urls.endpoint_url, { ...posted, oauth_consumer_key: other.integration.consumerKey });
     expect(wrongSecret.status).toBe(403);
-    expect(await f.s.runtime.magento.links.get(other.clientId)).toEqual(before);
+    expect(await f.s.runtime.links.get(other.clientId)).toEqual(before);
 
     // An arm expires.
     await f.cli(['magento:link-urls', '--client', other.clientId]);
     f.s.clock.advance(3601_000);
     await f.emu.activate(fresh.id, other.urls.endpoint_url);
-    await f.s.runtime.magento.activation.idle();
-    expect(await f.s.runtime.magento.links.get(other.clientId)).toEqual(before);
+    await f.s.runtime.activation.idle();
+    expect(await f.s.runtime.links.get(other.clientId)).toEqual(before);
 
     // Reauthorize in Magento: same consumer, fresh verifier: exchanged and swapped in.
     await f.emu.activate(other.integration.id, other.urls.endpoint_url);
-    await f.s.runtime.magento.activation.idle();
-    expect(await f.s.runtime.magento.links.get(other.clientId)).toMatchObject({ status: 'awaiting_confirmation', hasAccessToken: true, lastError: null });
+    await f.s.runtime.activation.idle();
+    expect(await f.s.runtime.links.get(other.clientId)).toMatchObject({ status: 'awaiting_confirmation', hasAccessToken: true, lastError: null });
     const received = await f.s.runtime.audit.list({ type: 'magento.activation_received', clientId: other.clientId });
     expect(received[0]!.details).toMatchObject({ via: 'linked_consumer' });
   });
@@ -169,14 +169,14 @@ describe('activation endpoint rate limit per IP', () => {
     const statuses: number[] = [];
     for (const url of [f.urls.endpoint_url, `${f.s.baseUrl}/magento/activate/guessed-token`, f.urls.endpoint_url]) statuses.push((await post(url, fields)).status);
     expect(statuses).toEqual([400, 404, 400]);
-    const before = await f.s.runtime.magento.links.get(f.clientId);
+    const before = await f.s.runtime.links.get(f.clientId);
     const limited = await post(f.urls.endpoint_url, { oauth_consumer_key: randomToken(), oauth_consumer_secret: randomToken(), oauth_verifier: randomToken(), store_base_url: f.emu.storeBaseUrl });
     expect(limited.status).toBe(429);
     const retryAfter = Number(limited.headers.get('retry-after'));
     expect(retryAfter).toBeGreaterThan(0);
     expect(retryAfter).toBeLessThanOrEqual(60);
     expect(await limited.json()).toMatchObject({ error: 'rate_limited' });
-    expect(await f.s.runtime.magento.links.get(f.clientId)).toEqual(before);
+    expect(await f.s.runtime.links.get(f.clientId)).toEqual(before);
     const [audited] = await f.s.runtime.audit.list({ type: 'security.rate_limited' });
     expect(audited).toMatchObject({ outcome: 'denied', ip: expect.stringContaining('127.0.0.1'), details: { route: '/magento/activate/:endpointToken' } });
     // The next window lets Magento in again.

@@ -16,12 +16,12 @@ describe('the token exchange works whichever Magento line verifies it', () => {
     f.emu.setSigningProfile(line);
     const before = f.emu.verdicts.length;
     await f.emu.activate(integrationId, f.urls.endpoint_url);
-    await f.s.runtime.magento.activation.idle();
+    await f.s.runtime.activation.idle();
     const tokenCalls = f.emu.verdicts.slice(before).filter((v) => v.path.startsWith('/oauth/token/'));
     expect(tokenCalls.map((v) => [v.path, v.status, v.reason])).toEqual([
       ['/oauth/token/request', 200, 'token_issued'],
       ['/oauth/token/access', 200, 'token_issued'],
     ]);
-    expect(await f.s.runtime.magento.links.get(f.clientId)).toMatchObject({ hasAccessToken: true, lastError: null });
+    expect(await f.s.runtime.links.get(f.clientId)).toMatchObject({ hasAccessToken: true, lastError: null });
   });
 });

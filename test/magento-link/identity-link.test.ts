@@ -1,7 +1,6 @@
 import supertest from 'supertest';
 import { fetch as undiciFetch } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAdminManagement } from '../../src/admins/admin-management.js';
 import { ADMIN, confirmInPopup, hiddenFields, linkUrlsFromCli, popupUrl, startLinkFixture, type LinkFixture } from './link-fixture.js';
 
 describe('Identity Link page', () => {
@@ -28,8 +27,8 @@ describe('Identity Link page', () => {
     const integration = f.emu.createIntegration({ resources: ['Magento_Catalog::products'] });
     consumerKey = integration.consumerKey;
     await f.emu.activate(integration.id, f.urls.endpoint_url);
-    await f.s.runtime.magento.activation.idle();
-    expect((await f.s.runtime.magento.links.get(f.clientId))?.status).toBe('awaiting_confirmation');
+    await f.s.runtime.activation.idle();
+    expect((await f.s.runtime.links.get(f.clientId))?.status).toBe('awaiting_confirmation');
   });
   afterAll(() => f.close());
 
@@ -92,7 +91,7 @@ describe('Identity Link page', () => {
     const wrong = await agent.post(`${path}/confirm`).type('form').send({ ...fields, code: '000000' });
     expect(wrong.status).toBe(401);
     expect(wrong.text).toContain('That code is not valid');
-    expect((await f.s.runtime.magento.links.get(f.clientId))?.status).toBe('awaiting_confirmation');
+    expect((await f.s.runtime.links.get(f.clientId))?.status).toBe('awaiting_confirmation');
     // The same code twice (here from two popups): the second use is refused (TOTP replay protection).
     const code = f.nextCode();
     const used = supertest.agent(f.s.baseUrl);
@@ -132,12 +131,11 @@ describe('Identity Link page', () => {
     expect(cancel.text).toContain('Not confirmed');
     const after = await agent.post(`${path}/confirm`).type('form').send({ ...fields, code: f.nextCode() });
     expect(after.status).toBe(410);
-    expect(await f.s.runtime.magento.links.activeCredentials(f.clientId)).toBeNull();
+    expect(await f.s.runtime.links.activeCredentials(f.clientId)).toBeNull();
   });
 
   it('refuses admins without TOTP', async () => {
-    const deps = { db: f.s.testDb.db, box: f.s.runtime.box, clock: f.s.clock, config: f.s.config };
-    await createAdminManagement(deps).create({ username: 'no-second-factor', password: 'Another long passphrase 42', withTotp: false });
+    await f.s.runtime.admins.management.create({ username: 'no-second-factor', password: 'Another long passphrase 42', withTotp: false });
     const agent = supertest.agent(f.s.baseUrl);
     const page = await open(agent);
     const res = await agent.post(`${path}/login`).type('form').send({ ...hiddenFields(page.text), username: 'no-second-factor', password: 'Another long passphrase 42' });
@@ -159,14 +157,14 @@ describe('Identity Link page', () => {
     gate = new Promise<void>((r) => (release = r));
     const integration = f.emu.createIntegration({ resources: ['Magento_Catalog::products'] });
     await f.emu.activate(integration.id, urls.endpoint_url);
-    expect((await f.s.runtime.magento.links.get(client.clientId))?.status).toBe('pending');
+    expect((await f.s.runtime.links.get(client.clientId))?.status).toBe('pending');
     const { done } = await confirmInPopup(f, integration.consumerKey, undefined, urls);
     expect(done.text).toContain('becomes connected as soon as the token exchange');
-    expect(await f.s.runtime.magento.links.activeCredentials(client.clientId)).toBeNull();
+    expect(await f.s.runtime.links.activeCredentials(client.clientId)).toBeNull();
     gate = null;
     release();
-    await f.s.runtime.magento.activation.idle();
-    expect(await f.s.runtime.magento.links.get(client.clientId)).toMatchObject({ status: 'active', confirmedBy: 'store-owner' });
-    expect(await f.s.runtime.magento.links.activeCredentials(client.clientId)).not.toBeNull();
+    await f.s.runtime.activation.idle();
+    expect(await f.s.runtime.links.get(client.clientId)).toMatchObject({ status: 'active', confirmedBy: 'store-owner' });
+    expect(await f.s.runtime.links.activeCredentials(client.clientId)).not.toBeNull();
   });
 });

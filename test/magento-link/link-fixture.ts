@@ -3,8 +3,6 @@
 import type { SignatureLine } from '../../tools/magento-emulator/signature-lines.js';
 import supertest from 'supertest';
 import { startMagentoEmulator, type MagentoEmulator } from '../../tools/magento-emulator/start-magento-emulator.js';
-import { createAdminManagement } from '../../src/admins/admin-management.js';
-import { adminServices } from '../../src/admins/admin-deps.js';
 import type { HandshakeOptions } from '../../src/magento-link/integration-handshake.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 import { decodeEntities } from '../support/page-browser.js';
@@ -40,9 +38,8 @@ export async function startLinkFixture(opts: {
     handshake: { baseDelayMs: 1, sleep: async () => {}, ...opts.handshake?.(current) },
   });
   const s = server;
-  const deps = { db: s.testDb.db, box: s.runtime.box, clock: s.clock, config: s.config, audit: s.runtime.audit };
-  const { enrolment } = await createAdminManagement(deps).create({ ...ADMIN, withTotp: true });
-  const totp = adminServices(deps).totp;
+  const { enrolment } = await s.runtime.admins.management.create({ ...ADMIN, withTotp: true });
+  const totp = s.runtime.admins.core.totp;
   const { client } = await s.runtime.clients.create({ name: 'Warehouse Sync', type: 'confidential', redirectUris: ['https://app.example/callback'], scopes: ['catalog:read'] });
 
   const cli: LinkFixture['cli'] = (argv, o = {}) => runCliInProcess(argv, () => serverCliContext(s), o);
@@ -62,7 +59,7 @@ export async function startLinkFixture(opts: {
     },
     cli,
     async close() {
-      await s.runtime.magento.activation.idle();
+      await s.runtime.activation.idle();
       await s.close();
       await emu.close();
     },

@@ -33,7 +33,7 @@ describe('secrets at rest: no Magento or form secret is stored in clear', () => 
   it('after activation, token exchange and identity-link confirmation, a dump of every table holds none of them', async () => {
     const integration = f.emu.createIntegration({ name: 'Warehouse Sync', resources: ['Magento_Catalog::products'] });
     await f.emu.activate(integration.id, f.urls.endpoint_url);
-    await f.s.runtime.magento.activation.idle();
+    await f.s.runtime.activation.idle();
     // A popup left open mid-way keeps its CSRF token in interaction_states.
     const popup = new URL(popupUrl(f.urls.identity_link_url, integration.consumerKey, ''));
     const open = await f.s.request.get(popup.pathname + popup.search);
@@ -42,7 +42,7 @@ describe('secrets at rest: no Magento or form secret is stored in clear', () => 
     expect(csrf).toMatch(/^[A-Za-z0-9_-]{20,}$/);
     const { done } = await confirmInPopup(f, integration.consumerKey);
     expect(done.status).toBe(200);
-    expect(await f.s.runtime.magento.links.get(f.clientId)).toMatchObject({ status: 'active' });
+    expect(await f.s.runtime.links.get(f.clientId)).toMatchObject({ status: 'active' });
 
     const emulated = f.emu.getIntegration(integration.id);
     const endpointToken = new URL(f.urls.endpoint_url).pathname.split('/').pop()!;
@@ -61,10 +61,10 @@ describe('secrets at rest: no Magento or form secret is stored in clear', () => 
     for (const [name, value] of Object.entries(secrets)) expect({ name, found: dump.includes(value) }).toEqual({ name, found: false });
 
     // Still usable: the stores open what they sealed, and a lookup by endpoint token finds the link.
-    expect(await f.s.runtime.magento.links.clientIdForEndpoint(endpointToken)).toBe(f.clientId);
-    expect(await f.s.runtime.magento.links.clientIdForEndpoint(`${endpointToken}x`)).toBeNull();
-    expect(await f.s.runtime.magento.links.ensure(f.clientId)).toEqual({ endpointToken });
-    expect(await f.s.runtime.magento.links.activeCredentials(f.clientId)).toMatchObject({
+    expect(await f.s.runtime.links.clientIdForEndpoint(endpointToken)).toBe(f.clientId);
+    expect(await f.s.runtime.links.clientIdForEndpoint(`${endpointToken}x`)).toBeNull();
+    expect(await f.s.runtime.links.ensure(f.clientId)).toEqual({ endpointToken });
+    expect(await f.s.runtime.links.activeCredentials(f.clientId)).toMatchObject({
       consumerKey: secrets.consumerKey, consumerSecret: secrets.consumerSecret, token: secrets.accessToken, tokenSecret: secrets.tokenSecret,
     });
     const row = await f.s.testDb.db('magento_links').where({ client_id: f.clientId }).first();

@@ -2,7 +2,6 @@ import * as oauth from 'oauth4webapi';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 import type { TestDb } from '../support/test-db.js';
 import { Browser, authenticatorApp, authorizeThroughPages, type PageAdmin } from '../support/page-browser.js';
-import { createAdminManagement } from '../../src/admins/admin-management.js';
 import type { ClientInput } from '../../src/clients/validate-client-input.js';
 
 export { oauth };
@@ -70,7 +69,7 @@ export function pageAdmin(s: TestServer): Promise<PageAdmin & { id: string }> {
   let admin = admins.get(s.testDb);
   if (!admin) {
     const input = { username: 'store-admin', password: 'correct horse battery staple', withTotp: true };
-    const management = createAdminManagement({ db: s.testDb.db, box: s.runtime.box, clock: s.clock, config: s.config, audit: s.runtime.audit });
+    const management = s.runtime.admins.management;
     admin = management.create(input).then(({ admin: a, enrolment }) => ({ id: a.id, username: a.username, password: input.password, code: authenticatorApp(enrolment!.secret) }));
     admins.set(s.testDb, admin);
   }

@@ -1,6 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { startTestServer, type TestServer } from '../support/test-server.js';
-import { createAdminManagement } from '../../src/admins/admin-management.js';
 import { createTotp } from '../../src/admins/totp.js';
 import type { Browser, Page } from '../support/page-browser.js';
 
@@ -14,7 +13,7 @@ export async function startInteractionServer(env: Record<string, string> = {}): 
 }
 
 export function admins(s: TestServer) {
-  return createAdminManagement({ db: s.testDb.db, box: s.runtime.box, clock: s.clock, config: s.config, audit: s.runtime.audit });
+  return s.runtime.admins.management;
 }
 
 export async function createAdmin(s: TestServer, username: string, opts: { withTotp?: boolean } = {}) {

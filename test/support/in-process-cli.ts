@@ -1,6 +1,6 @@
 import { runCli } from '../../src/cli/run-cli.js';
 import { commandTable } from '../../src/cli/command-table.js';
-import type { CliContext, CliIo } from '../../src/cli/cli-context.js';
+import type { CliBase, CliIo } from '../../src/cli/cli-context.js';
 import type { TestServer } from './test-server.js';
 
 export interface CliResult {
@@ -15,7 +15,7 @@ export interface CliResult {
  */
 export async function runCliInProcess(
   argv: string[],
-  context: () => Omit<CliContext, 'io'>,
+  context: () => Omit<CliBase, 'io'>,
   opts: { stdin?: string; env?: Record<string, string> } = {},
 ): Promise<CliResult> {
   const out: string[] = [];
@@ -26,4 +26,4 @@ export async function runCliInProcess(
 }
 
 /** The CLI context of a test server: its configuration, database, keys and clock. */
-export const serverCliContext = (s: TestServer): Omit<CliContext, 'io'> => ({ config: s.config, db: s.testDb.db, box: s.runtime.box, clock: s.clock });
+export const serverCliContext = (s: TestServer): Omit<CliBase, 'io'> => ({ config: s.config, db: s.testDb.db, box: s.runtime.box, clock: s.clock });

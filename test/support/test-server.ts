@@ -4,7 +4,7 @@ import supertest from 'supertest';
 import { loadConfig } from '../../src/config/load-config.js';
 import { createFakeClock } from './fake-clock.js';
 import { createLogger } from '../../src/logging/logger.js';
-import { buildRuntime, type Runtime, type RuntimeDeps } from '../../src/build-runtime.js';
+import { createRuntime, type Runtime, type RuntimeOptions } from '../../src/runtime/runtime.js';
 import type { Config } from '../../src/config/config.js';
 import { createTestDb, type TestDb } from './test-db.js';
 import { testEnv } from './test-env.js';
@@ -24,7 +24,7 @@ export interface TestServer {
  * libraries can discover and call it. The clock is fake but starts at real time.
  */
 export async function startTestServer(
-  opts: { env?: Record<string, string>; testDb?: TestDb; handshake?: RuntimeDeps['handshake'] } = {},
+  opts: { env?: Record<string, string>; testDb?: TestDb; handshake?: RuntimeOptions['handshake'] } = {},
 ): Promise<TestServer> {
   const testDb = opts.testDb ?? (await createTestDb());
   const server: Server = createServer();
@@ -34,8 +34,9 @@ export async function startTestServer(
   const config = loadConfig(testEnv({ PORT: String(port), ISSUER: baseUrl, ...opts.env }));
   const clock = createFakeClock();
   const logger = createLogger({ level: config.logLevel });
-  const runtime = await buildRuntime({ config, db: testDb.db, clock, logger, handshake: opts.handshake });
-  server.on('request', runtime.app.callback());
+  // What main.ts starts, on this server: the same composition root and the same start().
+  const runtime = await createRuntime(config, { db: testDb.db, clock, logger, handshake: opts.handshake });
+  await runtime.start({ server });
   return {
     baseUrl,
     config,
@@ -45,8 +46,7 @@ export async function startTestServer(
     request: supertest(baseUrl),
     async close() {
       server.closeAllConnections();
-      await new Promise<void>((r) => server.close(() => r()));
-      await runtime.close();
+      await runtime.stop();
       if (!opts.testDb) await testDb.destroy();
     },
   };

@@ -2,7 +2,7 @@
 // SIGNING-PROFILES.md in the shape of Magento's and laminas' own code (Request.php → Oauth.php →
 // the line's Hmac signer). Deliberately independent of src/oauth1/: the bridge's signer
 // must agree with it, not share code with it.
-import type { EmulatorRequest } from './token-endpoints.js';
+import type { RawRequest } from './emulator-request.js';
 
 export const SIGNATURE_LINES = ['2.4-develop', '2.4-urifix', '2.4-laminas', 'rfc5849'] as const;
 export type SignatureLine = (typeof SIGNATURE_LINES)[number];
@@ -50,7 +50,7 @@ function parseStr(query: string): PhpArray {
 }
 
 /** Request.php _processRequest: header oauth params, form body params, then query pairs. */
-function requestParams(req: EmulatorRequest): PhpArray {
+function requestParams(req: RawRequest): PhpArray {
   const params: PhpArray = new Map();
   const header = String(req.headers.authorization ?? '');
   const at = header.toLowerCase().indexOf('oauth ');
@@ -118,7 +118,7 @@ function natCompare(a: string, b: string): number {
   return 0;
 }
 
-function laminas(req: EmulatorRequest, scheme: string, decodable: string): string {
+function laminas(req: RawRequest, scheme: string, decodable: string): string {
   let host = String(req.headers.host ?? '').toLowerCase();
   if ((scheme === 'http' && host.endsWith(':80')) || (scheme === 'https' && host.endsWith(':443'))) host = host.replace(/:\d+$/, '');
   const url = `${scheme}://${host}${normalizePath(req.rawPath, decodable)}`;
@@ -131,7 +131,7 @@ function laminas(req: EmulatorRequest, scheme: string, decodable: string): strin
   return `${req.method}&${rawurlencode(url)}&${rawurlencode(keys.map((k) => `${k}=${encoded.get(k)}`).join('&'))}`;
 }
 
-function develop(req: EmulatorRequest, scheme: string): string {
+function develop(req: RawRequest, scheme: string): string {
   const url = `${scheme}://${req.headers.host ?? ''}${req.rawPath}`;
   const params = requestParams(req);
   for (const [k, v] of parseStr(req.query)) params.set(k, v); // array_merge over Request.php's
@@ -160,13 +160,13 @@ function develop(req: EmulatorRequest, scheme: string): string {
 }
 
 /** The base string the given line computes; throws SignatureLineFailure where Magento answers 500. */
-export function lineBaseString(line: Exclude<SignatureLine, 'rfc5849'>, req: EmulatorRequest, scheme = 'http'): string {
+export function lineBaseString(line: Exclude<SignatureLine, 'rfc5849'>, req: RawRequest, scheme = 'http'): string {
   if (line === '2.4-develop') return develop(req, scheme);
   return laminas(req, scheme, line === '2.4-laminas' ? '-._~:@&=+$,/;%' : '-._~');
 }
 
 /** Request.php's parameters, flattened for the protocol checks (nested arrays dropped). */
-export function lineProtocolParams(req: EmulatorRequest): Record<string, string> {
+export function lineProtocolParams(req: RawRequest): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of requestParams(req)) if (typeof v === 'string') out[k] = v;
   return out;

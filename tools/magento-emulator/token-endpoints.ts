@@ -1,17 +1,12 @@
 // POST /oauth/token/request and /oauth/token/access with the checks of PROTOCOL.md §2, in
 // Magento's order: protocol params → consumer → timestamp/nonce → expiry or token → signature.
+import type { RawRequest } from './emulator-request.js';
 import type { EmulatedIntegration, EmulatorStore } from './emulator-store.js';
 import { randomToken } from './emulator-store.js';
 import { isSignatureValid, parseAuthorizationHeader, parsePairs, signatureBaseString } from './oauth-params.js';
 import { lineBaseString, lineProtocolParams, SignatureLineFailure, type SignatureLine } from './signature-lines.js';
 
-export interface EmulatorRequest {
-  method: string;
-  rawPath: string;
-  query: string;
-  headers: Record<string, string | string[] | undefined>;
-  body: string;
-  url: string; // normalized request URL for the base string
+export interface EmulatorRequest extends RawRequest {
   /** The Magento code line whose signature rules apply (default rfc5849). */
   line?: SignatureLine;
 }

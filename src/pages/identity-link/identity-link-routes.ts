@@ -6,13 +6,13 @@ import type { Clock } from '../../clock.js';
 import type { Config } from '../../config/config.js';
 import type { Db } from '../../db/create-db.js';
 import type { SecretBox } from '../../security/secret-box.js';
-import { createAdminAuth } from '../../admins/admin-auth.js';
+import type { AdminAuth } from '../../admins/admin-auth.js';
 import { createInteractionStateStore, type InteractionState } from '../kit/interaction-state.js';
 import { createViewRenderer } from '../kit/view-renderer.js';
 import { CODE_ERROR, SIGN_IN_ERROR } from '../kit/present-sign-in.js';
 import { csrfTokenMatches } from '../../security/csrf.js';
 import { formBody } from '../../security/form-body.js';
-import { createRateLimiter } from '../../rate-limits/rate-limiter.js';
+import type { RateLimiter } from '../../rate-limits/rate-limiter.js';
 import { formThrottle } from '../../rate-limits/form-throttle.js';
 import { securityHeaders } from '../../security/security-headers.js';
 import type { LinkStore, LinkView } from '../../magento-link/link-store.js';
@@ -34,6 +34,8 @@ export interface IdentityLinkDeps {
   config: Config;
   audit: AuditLog;
   links: LinkStore;
+  auth: AdminAuth;
+  limiter: RateLimiter;
   /** The app's display name (client registry), injected to keep magento/ off clients/. */
   clientName(clientId: string): Promise<string | null>;
   viewsDir?: string;
@@ -67,8 +69,7 @@ export function identityLinkRoutes(deps: IdentityLinkDeps): Router {
   const { config, clock, links, audit } = deps;
   const render = createViewRenderer({ viewsDir: deps.viewsDir, cache: config.production, brandName: config.brandName });
   const states = createInteractionStateStore({ db: deps.db, clock, box: deps.box, ttlSeconds: 15 * 60 });
-  const auth = createAdminAuth({ db: deps.db, box: deps.box, clock, config, audit });
-  const limiter = createRateLimiter({ db: deps.db, clock });
+  const { auth, limiter } = deps;
   const headers = securityHeaders({ production: config.production });
   const flowPrefix = (clientId: string) => `magento-identity:${clientId}:`;
   const cookieOptions = (ctx: Context) => ({ httpOnly: true, sameSite: 'lax' as const, signed: true, secure: config.production || ctx.secure, path: IDENTITY_PATH, overwrite: true });

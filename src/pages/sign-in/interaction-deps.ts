@@ -4,6 +4,8 @@ import type { Db } from '../../db/create-db.js';
 import type { Clock } from '../../clock.js';
 import type { SecretBox } from '../../security/secret-box.js';
 import type { AuditLog } from '../../audit/audit-log.js';
+import type { AdminAuth } from '../../admins/admin-auth.js';
+import type { RateLimiter } from '../../rate-limits/rate-limiter.js';
 
 /** What the consent page shows for one API scope (helper shape of scopes/describe-scope.ts). */
 export interface ScopeInfo {
@@ -28,6 +30,8 @@ export interface InteractionDeps {
   box: SecretBox;
   audit: AuditLog;
   config: Config;
+  auth: AdminAuth;
+  limiter: RateLimiter;
   /** Injected so interactions/ never imports the Magento-specific scope catalog. */
   describeScope?: (name: string) => ScopeInfo | null;
   linkStatus?: (clientId: string) => Promise<MagentoLinkStatus | null>;

@@ -1,11 +1,9 @@
 import Router from '@koa/router';
 import type { Context, Next } from 'koa';
 import { errors } from 'oidc-provider';
-import { createAdminAuth } from '../../admins/admin-auth.js';
 import { formBody } from '../../security/form-body.js';
 import { csrfTokenMatches } from '../../security/csrf.js';
 import { contentSecurityPolicy, cspSourceFor, securityHeaders } from '../../security/security-headers.js';
-import { createRateLimiter } from '../../rate-limits/rate-limiter.js';
 import { formThrottle } from '../../rate-limits/form-throttle.js';
 import { createInteractionStateStore } from '../kit/interaction-state.js';
 import { createViewRenderer } from '../kit/view-renderer.js';
@@ -24,8 +22,7 @@ export function interactionRoutes(deps: InteractionDeps): Router {
   const { provider, config, clock } = deps;
   const render = createViewRenderer({ viewsDir: deps.viewsDir, cache: config.production, brandName: config.brandName });
   const states = createInteractionStateStore({ db: deps.db, clock, box: deps.box, ttlSeconds: 30 * 60 });
-  const auth = createAdminAuth({ db: deps.db, box: deps.box, clock, config, audit: deps.audit });
-  const limiter = createRateLimiter({ db: deps.db, clock });
+  const { auth, limiter } = deps;
   const step: StepContext = { deps, render, states, auth };
   const signIn = signInSteps(step);
   const consent = consentStep(step);

@@ -1,0 +1,118 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type Koa from 'koa';
+import type Provider from 'oidc-provider';
+import type { Config } from '../config/config.js';
+import type { Db } from '../db/create-db.js';
+import { systemClock, type Clock } from '../clock.js';
+import type { Logger } from '../logging/logger.js';
+import { createSecretBox } from '../security/secret-box.js';
+import { startPgliteSocketServer, type PgliteSocketServer } from '../db/pglite-socket-server.js';
+import { deleteExpiredPayloads } from '../oidc/postgres-adapter.js';
+import type { AccessTokenVerifier } from '../oidc/access-token-verifier.js';
+import { openServerDatabase, type ServerDatabase } from './server-database.js';
+import { createServices, type ServiceDeps, type Services } from './services.js';
+import { createWeb } from './web.js';
+
+export interface RuntimeOptions {
+  logger: Logger;
+  clock?: Clock;
+  /** An open, migrated database (tests); otherwise the server's own is opened (openServerDatabase). */
+  db?: Db;
+  handshake?: ServiceDeps['handshake'];
+}
+
+export interface Runtime extends Services {
+  app: Koa;
+  provider: Provider;
+  /** Whether a bearer token is good for the Magento API (opaque or JWT; revocation-aware). */
+  accessTokenVerifier: AccessTokenVerifier;
+  /**
+   * Serves the app on `server` (already listening: tests) or on a new one on config.port/host, then
+   * starts what runs beside requests: the embedded database's socket for the CLI, the expired-row
+   * clean-up, and the resume of Magento token exchanges a previous process left unfinished.
+   */
+  start(opts?: { server?: Server }): Promise<{ server: Server; port: number }>;
+  /** Drains: stops accepting, lets in-flight requests finish (up to SHUTDOWN_TIMEOUT_MS), closes everything. */
+  stop(): Promise<void>;
+  isShuttingDown(): boolean;
+}
+
+/** The one composition root: everything the server runs, built once, for main.ts and the tests alike. */
+export async function createRuntime(config: Config, opts: RuntimeOptions): Promise<Runtime> {
+  const { logger } = opts;
+  const clock = opts.clock ?? systemClock;
+  const box = createSecretBox(config.encryptionKeys);
+  const database: ServerDatabase | null = opts.db ? null : await openServerDatabase(config, box, logger);
+  const db = opts.db ?? database!.db;
+  let shuttingDown = false;
+  let server: Server | null = null;
+  let socketServer: PgliteSocketServer | null = null;
+  let cleanup: NodeJS.Timeout | null = null;
+  try {
+    const services = createServices({ config, db, clock, logger, box, handshake: opts.handshake });
+    const web = await createWeb(services, { isShuttingDown: () => shuttingDown });
+    const runtime: Runtime = {
+      ...services,
+      ...web,
+      isShuttingDown: () => shuttingDown,
+      async start(startOpts = {}) {
+        server = startOpts.server ?? createServer();
+        server.keepAliveTimeout = 5_000;
+        server.on('request', web.app.callback());
+        if (!server.listening) await listen(server, config);
+        // CLI commands run while the server runs reach this same database through this socket.
+        if (database?.embedded) {
+          socketServer = await startPgliteSocketServer({ ...database.embedded, dataDir: config.dataDir });
+        }
+        cleanup = setInterval(() => {
+          deleteExpiredPayloads(db, clock).catch((err) => logger.warn('expired row cleanup failed', { err }));
+        }, config.expiredCleanupIntervalMs);
+        cleanup.unref();
+        void services.activation
+          .resumeUnfinished()
+          .then((n) => n && logger.info('resumed unfinished Magento token exchanges', { count: n }))
+          .catch((err) => logger.warn('could not resume Magento token exchanges', { err: (err as Error).message }));
+        return { server, port: (server.address() as AddressInfo).port };
+      },
+      async stop() {
+        if (shuttingDown) return;
+        shuttingDown = true;
+        if (cleanup) clearInterval(cleanup);
+        const deadline = Date.now() + config.shutdownTimeoutMs;
+        if (server) await drain(server, config.shutdownTimeoutMs, logger);
+        await services.close(Math.max(0, deadline - Date.now()));
+        await socketServer?.close();
+        await database?.close();
+      },
+    };
+    return runtime;
+  } catch (err) {
+    await database?.close().catch(() => undefined);
+    throw err;
+  }
+}
+
+function listen(server: Server, config: Config): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+/** Stop accepting; idle keep-alive sockets close now, in-flight requests finish first (or are cut at the timeout). */
+async function drain(server: Server, timeoutMs: number, logger: Logger): Promise<void> {
+  const force = setTimeout(() => {
+    logger.warn('shutdown timeout: closing remaining connections');
+    server.closeAllConnections();
+  }, timeoutMs);
+  force.unref();
+  await new Promise<void>((resolve) => {
+    server.close(() => resolve());
+    server.closeIdleConnections();
+  });
+  clearTimeout(force);
+}

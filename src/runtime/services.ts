@@ -1,0 +1,121 @@
+import type { Agent } from 'undici';
+import type { Config } from '../config/config.js';
+import type { Db } from '../db/create-db.js';
+import type { Clock } from '../clock.js';
+import type { Logger } from '../logging/logger.js';
+import { createSecretBox, type SecretBox } from '../security/secret-box.js';
+import { createAuditLog, type AuditLog } from '../audit/audit-log.js';
+import { createRateLimiter, type RateLimiter } from '../rate-limits/rate-limiter.js';
+import { loadAclResources } from '../api-catalog/acl-resources.js';
+import { loadRoutes, type RouteDefinition } from '../api-catalog/route-table.js';
+import { createRouteMatcher, type RouteMatcher } from '../api-catalog/route-matcher.js';
+import { loadScopeCatalog, type ScopeCatalog } from '../api-catalog/scope-catalog.js';
+import { createClientStore, type ClientStore } from '../clients/client-store.js';
+import { createClientMetadataCheck } from '../oidc/client-metadata-check.js';
+import { createKeyStore, type KeyStore } from '../oidc/key-store.js';
+import { createGrantAdmin, type GrantAdmin } from '../oidc/grant-admin.js';
+import { createAdminCore, type AdminCore } from '../admins/admin-deps.js';
+import { createAdminManagement, type AdminManagement } from '../admins/admin-management.js';
+import { createAdminAuth, type AdminAuth } from '../admins/admin-auth.js';
+import { createAdminSessions, type AdminSessions } from '../admins/admin-sessions.js';
+import { createLinkStore, type LinkStore } from '../magento-link/link-store.js';
+import { createLinkActivation, type LinkActivation } from '../magento-link/link-activation.js';
+import type { HandshakeOptions } from '../magento-link/integration-handshake.js';
+import { createSigningProfileSelector, type SigningProfileSelector } from '../magento-link/signing-profile-selector.js';
+import { createUpstreamAgent } from '../gateway/forward-to-magento.js';
+
+export interface ServiceDeps {
+  config: Config;
+  /** Open and migrated (see server-database.ts, or the CLI's own way in). */
+  db: Db;
+  clock: Clock;
+  logger: Logger;
+  /** Reused when the caller already opened the database's secrets with it. */
+  box?: SecretBox;
+  /** Tests shorten the Magento handshake's retry delays. */
+  handshake?: Omit<HandshakeOptions, 'activatedAt'>;
+}
+
+/** Every store and service of the product, built once: what the server, the CLI and the tests share. */
+export interface Services {
+  config: Config;
+  db: Db;
+  clock: Clock;
+  logger: Logger;
+  box: SecretBox;
+  audit: AuditLog;
+  limiter: RateLimiter;
+  /** The Magento API catalog (ROUTES_FILE, SCOPES_FILE), loaded and validated once. */
+  routeTable: RouteDefinition[];
+  matcher: RouteMatcher;
+  catalog: ScopeCatalog;
+  apiScopes: string[];
+  /** The client registry (create/update/disable/rotate-secret…). */
+  clients: ClientStore;
+  keyStore: KeyStore;
+  grants: GrantAdmin;
+  admins: { core: AdminCore; management: AdminManagement; auth: AdminAuth; sessions: AdminSessions };
+  links: LinkStore;
+  activation: LinkActivation;
+  /** Which Magento code line each link's store runs (MAGENTO_SIGNING_PROFILE). */
+  signingProfiles: SigningProfileSelector;
+  /** The connection pool to Magento (gateway calls and signing-profile probes). */
+  upstreamAgent: Agent;
+  /** Waits up to `waitMs` for Magento token exchanges and probes, then drops the pool to Magento. */
+  close(waitMs?: number): Promise<void>;
+}
+
+export function createServices(deps: ServiceDeps): Services {
+  const { config, db, clock, logger } = deps;
+  const box = deps.box ?? createSecretBox(config.encryptionKeys);
+  const audit = createAuditLog({ db, clock, logger });
+  // A bad SCOPES_FILE or ROUTES_FILE stops the start here, with the file and entry named.
+  const routeTable = loadRoutes({ routesFile: config.routesFile ?? undefined });
+  const catalog = loadScopeCatalog({
+    scopesFile: config.scopesFile ?? undefined,
+    routeTable,
+    aclResources: loadAclResources(),
+  });
+  const apiScopes = [...catalog.scopes.keys()];
+  const checkMetadata = createClientMetadataCheck({ production: config.production, apiScopes });
+  const clients = createClientStore({ db, clock, config, apiScopes, checkMetadata, audit });
+  const grants = createGrantAdmin({ db, clock, audit });
+  const core = createAdminCore({ db, box, clock, config, audit });
+  const sessions = createAdminSessions({ db, box, clock, audit });
+  const management = createAdminManagement(core, { sessions, grants });
+  const links = createLinkStore({ db, box, clock });
+  const activation = createLinkActivation({
+    links,
+    magentoBaseUrl: config.magentoBaseUrl,
+    audit,
+    logger,
+    clock,
+    handshake: deps.handshake,
+  });
+  const upstreamAgent = createUpstreamAgent(config.gateway);
+  const signingProfiles = createSigningProfileSelector({
+    db,
+    setting: config.magentoSigningProfile,
+    magentoBaseUrl: config.magentoBaseUrl,
+    dispatcher: upstreamAgent,
+    audit,
+    clock,
+    logger,
+  });
+  return {
+    config, db, clock, logger, box, audit,
+    limiter: createRateLimiter({ db, clock }),
+    routeTable, matcher: createRouteMatcher(routeTable), catalog, apiScopes,
+    clients,
+    keyStore: createKeyStore({ db, box }),
+    grants,
+    admins: { core, management, auth: createAdminAuth(core, management), sessions },
+    links, activation, signingProfiles, upstreamAgent,
+    close: async (waitMs = config.shutdownTimeoutMs) => {
+      // A Magento token exchange cut off mid-way leaves the link pending until Reauthorize.
+      const idle = Promise.all([activation.idle(), signingProfiles.idle()]);
+      await Promise.race([idle, new Promise((r) => setTimeout(r, waitMs).unref())]);
+      await upstreamAgent.destroy();
+    },
+  };
+}

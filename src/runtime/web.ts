@@ -1,0 +1,90 @@
+import type Koa from 'koa';
+import type Provider from 'oidc-provider';
+import { createApp } from '../app.js';
+import { createProvider } from '../oidc/create-provider.js';
+import { createAccessTokenVerifier, type AccessTokenVerifier } from '../oidc/access-token-verifier.js';
+import { createFindAccount } from '../admins/find-account.js';
+import { describeScope } from '../api-catalog/describe-scope.js';
+import { activationRoutes } from '../magento-link/activation-routes.js';
+import { identityLinkRoutes } from '../pages/identity-link/identity-link-routes.js';
+import { createInteractionPolicy } from '../pages/sign-in/interaction-policy.js';
+import { interactionRoutes } from '../pages/sign-in/interaction-routes.js';
+import { createProviderErrorRenderer } from '../pages/provider-error/render-provider-error.js';
+import { gatewayRoutes } from '../gateway/gateway-routes.js';
+import { clientCorsPolicy } from '../gateway/gateway-cors.js';
+import { linkCredentialSource } from '../gateway/link-credential-source.js';
+import { createDpopProofVerifier } from '../gateway/dpop-proof.js';
+import { createDpopReplayCache } from '../gateway/dpop-replay-cache.js';
+import type { Services } from './services.js';
+
+export interface Web {
+  app: Koa;
+  provider: Provider;
+  accessTokenVerifier: AccessTokenVerifier;
+}
+
+/** The HTTP side over the services: the OAuth engine, the pages, the gateway, in one Koa app. */
+export async function createWeb(s: Services, opts: { isShuttingDown: () => boolean }): Promise<Web> {
+  const { config, db, clock, logger, box, audit, catalog, links } = s;
+  const jwks = await s.keyStore.ensureKeys();
+  let accessTokenVerifier: AccessTokenVerifier | undefined;
+  const provider = createProvider({
+    config, db, clock, logger, jwks, box, audit,
+    clientStore: s.clients,
+    apiScopes: s.apiScopes,
+    verifier: () => accessTokenVerifier!,
+    findAccount: createFindAccount(s.admins.core.store),
+    interactionPolicy: createInteractionPolicy(),
+    renderError: createProviderErrorRenderer({ cache: config.production, brandName: config.brandName }),
+  });
+  accessTokenVerifier = createAccessTokenVerifier({
+    provider, clientStore: s.clients, clock, jwks,
+    reloadJwks: () => s.keyStore.loadPrivateJwks(),
+    issuer: config.issuer,
+    audience: config.apiAudience,
+  });
+  const interactions = interactionRoutes({
+    provider, db, clock, box, audit, config,
+    auth: s.admins.auth,
+    limiter: s.limiter,
+    describeScope: (name) => describeScope(name, catalog),
+    linkStatus: async (clientId) => {
+      const link = await links.get(clientId);
+      return { state: !link ? 'none' : link.status === 'awaiting_confirmation' ? 'pending' : link.status };
+    },
+  });
+  const identityLink = identityLinkRoutes({
+    db, box, clock, config, audit, links,
+    auth: s.admins.auth,
+    limiter: s.limiter,
+    clientName: async (clientId) => (await s.clients.get(clientId))?.name ?? null,
+  });
+  const dpop = createDpopProofVerifier({
+    issuer: config.issuer,
+    clock,
+    maxAgeS: config.gateway.dpopProofMaxAgeS,
+    replay: createDpopReplayCache({ db, clock }),
+  });
+  const gateway = gatewayRoutes({
+    magentoBaseUrl: config.magentoBaseUrl,
+    matcher: s.matcher,
+    catalog,
+    verifier: accessTokenVerifier,
+    dpop,
+    requiresDpop: async (clientId) => (await s.clients.findCached(clientId))?.requireDpop === true,
+    upstream: linkCredentialSource(links, s.signingProfiles),
+    dispatcher: s.upstreamAgent,
+    audit,
+    limits: config.gateway,
+    cors: clientCorsPolicy(s.clients),
+  });
+  const activation = activationRoutes({
+    links, activation: s.activation, limiter: s.limiter, audit, limit: config.activationRateLimit,
+  });
+  const app = createApp({
+    config, db, logger, provider,
+    routers: [activation, identityLink, interactions, gateway],
+    isShuttingDown: opts.isShuttingDown,
+  });
+  return { app, provider, accessTokenVerifier };
+}
