@@ -15,8 +15,10 @@ createServer((req, res) => {
   res.end(
     `<!doctype html><meta charset="utf-8"><title>Shop tool</title>` +
       (code
-        ? `<h1>Authorization code received</h1><p><code>${escape(code)}</code></p><p>Back to the terminal: the walk-through exchanges it for tokens.</p>`
-        : `<h1>Not authorized</h1><p>${escape(error ?? 'no code')}: ${escape(url.searchParams.get('error_description') ?? '')}</p>`),
+        ? `<h1>Authorization code received</h1><p><code>${escape(code)}</code></p><p>Back to the ` +
+          `terminal: the walk-through exchanges it for tokens.</p>`
+        : `<h1>Not authorized</h1><p>${escape(error ?? 'no code')}: ` +
+          `${escape(url.searchParams.get('error_description') ?? '')}</p>`),
   );
   writeFileSync(file, code ? `code=${code}\n` : `error=${error ?? 'no code'}\n`);
 }).listen(Number(port), '127.0.0.1');

@@ -22,13 +22,26 @@ export async function up(knex: Knex): Promise<void> {
   // parked them in `previous_working` (sealed values byte for byte, same row and column names).
   const parked = await knex('magento_links').select('client_id', 'previous_working').whereNotNull('previous_working');
   for (const r of parked as { client_id: string; previous_working: string }[]) {
-    await knex('magento_links').where({ client_id: r.client_id }).update({ ...JSON.parse(r.previous_working), verifier_sealed: null, previous_working: null });
+    await knex('magento_links')
+      .where({ client_id: r.client_id })
+      .update({ ...JSON.parse(r.previous_working), verifier_sealed: null, previous_working: null });
   }
 }
 
 export async function down(knex: Knex): Promise<void> {
   await knex.schema.alterTable('magento_links', (t) => {
     t.dropIndex(['pending_consumer_key_hash']);
-    for (const c of ['armed_until', 'pending_consumer_key_hash', 'pending_consumer_key_sealed', 'pending_consumer_secret_sealed', 'pending_verifier_sealed', 'pending_store_base_url', 'pending_received_at', 'pending_confirmed_at', 'pending_confirmed_by']) t.dropColumn(c);
+    for (const c of [
+      'armed_until',
+      'pending_consumer_key_hash',
+      'pending_consumer_key_sealed',
+      'pending_consumer_secret_sealed',
+      'pending_verifier_sealed',
+      'pending_store_base_url',
+      'pending_received_at',
+      'pending_confirmed_at',
+      'pending_confirmed_by',
+    ])
+      t.dropColumn(c);
   });
 }

@@ -14,7 +14,11 @@ const csrfAad = (uid: string) => `interaction_states:${uid}:csrf_token`;
 const legacyConsumerHash = (key: string) => createHash('sha256').update(`magento-consumer:${key}`).digest('base64url');
 
 function requireBox(ctx: MigrationContext, table: string) {
-  if (!ctx.box) throw new Error(`migration 20261203140000: ${table} has rows to seal, which needs the encryption key; run it through the server or the db:migrate command`);
+  if (!ctx.box)
+    throw new Error(
+      `migration 20261203140000: ${table} has rows to seal, which needs the encryption key; run it ` +
+        `through the server or the db:migrate command`,
+    );
   return ctx.box;
 }
 
@@ -35,25 +39,46 @@ export async function up(knex: Knex, ctx: MigrationContext = {}): Promise<void> 
   });
   // A re-link in progress (migration 20261203120000, when it ran first) is found by its consumer key too.
   const pending = await knex.schema.hasColumn('magento_links', 'pending_consumer_key_sealed');
-  const links = await knex('magento_links').select('client_id', 'endpoint_token', 'consumer_key_sealed', 'previous_working', ...(pending ? ['pending_consumer_key_sealed'] : []));
+  const links = await knex('magento_links').select(
+    'client_id',
+    'endpoint_token',
+    'consumer_key_sealed',
+    'previous_working',
+    ...(pending ? ['pending_consumer_key_sealed'] : []),
+  );
   if (links.length) {
     const box = requireBox(ctx, 'magento_links');
-    const hash: ConsumerHash = (clientId, sealed) => box.mac(CONSUMER_MAC, box.open(sealed, linkAad(clientId, 'consumer_key')));
+    const hash: ConsumerHash = (clientId, sealed) =>
+      box.mac(CONSUMER_MAC, box.open(sealed, linkAad(clientId, 'consumer_key')));
     for (const r of links) {
-      await knex('magento_links').where({ client_id: r.client_id }).update({
-        endpoint_token_hash: box.mac(ENDPOINT_MAC, r.endpoint_token),
-        endpoint_token_sealed: box.seal(r.endpoint_token, linkAad(r.client_id, 'endpoint_token')),
-        consumer_key_hash: r.consumer_key_sealed ? hash(r.client_id, r.consumer_key_sealed) : null,
-        ...(pending ? { pending_consumer_key_hash: r.pending_consumer_key_sealed ? box.mac(CONSUMER_MAC, box.open(r.pending_consumer_key_sealed, linkAad(r.client_id, 'pending_consumer_key'))) : null } : {}),
-        previous_working: rehashPrevious(r.previous_working, r.client_id, hash),
-      });
+      await knex('magento_links')
+        .where({ client_id: r.client_id })
+        .update({
+          endpoint_token_hash: box.mac(ENDPOINT_MAC, r.endpoint_token),
+          endpoint_token_sealed: box.seal(r.endpoint_token, linkAad(r.client_id, 'endpoint_token')),
+          consumer_key_hash: r.consumer_key_sealed ? hash(r.client_id, r.consumer_key_sealed) : null,
+          ...(pending
+            ? {
+                pending_consumer_key_hash: r.pending_consumer_key_sealed
+                  ? box.mac(
+                      CONSUMER_MAC,
+                      box.open(r.pending_consumer_key_sealed, linkAad(r.client_id, 'pending_consumer_key')),
+                    )
+                  : null,
+              }
+            : {}),
+          previous_working: rehashPrevious(r.previous_working, r.client_id, hash),
+        });
     }
   }
   await knex.schema.alterTable('magento_links', (t) => {
     t.dropColumn('endpoint_token');
     t.unique(['endpoint_token_hash']);
   });
-  await knex.raw('alter table magento_links alter column endpoint_token_hash set not null, alter column endpoint_token_sealed set not null');
+  await knex.raw(
+    'alter table magento_links alter column endpoint_token_hash set not null, alter column ' +
+      'endpoint_token_sealed set not null',
+  );
 
   await knex.schema.alterTable('interaction_states', (t) => {
     t.text('csrf_token_sealed');
@@ -62,7 +87,9 @@ export async function up(knex: Knex, ctx: MigrationContext = {}): Promise<void> 
   if (states.length) {
     const box = requireBox(ctx, 'interaction_states');
     for (const s of states) {
-      await knex('interaction_states').where({ uid: s.uid }).update({ csrf_token_sealed: box.seal(s.csrf_token, csrfAad(s.uid)) });
+      await knex('interaction_states')
+        .where({ uid: s.uid })
+        .update({ csrf_token_sealed: box.seal(s.csrf_token, csrfAad(s.uid)) });
     }
   }
   await knex.schema.alterTable('interaction_states', (t) => {
@@ -79,7 +106,9 @@ export async function down(knex: Knex, ctx: MigrationContext = {}): Promise<void
   if (states.length) {
     const box = requireBox(ctx, 'interaction_states');
     for (const s of states) {
-      await knex('interaction_states').where({ uid: s.uid }).update({ csrf_token: box.open(s.csrf_token_sealed, csrfAad(s.uid)) });
+      await knex('interaction_states')
+        .where({ uid: s.uid })
+        .update({ csrf_token: box.open(s.csrf_token_sealed, csrfAad(s.uid)) });
     }
   }
   await knex.schema.alterTable('interaction_states', (t) => {
@@ -91,17 +120,34 @@ export async function down(knex: Knex, ctx: MigrationContext = {}): Promise<void
     t.text('endpoint_token');
   });
   const pending = await knex.schema.hasColumn('magento_links', 'pending_consumer_key_sealed');
-  const links = await knex('magento_links').select('client_id', 'endpoint_token_sealed', 'consumer_key_sealed', 'previous_working', ...(pending ? ['pending_consumer_key_sealed'] : []));
+  const links = await knex('magento_links').select(
+    'client_id',
+    'endpoint_token_sealed',
+    'consumer_key_sealed',
+    'previous_working',
+    ...(pending ? ['pending_consumer_key_sealed'] : []),
+  );
   if (links.length) {
     const box = requireBox(ctx, 'magento_links');
-    const hash: ConsumerHash = (clientId, sealed) => legacyConsumerHash(box.open(sealed, linkAad(clientId, 'consumer_key')));
+    const hash: ConsumerHash = (clientId, sealed) =>
+      legacyConsumerHash(box.open(sealed, linkAad(clientId, 'consumer_key')));
     for (const r of links) {
-      await knex('magento_links').where({ client_id: r.client_id }).update({
-        endpoint_token: box.open(r.endpoint_token_sealed, linkAad(r.client_id, 'endpoint_token')),
-        consumer_key_hash: r.consumer_key_sealed ? hash(r.client_id, r.consumer_key_sealed) : null,
-        ...(pending ? { pending_consumer_key_hash: r.pending_consumer_key_sealed ? legacyConsumerHash(box.open(r.pending_consumer_key_sealed, linkAad(r.client_id, 'pending_consumer_key'))) : null } : {}),
-        previous_working: rehashPrevious(r.previous_working, r.client_id, hash),
-      });
+      await knex('magento_links')
+        .where({ client_id: r.client_id })
+        .update({
+          endpoint_token: box.open(r.endpoint_token_sealed, linkAad(r.client_id, 'endpoint_token')),
+          consumer_key_hash: r.consumer_key_sealed ? hash(r.client_id, r.consumer_key_sealed) : null,
+          ...(pending
+            ? {
+                pending_consumer_key_hash: r.pending_consumer_key_sealed
+                  ? legacyConsumerHash(
+                      box.open(r.pending_consumer_key_sealed, linkAad(r.client_id, 'pending_consumer_key')),
+                    )
+                  : null,
+              }
+            : {}),
+          previous_working: rehashPrevious(r.previous_working, r.client_id, hash),
+        });
     }
   }
   await knex.schema.alterTable('magento_links', (t) => {

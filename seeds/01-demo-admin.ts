@@ -10,7 +10,11 @@ export async function seed(ctx: CliContext): Promise<void> {
     ctx.io.out(`admin "${username}" already exists (reset its TOTP with admins:reset-totp --username ${username})`);
     return;
   }
-  const { enrolment } = await ctx.services.admins.management.create({ username, password: 'orange-Kettle-42-dev', withTotp: true });
+  const { enrolment } = await ctx.services.admins.management.create({
+    username,
+    password: 'orange-Kettle-42-dev',
+    withTotp: true,
+  });
   ctx.io.out(`demo admin: ${username} / orange-Kettle-42-dev`);
   ctx.io.out(`TOTP URI (add to an authenticator app): ${enrolment!.otpauthUri}`);
   ctx.io.out(`recovery codes: ${enrolment!.recoveryCodes.join(' ')}`);

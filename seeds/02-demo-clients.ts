@@ -25,7 +25,12 @@ export async function seed(ctx: CliContext): Promise<void> {
     'seed',
   );
   const job = await store.create(
-    { name: 'Demo back-office job', type: 'confidential', scopes: ['catalog:read', 'stores:read'], grantTypes: ['client_credentials'] },
+    {
+      name: 'Demo back-office job',
+      type: 'confidential',
+      scopes: ['catalog:read', 'stores:read'],
+      grantTypes: ['client_credentials'],
+    },
     'seed',
   );
   ctx.io.out(`demo public client: ${app.client.clientId} (redirect http://127.0.0.1:8765/callback)`);

@@ -30,7 +30,9 @@ async function main(): Promise<void> {
   } catch (err) {
     if (err instanceof DataDirBusyError) {
       // The embedded database is opened by one process only: this server, which shares it with the CLI.
-      process.stderr.write(`${err.message}: not starting a second server on it (stop that one, or set another DATA_DIR)\n`);
+      process.stderr.write(
+        `${err.message}: not starting a second server on it (stop that one, or set another DATA_DIR)\n`,
+      );
       process.exit(69); // EX_UNAVAILABLE
     }
     if (err instanceof KeyMismatchError) {
@@ -61,7 +63,7 @@ async function main(): Promise<void> {
 
 main().catch((err) => {
   const failure = loadedConfig && describeStartupFailure(err, loadedConfig);
-  const stack = err instanceof Error ? err.stack ?? err.message : String(err);
+  const stack = err instanceof Error ? (err.stack ?? err.message) : String(err);
   if (failure) {
     // One line a person can act on; the stack only when asked for.
     process.stderr.write(`cannot start: ${failure.message}\n`);

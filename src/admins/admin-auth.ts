@@ -4,8 +4,10 @@ import { looksLikeRecoveryCode, recoveryCodeCandidates } from './recovery-codes.
 import type { AdminManagement, TotpEnrolment } from './admin-management.js';
 import { unknownUsernameActor } from '../audit/audit-actor.js';
 
-export type PasswordResult = { ok: true; admin: AdminRecord } | { ok: false; reason: 'invalid' | 'locked' | 'disabled' };
-export type CodeResult = { ok: true; method: 'totp' | 'recovery' } | { ok: false; reason: 'invalid' | 'locked' | 'disabled' | 'not_enrolled' };
+export type PasswordResult =
+  { ok: true; admin: AdminRecord } | { ok: false; reason: 'invalid' | 'locked' | 'disabled' };
+export type CodeResult =
+  { ok: true; method: 'totp' | 'recovery' } | { ok: false; reason: 'invalid' | 'locked' | 'disabled' | 'not_enrolled' };
 
 /**
  * Sign-in checks for admins: password, TOTP or recovery code, lockout after consecutive failures.
@@ -17,11 +19,22 @@ export function createAdminAuth(core: AdminCore, management: AdminManagement) {
   const now = () => new Date(clock.now());
   const isLocked = (a: AdminRecord) => a.lockedUntil !== null && a.lockedUntil.getTime() > clock.now();
 
-  async function fail(admin: AdminRecord, ip: string | null, type: 'admin.login_failed' | 'admin.totp_failed'): Promise<void> {
+  async function fail(
+    admin: AdminRecord,
+    ip: string | null,
+    type: 'admin.login_failed' | 'admin.totp_failed',
+  ): Promise<void> {
     const lockUntil = new Date(clock.now() + config.adminLockoutMinutes * 60_000);
     const { locked } = await store.recordFailure(admin.id, config.adminLockoutThreshold, lockUntil, now());
     await audit?.record({ type, outcome: 'failure', actor: admin.username, ip });
-    if (locked) await audit?.record({ type: 'admin.locked', outcome: 'info', actor: admin.username, ip, details: { until: lockUntil.toISOString() } });
+    if (locked)
+      await audit?.record({
+        type: 'admin.locked',
+        outcome: 'info',
+        actor: admin.username,
+        ip,
+        details: { until: lockUntil.toISOString() },
+      });
   }
 
   return {
@@ -34,12 +47,24 @@ export function createAdminAuth(core: AdminCore, management: AdminManagement) {
       const admin = username.trim() ? await store.findByUsername(username.trim()) : null;
       if (!admin) {
         await hasher.verifyDummy(password); // same time as a real check
-        await audit?.record({ type: 'admin.login_failed', outcome: 'failure', actor: unknownUsernameActor(box, username), ip, details: { reason: 'unknown_user' } });
+        await audit?.record({
+          type: 'admin.login_failed',
+          outcome: 'failure',
+          actor: unknownUsernameActor(box, username),
+          ip,
+          details: { reason: 'unknown_user' },
+        });
         return { ok: false, reason: 'invalid' };
       }
       const { ok, needsRehash } = await hasher.verify(admin.passwordHash, password);
       if (admin.disabled || isLocked(admin)) {
-        await audit?.record({ type: 'admin.login_failed', outcome: 'denied', actor: admin.username, ip, details: { reason: admin.disabled ? 'disabled' : 'locked' } });
+        await audit?.record({
+          type: 'admin.login_failed',
+          outcome: 'denied',
+          actor: admin.username,
+          ip,
+          details: { reason: admin.disabled ? 'disabled' : 'locked' },
+        });
         return { ok: false, reason: admin.disabled ? 'disabled' : 'locked' };
       }
       if (!ok) {
@@ -66,7 +91,13 @@ export function createAdminAuth(core: AdminCore, management: AdminManagement) {
         if (used) {
           await store.update(admin.id, { failed_attempts: 0 }, now());
           const remaining = await store.remainingRecoveryCodes(admin.id);
-          await audit?.record({ type: 'admin.recovery_code_used', outcome: 'success', actor: admin.username, ip, details: { remaining } });
+          await audit?.record({
+            type: 'admin.recovery_code_used',
+            outcome: 'success',
+            actor: admin.username,
+            ip,
+            details: { remaining },
+          });
           return { ok: true, method: 'recovery' };
         }
       } else {
@@ -85,7 +116,12 @@ export function createAdminAuth(core: AdminCore, management: AdminManagement) {
     keyUri: (username: string, secret: string) => totp.keyUri(username, secret),
 
     /** First-login enrolment: the code proves the app holds `secret`; returns the recovery codes. */
-    async confirmEnrolment(adminId: string, secret: string, code: string, ip: string | null): Promise<TotpEnrolment | null> {
+    async confirmEnrolment(
+      adminId: string,
+      secret: string,
+      code: string,
+      ip: string | null,
+    ): Promise<TotpEnrolment | null> {
       const admin = await store.findById(adminId);
       if (!admin || admin.disabled || isLocked(admin) || admin.totpSecret) return null;
       const step = totp.verify(code, secret, null);
@@ -101,7 +137,13 @@ export function createAdminAuth(core: AdminCore, management: AdminManagement) {
 
     async recordLogin(admin: AdminRecord, ip: string | null, method: string): Promise<void> {
       await store.update(admin.id, { last_login_at: now(), failed_attempts: 0 }, now());
-      await audit?.record({ type: 'admin.login', outcome: 'success', actor: admin.username, ip, details: { secondFactor: method } });
+      await audit?.record({
+        type: 'admin.login',
+        outcome: 'success',
+        actor: admin.username,
+        ip,
+        details: { secondFactor: method },
+      });
     },
   };
 }

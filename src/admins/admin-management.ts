@@ -55,21 +55,39 @@ export function createAdminManagement(core: AdminCore, services: { sessions: Adm
   async function enrolTotp(admin: { id: string; username: string }, secret: string): Promise<TotpEnrolment> {
     const codes = generateRecoveryCodes();
     await store.update(admin.id, { totp_secret: box.seal(secret, totpAad(admin.id)), totp_last_step: null }, now());
-    await store.replaceRecoveryCodes(admin.id, codes.map((c) => hashRecoveryCode(box, admin.id, c)));
+    await store.replaceRecoveryCodes(
+      admin.id,
+      codes.map((c) => hashRecoveryCode(box, admin.id, c)),
+    );
     return { secret, otpauthUri: totp.keyUri(admin.username, secret), recoveryCodes: codes };
   }
-  const record = (type: 'admin.created' | 'admin.updated' | 'admin.unlocked' | 'admin.deleted', actor: string, details: Record<string, unknown>) =>
-    audit?.record({ type, outcome: 'success', actor: 'cli', details: { admin: actor, ...details } });
+  const record = (
+    type: 'admin.created' | 'admin.updated' | 'admin.unlocked' | 'admin.deleted',
+    actor: string,
+    details: Record<string, unknown>,
+  ) => audit?.record({ type, outcome: 'success', actor: 'cli', details: { admin: actor, ...details } });
 
   return {
     enrolTotp,
-    async create(input: { username: string; password: string; withTotp: boolean }): Promise<{ admin: AdminSummary; enrolment: TotpEnrolment | null }> {
+    async create(input: {
+      username: string;
+      password: string;
+      withTotp: boolean;
+    }): Promise<{ admin: AdminSummary; enrolment: TotpEnrolment | null }> {
       const username = input.username.trim();
-      if (!USERNAME.test(username)) throw new AppError('admins.invalid_username', 'the username must be 3–64 letters, digits or . _ @ -', 400);
+      if (!USERNAME.test(username))
+        throw new AppError('admins.invalid_username', 'the username must be 3–64 letters, digits or . _ @ -', 400);
       assertPassword(input.password, username);
-      if (await store.findByUsername(username)) throw new AppError('admins.exists', `an admin named "${username}" already exists`, 409);
+      if (await store.findByUsername(username))
+        throw new AppError('admins.exists', `an admin named "${username}" already exists`, 409);
       const id = randomUUID();
-      await store.insert({ id, username, passwordHash: await hasher.hash(input.password), totpSecret: null, now: now() });
+      await store.insert({
+        id,
+        username,
+        passwordHash: await hasher.hash(input.password),
+        totpSecret: null,
+        now: now(),
+      });
       const enrolment = input.withTotp ? await enrolTotp({ id, username }, totp.generateSecret()) : null;
       await record('admin.created', username, { totp: input.withTotp });
       return { admin: summarizeAdmin((await store.findById(id))!, clock.now()), enrolment };
@@ -86,7 +104,12 @@ export function createAdminManagement(core: AdminCore, services: { sessions: Adm
       const admin = await mustFind(username);
       if (!admin.disabled) {
         const others = (await store.list()).filter((a) => a.id !== admin.id && !a.disabled);
-        if (!others.length) throw new AppError('admins.last_admin', `"${admin.username}" is the last enabled admin; create or enable another one first`, 409);
+        if (!others.length)
+          throw new AppError(
+            'admins.last_admin',
+            `"${admin.username}" is the last enabled admin; create or enable another one first`,
+            409,
+          );
       }
       const sessions = await services.sessions.revokeForAdmin(admin.id, 'cli');
       const grants = await services.grants.revokeForAccount(admin.id, 'cli');

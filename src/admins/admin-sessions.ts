@@ -29,14 +29,33 @@ export function createAdminSessions(deps: { db: Db; box: SecretBox; clock: Clock
       .andWhere((q) => q.whereNull('expires_at').orWhere('expires_at', '>', new Date(clock.now())))
       .select('id', 'uid', 'payload', 'expires_at');
     const sessions = rows.flatMap((r) => {
-      const p = openStoredPayload(box, 'Session', r.id, r.payload) as { uid?: string; accountId?: string; loginTs?: number; exp?: number };
+      const p = openStoredPayload(box, 'Session', r.id, r.payload) as {
+        uid?: string;
+        accountId?: string;
+        loginTs?: number;
+        exp?: number;
+      };
       if (!p.accountId || !(r.uid ?? p.uid)) return []; // a browser that never signed in
-      const expiresAt = r.expires_at ? new Date(r.expires_at) : typeof p.exp === 'number' ? new Date(p.exp * 1000) : null;
-      return [{ rowId: r.id, sessionId: (r.uid ?? p.uid)!, adminId: p.accountId, adminUsername: null, signedInAt: typeof p.loginTs === 'number' ? new Date(p.loginTs * 1000) : null, expiresAt }];
+      const expiresAt = r.expires_at
+        ? new Date(r.expires_at)
+        : typeof p.exp === 'number'
+          ? new Date(p.exp * 1000)
+          : null;
+      return [
+        {
+          rowId: r.id,
+          sessionId: (r.uid ?? p.uid)!,
+          adminId: p.accountId,
+          adminUsername: null,
+          signedInAt: typeof p.loginTs === 'number' ? new Date(p.loginTs * 1000) : null,
+          expiresAt,
+        },
+      ];
     });
     const ids = [...new Set(sessions.map((s) => s.adminId))];
     const names = new Map<string, string>();
-    if (ids.length) for (const a of await db('admins').whereIn('id', ids).select('id', 'username')) names.set(a.id, a.username);
+    if (ids.length)
+      for (const a of await db('admins').whereIn('id', ids).select('id', 'username')) names.set(a.id, a.username);
     return sessions
       .map((s) => ({ ...s, adminUsername: names.get(s.adminId) ?? null }))
       .sort((a, b) => (b.signedInAt?.getTime() ?? 0) - (a.signedInAt?.getTime() ?? 0));
@@ -46,9 +65,20 @@ export function createAdminSessions(deps: { db: Db; box: SecretBox; clock: Clock
 
   async function remove(sessions: (AdminSession & { rowId: string })[], actor: string): Promise<AdminSession[]> {
     if (!sessions.length) return [];
-    await db(TABLE).where({ model: 'Session' }).whereIn('id', sessions.map((s) => s.rowId)).delete();
+    await db(TABLE)
+      .where({ model: 'Session' })
+      .whereIn(
+        'id',
+        sessions.map((s) => s.rowId),
+      )
+      .delete();
     for (const s of sessions) {
-      await deps.audit?.record({ type: 'admin.session_revoked', outcome: 'success', actor, details: { admin: s.adminUsername ?? s.adminId, session: s.sessionId } });
+      await deps.audit?.record({
+        type: 'admin.session_revoked',
+        outcome: 'success',
+        actor,
+        details: { admin: s.adminUsername ?? s.adminId, session: s.sessionId },
+      });
     }
     return sessions.map(strip);
   }
@@ -59,10 +89,16 @@ export function createAdminSessions(deps: { db: Db; box: SecretBox; clock: Clock
     },
     /** The session with this id; empty when there is none (or it expired). */
     async revokeSession(sessionId: string, actor: string): Promise<AdminSession[]> {
-      return remove((await all()).filter((s) => s.sessionId === sessionId), actor);
+      return remove(
+        (await all()).filter((s) => s.sessionId === sessionId),
+        actor,
+      );
     },
     async revokeForAdmin(adminId: string, actor: string): Promise<AdminSession[]> {
-      return remove((await all()).filter((s) => s.adminId === adminId), actor);
+      return remove(
+        (await all()).filter((s) => s.adminId === adminId),
+        actor,
+      );
     },
   };
 }

@@ -32,7 +32,13 @@ function toRecord(r: Record<string, unknown>): AdminRecord {
 /** Queries on the admins tables; no policy here (that is admin-service.ts). */
 export function createAdminStore(db: Db) {
   return {
-    async insert(row: { id: string; username: string; passwordHash: string; totpSecret: string | null; now: Date }): Promise<void> {
+    async insert(row: {
+      id: string;
+      username: string;
+      passwordHash: string;
+      totpSecret: string | null;
+      now: Date;
+    }): Promise<void> {
       await db('admins').insert({
         id: row.id,
         username: row.username,
@@ -54,15 +60,22 @@ export function createAdminStore(db: Db) {
       return (await db('admins').orderByRaw('lower(username)')).map(toRecord);
     },
     async update(id: string, fields: Record<string, unknown>, now: Date): Promise<void> {
-      await db('admins').where({ id }).update({ ...fields, updated_at: now });
+      await db('admins')
+        .where({ id })
+        .update({ ...fields, updated_at: now });
     },
     /** One more failure; at the threshold the account locks and the counter restarts. */
     async recordFailure(id: string, threshold: number, lockUntil: Date, now: Date): Promise<{ locked: boolean }> {
       const rows = await db('admins')
         .where({ id })
         .update({
-          failed_attempts: db.raw('case when failed_attempts + 1 >= ? then 0 else failed_attempts + 1 end', [threshold]),
-          locked_until: db.raw('case when failed_attempts + 1 >= ? then ?::timestamptz else locked_until end', [threshold, lockUntil]),
+          failed_attempts: db.raw('case when failed_attempts + 1 >= ? then 0 else failed_attempts + 1 end', [
+            threshold,
+          ]),
+          locked_until: db.raw('case when failed_attempts + 1 >= ? then ?::timestamptz else locked_until end', [
+            threshold,
+            lockUntil,
+          ]),
           updated_at: now,
         })
         .returning(['locked_until']);
@@ -81,7 +94,8 @@ export function createAdminStore(db: Db) {
     async replaceRecoveryCodes(adminId: string, hashes: string[]): Promise<void> {
       await db.transaction(async (trx) => {
         await trx('admin_recovery_codes').where({ admin_id: adminId }).delete();
-        if (hashes.length) await trx('admin_recovery_codes').insert(hashes.map((h) => ({ admin_id: adminId, code_hash: h })));
+        if (hashes.length)
+          await trx('admin_recovery_codes').insert(hashes.map((h) => ({ admin_id: adminId, code_hash: h })));
       });
     },
     async consumeRecoveryCode(adminId: string, hash: string, now: Date): Promise<boolean> {
@@ -93,7 +107,10 @@ export function createAdminStore(db: Db) {
       return rows.length === 1;
     },
     async remainingRecoveryCodes(adminId: string): Promise<number> {
-      const r = await db('admin_recovery_codes').where({ admin_id: adminId }).whereNull('used_at').count<{ n: string }[]>({ n: '*' });
+      const r = await db('admin_recovery_codes')
+        .where({ admin_id: adminId })
+        .whereNull('used_at')
+        .count<{ n: string }[]>({ n: '*' });
       return Number(r[0]?.n ?? 0);
     },
   };

@@ -16,12 +16,17 @@ export interface PasswordHasher {
 
 /** argon2id with the configured parameters (OWASP minimum m=19 MiB, t=2, p=1). */
 export function createPasswordHasher(params: Argon2Params): PasswordHasher {
-  const options = { type: argon2.argon2id as 2, memoryCost: params.memoryKib, timeCost: params.timeCost, parallelism: params.parallelism };
+  const options = {
+    type: argon2.argon2id as 2,
+    memoryCost: params.memoryKib,
+    timeCost: params.timeCost,
+    parallelism: params.parallelism,
+  };
   let dummy: Promise<string> | null = null;
   const hasher: PasswordHasher = {
     hash: (password) => argon2.hash(password, options),
     async verify(hash, password) {
-      let ok = false;
+      let ok: boolean;
       try {
         ok = await argon2.verify(hash, password);
       } catch {

@@ -5,7 +5,9 @@ export type DecisionReason = 'anonymous' | 'covered' | 'self_denied' | 'missing_
 
 export interface ScopeDecision {
   allowed: boolean;
-  /** When refused: catalog scopes that together cover the route (what to ask for); empty when none can, or when allowed. */
+  /**
+   * When refused: catalog scopes that together cover the route (what to ask for); empty when none can, or when allowed.
+   */
   neededScopes: string[];
   /** Route resources the token's scopes do not cover with this method. */
   missingResources: string[];
@@ -26,7 +28,9 @@ const rankedByCatalog = new WeakMap<ScopeCatalog, ScopeDefinition[]>();
 function ranked(catalog: ScopeCatalog): ScopeDefinition[] {
   let list = rankedByCatalog.get(catalog);
   if (!list) {
-    list = [...catalog.scopes.values()].sort((a, b) => a.methods.length - b.methods.length || a.resources.length - b.resources.length);
+    list = [...catalog.scopes.values()].sort(
+      (a, b) => a.methods.length - b.methods.length || a.resources.length - b.resources.length,
+    );
     rankedByCatalog.set(catalog, list);
   }
   return list;

@@ -4,10 +4,12 @@ import { decide } from './decide.js';
 import type { ScopeCatalog } from './scope-catalog.js';
 
 /** Routes a token holding only this scope may call (anonymous routes left out: anyone may). */
-export function routesReachedBy(scopeName: string, catalog: ScopeCatalog, routes: readonly RouteDefinition[]): RouteDefinition[] {
-  return routes.filter(
-    (r) => !r.resources.includes('anonymous') && decide([scopeName], r.method, r, catalog).allowed,
-  );
+export function routesReachedBy(
+  scopeName: string,
+  catalog: ScopeCatalog,
+  routes: readonly RouteDefinition[],
+): RouteDefinition[] {
+  return routes.filter((r) => !r.resources.includes('anonymous') && decide([scopeName], r.method, r, catalog).allowed);
 }
 
 export function formatScopeList(

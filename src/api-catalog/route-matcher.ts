@@ -107,7 +107,10 @@ export function createRouteMatcher(routes: readonly RouteDefinition[]): RouteMat
       const values: string[] = [];
       const route = walk(root, split.segments, 0, values);
       if (!route) return null;
-      const names = route.url.split('/').filter((s) => s.startsWith(':')).map((s) => s.slice(1));
+      const names = route.url
+        .split('/')
+        .filter((s) => s.startsWith(':'))
+        .map((s) => s.slice(1));
       const params: Record<string, string> = {};
       const rawParams: Record<string, string> = {};
       names.forEach((name, i) => {

@@ -31,19 +31,20 @@ function readJson(file: string): unknown {
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    throw new Error(`Cannot read routes file ${file}: ${(err as Error).message}`);
+    throw new Error(`Cannot read routes file ${file}: ${(err as Error).message}`, { cause: err });
   }
   try {
     return JSON.parse(text);
   } catch (err) {
-    throw new Error(`Routes file ${file} is not valid JSON: ${(err as Error).message}`);
+    throw new Error(`Routes file ${file} is not valid JSON: ${(err as Error).message}`, { cause: err });
   }
 }
 
 /** Checks one entry and returns it in the shape the matcher uses; errors name file and entry. */
 function toRoute(entry: unknown, index: number, file: string): RouteDefinition {
   const e = (entry ?? {}) as Record<string, unknown>;
-  const label = `${file}: routes[${index}]${typeof e.method === 'string' && typeof e.url === 'string' ? ` (${e.method} ${e.url})` : ''}`;
+  const named = typeof e.method === 'string' && typeof e.url === 'string';
+  const label = `${file}: routes[${index}]${named ? ` (${e.method} ${e.url})` : ''}`;
   const fail = (problem: string): never => {
     throw new Error(`Invalid route in ${label}: ${problem}`);
   };
@@ -52,7 +53,13 @@ function toRoute(entry: unknown, index: number, file: string): RouteDefinition {
   if (!METHODS.has(method)) fail('method must be one of GET, POST, PUT, DELETE');
   if (typeof e.url !== 'string' || !e.url.replace(/^\/+/, '').startsWith('V')) fail('url must look like /V1/...');
   const url = '/' + (e.url as string).replace(/^\/+|\/+$/g, '');
-  if (!url.split('/').slice(1).every((s) => SEGMENT.test(s))) fail('url has an empty or malformed segment');
+  if (
+    !url
+      .split('/')
+      .slice(1)
+      .every((s) => SEGMENT.test(s))
+  )
+    fail('url has an empty or malformed segment');
   if (typeof e.service !== 'string' || !e.service) fail('service must be a non-empty string');
   const resources = e.resources;
   if (!Array.isArray(resources) || resources.length === 0 || !resources.every((r) => typeof r === 'string' && r)) {
@@ -69,7 +76,8 @@ function toRoute(entry: unknown, index: number, file: string): RouteDefinition {
       module: typeof e.module === 'string' ? e.module : undefined,
     },
   };
-  if (Array.isArray(e.forcedParameters)) route.forcedParameters = e.forcedParameters as RouteDefinition['forcedParameters'];
+  if (Array.isArray(e.forcedParameters))
+    route.forcedParameters = e.forcedParameters as RouteDefinition['forcedParameters'];
   return route;
 }
 

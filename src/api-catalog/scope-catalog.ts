@@ -40,15 +40,18 @@ function parseScope(name: string, raw: unknown, known: ReadonlySet<string>, file
     fail('needs methods, a non-empty list of GET, POST, PUT, DELETE');
   }
   const resources = e.resources;
-  if (!Array.isArray(resources) || !resources.every((r) => typeof r === 'string')) fail('needs resources, a list of ACL resource ids');
+  if (!Array.isArray(resources) || !resources.every((r) => typeof r === 'string'))
+    fail('needs resources, a list of ACL resource ids');
   const graphql = e.graphql;
-  if (graphql !== undefined && graphql !== 'query' && graphql !== 'mutation') fail('has graphql other than "query" or "mutation"');
+  if (graphql !== undefined && graphql !== 'query' && graphql !== 'mutation')
+    fail('has graphql other than "query" or "mutation"');
   for (const resource of resources as string[]) {
     if (resource === 'anonymous' || resource === 'self') fail(`lists "${resource}", which is not an ACL resource`);
     if (!known.has(resource)) fail(`lists unknown ACL resource "${resource}"`);
   }
   if (!graphql && (resources as string[]).length === 0) fail('grants no ACL resources');
-  if (!graphql && name.endsWith(':read') && (methods as string[]).some((m) => m !== 'GET')) fail('is a :read scope and may allow GET only');
+  if (!graphql && name.endsWith(':read') && (methods as string[]).some((m) => m !== 'GET'))
+    fail('is a :read scope and may allow GET only');
   return {
     name,
     title: e.title as string,
@@ -73,7 +76,7 @@ export function loadScopeCatalog(options: {
   try {
     data = JSON.parse(readFileSync(file, 'utf8')) as { scopes?: unknown };
   } catch (err) {
-    throw new Error(`Cannot load scope catalog ${file}: ${(err as Error).message}`);
+    throw new Error(`Cannot load scope catalog ${file}: ${(err as Error).message}`, { cause: err });
   }
   if (!data.scopes || typeof data.scopes !== 'object' || Array.isArray(data.scopes)) {
     throw new Error(`Scope catalog ${file} must have a "scopes" object`);

@@ -42,7 +42,9 @@ export function createAuditLog(deps: { db: Db; clock: Clock; logger: Logger }): 
       }
     },
     async list(filter = {}) {
-      const q = db('audit_events').orderBy('id', 'desc').limit(filter.limit ?? 100);
+      const q = db('audit_events')
+        .orderBy('id', 'desc')
+        .limit(filter.limit ?? 100);
       if (filter.type) q.where({ type: filter.type });
       if (filter.clientId) q.where({ client_id: filter.clientId });
       if (filter.actor) q.where({ actor: filter.actor });

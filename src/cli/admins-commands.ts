@@ -15,7 +15,8 @@ function usernameOf(values: Record<string, unknown>): string {
 
 /** Passwords come from stdin only (never argv: it shows in `ps` and shell history). */
 async function passwordFromStdin(ctx: CliContext, values: Record<string, unknown>): Promise<string> {
-  if (!values['password-stdin']) throw new CliUsageError('pass the password on standard input with --password-stdin (never on the command line)');
+  if (!values['password-stdin'])
+    throw new CliUsageError('pass the password on standard input with --password-stdin (never on the command line)');
   const password = (await ctx.io.readStdin()).replace(/\r?\n$/, '');
   if (!password) throw new CliUsageError('no password on standard input');
   return password;
@@ -48,9 +49,22 @@ export const adminsCommands: CommandTable = {
     async run(ctx, { values }) {
       const name = usernameOf(values);
       const password = await passwordFromStdin(ctx, values);
-      const { admin, enrolment } = await management(ctx).create({ username: name, password, withTotp: !values['no-totp'] });
+      const { admin, enrolment } = await management(ctx).create({
+        username: name,
+        password,
+        withTotp: !values['no-totp'],
+      });
       if (values.json) {
-        printJson(ctx.io, { ...presentAdmin(admin), ...(enrolment ? { otpauth_uri: enrolment.otpauthUri, totp_secret: enrolment.secret, recovery_codes: enrolment.recoveryCodes } : {}) });
+        printJson(ctx.io, {
+          ...presentAdmin(admin),
+          ...(enrolment
+            ? {
+                otpauth_uri: enrolment.otpauthUri,
+                totp_secret: enrolment.secret,
+                recovery_codes: enrolment.recoveryCodes,
+              }
+            : {}),
+        });
         return 0;
       }
       ctx.io.out(`created admin ${admin.username} (${admin.id})`);
@@ -80,7 +94,8 @@ export const adminsCommands: CommandTable = {
         ctx.io.out(`username:    ${a.username}`);
         ctx.io.out(`id:          ${a.id}`);
         ctx.io.out(`totp:        ${a.totpEnrolled ? 'enrolled' : 'not yet (enrols at the next sign-in)'}`);
-        ctx.io.out(`state:       ${a.disabled ? 'disabled' : 'enabled'}${a.lockedUntil ? `, locked until ${a.lockedUntil}` : ''}`);
+        const locked = a.lockedUntil ? `, locked until ${a.lockedUntil}` : '';
+        ctx.io.out(`state:       ${a.disabled ? 'disabled' : 'enabled'}${locked}`);
         ctx.io.out(`last login:  ${a.lastLoginAt ?? 'never'}`);
         ctx.io.out(`created:     ${a.createdAt}`);
       }
@@ -97,14 +112,28 @@ export const adminsCommands: CommandTable = {
     },
   },
   'admins:delete': {
-    summary: 'Delete an admin with its sign-in sessions and the grants it approved (needs --yes; never the last enabled admin)',
+    summary:
+      'Delete an admin with its sign-in sessions and the grants it approved (needs --yes; never the last ' +
+      'enabled admin)',
     options: { username, yes: { type: 'boolean', description: 'Confirm the deletion' }, json },
     async run(ctx, { values }) {
       const name = usernameOf(values);
-      if (!values.yes) throw new CliUsageError('deleting an admin signs it out and revokes the grants it approved; add --yes to confirm');
+      if (!values.yes)
+        throw new CliUsageError(
+          'deleting an admin signs it out and revokes the grants it approved; add --yes to confirm',
+        );
       const r = await management(ctx).delete(name);
-      if (values.json) printJson(ctx.io, { username: r.admin.username, id: r.admin.id, sessions_revoked: r.sessions, grants_revoked: r.grants });
-      else ctx.io.out(`deleted admin ${r.admin.username}: ${r.sessions} sign-in session(s) and ${r.grants} grant(s) revoked`);
+      if (values.json)
+        printJson(ctx.io, {
+          username: r.admin.username,
+          id: r.admin.id,
+          sessions_revoked: r.sessions,
+          grants_revoked: r.grants,
+        });
+      else
+        ctx.io.out(
+          `deleted admin ${r.admin.username}: ${r.sessions} sign-in session(s) and ${r.grants} grant(s) revoked`,
+        );
       return 0;
     },
   },
@@ -150,7 +179,13 @@ export const adminsCommands: CommandTable = {
 };
 
 function adminLine(a: AdminSummary): string {
-  return [a.username.padEnd(24), a.totpEnrolled ? 'totp' : 'no-totp', a.disabled ? 'disabled' : 'active', a.lockedUntil ? `locked until ${a.lockedUntil}` : '', a.lastLoginAt ? `last login ${a.lastLoginAt}` : 'never logged in']
+  return [
+    a.username.padEnd(24),
+    a.totpEnrolled ? 'totp' : 'no-totp',
+    a.disabled ? 'disabled' : 'active',
+    a.lockedUntil ? `locked until ${a.lockedUntil}` : '',
+    a.lastLoginAt ? `last login ${a.lastLoginAt}` : 'never logged in',
+  ]
     .filter(Boolean)
     .join('  ');
 }

@@ -14,7 +14,10 @@ export function parseWhen(flag: string, value: unknown, clock: Clock): Date | un
   const rel = /^(\d+)([mhd])$/.exec(v);
   if (rel) return new Date(clock.now() - Number(rel[1]) * UNITS[rel[2]!]!);
   const d = /^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(v) ? new Date(v) : new Date(NaN);
-  if (Number.isNaN(d.getTime())) throw new CliUsageError(`--${flag} must be an ISO date (2026-12-01, 2026-12-01T10:00:00Z) or a duration ago (30m, 24h, 7d), not "${v}"`);
+  if (Number.isNaN(d.getTime()))
+    throw new CliUsageError(
+      `--${flag} must be an ISO date (2026-12-01, 2026-12-01T10:00:00Z) or a duration ago (30m, 24h, 7d), not "${v}"`,
+    );
   return d;
 }
 
@@ -33,7 +36,8 @@ export const auditCommands: CommandTable = {
     },
     async run(ctx, { values }) {
       const limit = values.limit === undefined ? 50 : Number(values.limit);
-      if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new CliUsageError('--limit must be a whole number from 1 to 1000');
+      if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
+        throw new CliUsageError('--limit must be a whole number from 1 to 1000');
       const type = values.type as string | undefined;
       if (type !== undefined && !(AUDIT_EVENT_TYPES as readonly string[]).includes(type)) {
         throw new CliUsageError(`unknown --type "${type}" (valid: ${AUDIT_EVENT_TYPES.join(', ')})`);
@@ -51,9 +55,13 @@ export const auditCommands: CommandTable = {
         limit,
       });
       if (values.json) printJson(ctx.io, events.map(presentAuditEvent));
-      else for (const e of events) {
-        ctx.io.out(`${e.at.toISOString()}  ${e.type.padEnd(28)} ${e.outcome.padEnd(8)} ${e.actor ?? '-'}  ${e.clientId ?? ''}  ${e.ip ?? ''}  ${JSON.stringify(e.details ?? {})}`);
-      }
+      else
+        for (const e of events) {
+          ctx.io.out(
+            `${e.at.toISOString()}  ${e.type.padEnd(28)} ${e.outcome.padEnd(8)} ${e.actor ?? '-'}  ` +
+              `${e.clientId ?? ''}  ${e.ip ?? ''}  ${JSON.stringify(e.details ?? {})}`,
+          );
+        }
       return 0;
     },
   },

@@ -48,7 +48,8 @@ export async function openCliDatabase(
     const holder = readLockHolder(dataDir);
     if (holder?.role === 'server' && holderAlive(holder)) {
       throw new CliDatabaseError(
-        `DATABASE_URL is set, but the server running on DATA_DIR ${dataDir} (pid ${holder.pid}) uses the embedded database: run the CLI with the server's configuration`,
+        `DATABASE_URL is set, but the server running on DATA_DIR ${dataDir} (pid ${holder.pid}) uses the ` +
+          `embedded database: run the CLI with the server's configuration`,
         78,
       );
     }
@@ -66,12 +67,15 @@ export async function openCliDatabase(
       // Most likely another working directory or DATA_DIR than the server's: a fresh empty
       // database here would hand out clients and secrets the server never sees.
       throw new CliDatabaseError(
-        `no database in DATA_DIR ${dataDir}: start the server first (npm start), or run the CLI with the server's DATA_DIR (same working directory and .env)`,
+        `no database in DATA_DIR ${dataDir}: start the server first (npm start), or run the CLI with the ` +
+          `server's DATA_DIR (same working directory and .env)`,
         78,
       );
     }
     try {
-      const lock = acquireDataDirLock(dataDir, 'cli', (h) => opts.warn(`DATA_DIR ${dataDir}: took over the lock left by pid ${h.pid}, which is gone`));
+      const lock = acquireDataDirLock(dataDir, 'cli', (h) =>
+        opts.warn(`DATA_DIR ${dataDir}: took over the lock left by pid ${h.pid}, which is gone`),
+      );
       try {
         const { db } = createEmbeddedDb(pgliteDir);
         return {
@@ -92,7 +96,11 @@ export async function openCliDatabase(
     } catch (err) {
       if (!(err instanceof DataDirBusyError)) throw err;
       // A server starting up (migrating, socket not yet open) or another CLI command: wait a bit.
-      if (Date.now() > deadline) throw new CliDatabaseError(`${err.message}, and its database socket does not answer: try again when it has finished`, 69);
+      if (Date.now() > deadline)
+        throw new CliDatabaseError(
+          `${err.message}, and its database socket does not answer: try again when it has finished`,
+          69,
+        );
       await new Promise((r) => setTimeout(r, 100));
     }
   }

@@ -33,7 +33,14 @@ export function commandHelp(name: string, spec: CommandSpec): string {
   const opts = Object.entries(spec.options ?? {});
   if (opts.length) {
     lines.push('', 'Options:');
-    lines.push(...columns(opts.map(([opt, o]) => [label(opt, o), o.description + (o.required ? ' (required)' : '') + (o.multiple ? ' (repeatable)' : '')])));
+    lines.push(
+      ...columns(
+        opts.map(([opt, o]) => [
+          label(opt, o),
+          o.description + (o.required ? ' (required)' : '') + (o.multiple ? ' (repeatable)' : ''),
+        ]),
+      ),
+    );
   }
   return lines.join('\n');
 }

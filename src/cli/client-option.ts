@@ -9,7 +9,8 @@ export const clientOptions = {
 export function optionalClientId(values: Record<string, unknown>): string | undefined {
   const a = values.client;
   const b = values['client-id'];
-  if (typeof a === 'string' && typeof b === 'string' && a !== b) throw new CliUsageError('--client and --client-id name different clients; give one');
+  if (typeof a === 'string' && typeof b === 'string' && a !== b)
+    throw new CliUsageError('--client and --client-id name different clients; give one');
   const id = a ?? b;
   if (id === undefined) return undefined;
   if (typeof id !== 'string' || !id.trim()) throw new CliUsageError('--client needs a client id');

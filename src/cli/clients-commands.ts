@@ -4,7 +4,14 @@ import type { ClientLifetimes, ClientRecord, PublicJwks } from '../clients/clien
 import type { ClientInput } from '../clients/validate-client-input.js';
 import { OIDC_SCOPES } from '../clients/oidc-scopes.js';
 import { GRANT_TYPES } from '../clients/client-record.js';
-import { type CliContext, type CommandTable, type OptionSpec, CliNotFoundError, CliUsageError, printJson } from './cli-context.js';
+import {
+  type CliContext,
+  type CommandTable,
+  type OptionSpec,
+  CliNotFoundError,
+  CliUsageError,
+  printJson,
+} from './cli-context.js';
 import { clientOptions, requiredClientId } from './client-option.js';
 import { presentClient } from './present-json.js';
 
@@ -14,7 +21,8 @@ export const clientStoreFor = (ctx: CliContext): ClientStore => ctx.services.cli
 /** Enumerated flags: an unknown value is a usage error that lists the valid ones. */
 function oneOf(what: string, value: unknown, valid: readonly string[]): void {
   const values = Array.isArray(value) ? value : value === undefined ? [] : [value];
-  for (const v of values) if (!valid.includes(String(v))) throw new CliUsageError(`unknown ${what} "${v}" (valid: ${valid.join(', ')})`);
+  for (const v of values)
+    if (!valid.includes(String(v))) throw new CliUsageError(`unknown ${what} "${v}" (valid: ${valid.join(', ')})`);
 }
 
 function checkEnums(ctx: CliContext, values: Record<string, unknown>): void {
@@ -22,7 +30,8 @@ function checkEnums(ctx: CliContext, values: Record<string, unknown>): void {
   oneOf('grant type', values['grant-type'], GRANT_TYPES);
   oneOf('auth method', values['auth-method'], ['client_secret_basic', 'private_key_jwt']);
   oneOf('token format', values['token-format'], ['opaque', 'jwt']);
-  if (values.scope !== undefined) oneOf('scope', String(values.scope).split(/\s+/).filter(Boolean), [...ctx.services.apiScopes, ...OIDC_SCOPES]);
+  if (values.scope !== undefined)
+    oneOf('scope', String(values.scope).split(/\s+/).filter(Boolean), [...ctx.services.apiScopes, ...OIDC_SCOPES]);
 }
 
 const idOption: Record<string, OptionSpec> = clientOptions;
@@ -31,10 +40,22 @@ const fields: Record<string, OptionSpec> = {
   name: { type: 'string', description: 'Display name (shown on the consent page)' },
   type: { type: 'string', description: 'confidential | public' },
   'redirect-uri': { type: 'string', multiple: true, description: 'Redirect URI, exact match' },
-  'cors-origin': { type: 'string', multiple: true, description: 'Browser origin allowed to call the token endpoint and the gateway (CORS), e.g. https://app.example.com' },
+  'cors-origin': {
+    type: 'string',
+    multiple: true,
+    description:
+      'Browser origin allowed to call the token endpoint and the gateway (CORS), e.g. https://app.example.com',
+  },
   scope: { type: 'string', description: 'Allowed scopes, space separated (API scopes, offline_access, openid)' },
-  'grant-type': { type: 'string', multiple: true, description: 'authorization_code | refresh_token | client_credentials' },
-  'auth-method': { type: 'string', description: 'confidential clients: client_secret_basic (default) | private_key_jwt' },
+  'grant-type': {
+    type: 'string',
+    multiple: true,
+    description: 'authorization_code | refresh_token | client_credentials',
+  },
+  'auth-method': {
+    type: 'string',
+    description: 'confidential clients: client_secret_basic (default) | private_key_jwt',
+  },
   jwks: { type: 'string', description: 'private_key_jwt: public JWKS as JSON, or @file.json' },
   'jwks-uri': { type: 'string', description: 'private_key_jwt: URL of the client JWKS' },
   'token-format': { type: 'string', description: 'opaque (default) | jwt (RFC 9068)' },
@@ -44,7 +65,10 @@ const fields: Record<string, OptionSpec> = {
   'client-credentials-ttl': { type: 'string', description: 'Client-credentials token lifetime override, seconds' },
   'refresh-token-ttl': { type: 'string', description: 'Sliding refresh token lifetime override, seconds' },
   'refresh-token-absolute-ttl': { type: 'string', description: 'Absolute refresh lifetime cap override, seconds' },
-  'require-dpop': { type: 'boolean', description: 'Only DPoP-bound tokens (RFC 9449): a proof at /token, DPoP calls at the gateway' },
+  'require-dpop': {
+    type: 'boolean',
+    description: 'Only DPoP-bound tokens (RFC 9449): a proof at /token, DPoP calls at the gateway',
+  },
   'no-require-dpop': { type: 'boolean', description: 'Accept Bearer tokens again' },
   'require-par': { type: 'boolean', description: 'Authorization requests only through the PAR endpoint (RFC 9126)' },
   'no-require-par': { type: 'boolean', description: 'Accept plain authorization requests again' },
@@ -107,7 +131,10 @@ function inputFrom(values: Record<string, unknown>): ClientInput {
 const clientId = requiredClientId;
 
 function describe(c: ClientRecord): string[] {
-  const l = Object.entries(c.lifetimes).map(([k, v]) => `${k}=${v}s`).join(' ') || 'defaults';
+  const l =
+    Object.entries(c.lifetimes)
+      .map(([k, v]) => `${k}=${v}s`)
+      .join(' ') || 'defaults';
   return [
     `client_id:     ${c.clientId}`,
     `name:          ${c.name}`,
@@ -129,7 +156,9 @@ function describe(c: ClientRecord): string[] {
 
 function toggle(enabled: boolean) {
   return {
-    summary: enabled ? 'Enable a client again' : 'Disable a client: invalid_client everywhere, its tokens stop working (within 5 s on every instance)',
+    summary: enabled
+      ? 'Enable a client again'
+      : 'Disable a client: invalid_client everywhere, its tokens stop working (within 5 s on every instance)',
     usage: '--client <id> [--json]',
     options: { ...idOption, ...json },
     async run(ctx: CliContext, { values }: { values: Record<string, unknown> }) {
@@ -144,15 +173,26 @@ function toggle(enabled: boolean) {
 export const clientsCommands: CommandTable = {
   'clients:create': {
     summary: 'Register an OAuth client; prints client_id and (confidential) client_secret once',
-    usage: '--name <n> --type confidential|public --redirect-uri <uri>... --scope "<scopes>" --grant-type <type>... [--json]',
+    usage:
+      '--name <n> --type confidential|public --redirect-uri <uri>... --scope "<scopes>" --grant-type ' +
+      '<type>... [--json]',
     options: { ...fields, ...json },
     async run(ctx, { values }) {
       checkEnums(ctx, values);
       const { client, clientSecret } = await clientStoreFor(ctx).create(inputFrom(values));
-      if (values.json) printJson(ctx.io, { client_id: client.clientId, ...(clientSecret ? { client_secret: clientSecret } : {}), client: presentClient(client) });
+      if (values.json)
+        printJson(ctx.io, {
+          client_id: client.clientId,
+          ...(clientSecret ? { client_secret: clientSecret } : {}),
+          client: presentClient(client),
+        });
       else {
         ctx.io.out(`client_id:     ${client.clientId}`);
-        if (clientSecret) ctx.io.out(`client_secret: ${clientSecret}\n\nThe secret is shown only this once; it is stored hashed. Lost it? clients:rotate-secret.`);
+        if (clientSecret)
+          ctx.io.out(
+            `client_secret: ${clientSecret}\n\nThe secret is shown only this once; it is stored hashed. ` +
+              `Lost it? clients:rotate-secret.`,
+          );
       }
       return 0;
     },
@@ -164,7 +204,12 @@ export const clientsCommands: CommandTable = {
     async run(ctx, { values }) {
       const clients = await clientStoreFor(ctx).list();
       if (values.json) printJson(ctx.io, clients.map(presentClient));
-      else for (const c of clients) ctx.io.out(`${c.clientId}  ${c.enabled ? 'enabled ' : 'DISABLED'}  ${c.type.padEnd(12)} ${c.name}  [${c.scopes.join(' ')}]`);
+      else
+        for (const c of clients)
+          ctx.io.out(
+            `${c.clientId}  ${c.enabled ? 'enabled ' : 'DISABLED'}  ${c.type.padEnd(12)} ${c.name}  ` +
+              `[${c.scopes.join(' ')}]`,
+          );
       return 0;
     },
   },
@@ -181,7 +226,8 @@ export const clientsCommands: CommandTable = {
     },
   },
   'clients:update': {
-    summary: 'Change a client; list options (--redirect-uri, --cors-origin, --grant-type, --scope) replace the whole list',
+    summary:
+      'Change a client; list options (--redirect-uri, --cors-origin, --grant-type, --scope) replace the whole list',
     usage: '--client <id> [options] [--json]',
     options: { ...idOption, ...fields, ...json },
     async run(ctx, { values }) {
@@ -196,13 +242,19 @@ export const clientsCommands: CommandTable = {
   'clients:disable': toggle(false),
   'clients:enable': toggle(true),
   'clients:rotate-secret': {
-    summary: 'Issue a new client secret (printed once); the previous one keeps working for CLIENT_SECRET_ROTATION_OVERLAP_S',
+    summary:
+      'Issue a new client secret (printed once); the previous one keeps working for CLIENT_SECRET_ROTATION_OVERLAP_S',
     usage: '--client <id> [--json]',
     options: { ...idOption, ...json },
     async run(ctx, { values }) {
       const id = clientId(values);
       const { clientSecret, previousSecretExpiresAt } = await clientStoreFor(ctx).rotateSecret(id);
-      if (values.json) printJson(ctx.io, { client_id: id, client_secret: clientSecret, previous_secret_expires_at: previousSecretExpiresAt.toISOString() });
+      if (values.json)
+        printJson(ctx.io, {
+          client_id: id,
+          client_secret: clientSecret,
+          previous_secret_expires_at: previousSecretExpiresAt.toISOString(),
+        });
       else {
         ctx.io.out(`client_id:     ${id}`);
         ctx.io.out(`client_secret: ${clientSecret}`);

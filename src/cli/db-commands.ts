@@ -26,7 +26,9 @@ export const dbCommands: CommandTable = {
         throw new CliError('refuses to run with NODE_ENV=production');
       }
       await migrateLatest(ctx.db, { box: ctx.box });
-      const files = readdirSync(seedsDir).filter((f) => /\.(ts|js)$/.test(f)).sort();
+      const files = readdirSync(seedsDir)
+        .filter((f) => /\.(ts|js)$/.test(f))
+        .sort();
       for (const f of files) {
         const mod = (await import(pathToFileURL(join(seedsDir, f)).href)) as SeedModule;
         await mod.seed(ctx);

@@ -14,15 +14,34 @@ export const grantsCommands: CommandTable = {
       json: { type: 'boolean', description: 'JSON output' },
     },
     async run(ctx, { values }) {
-      const list = await grants(ctx).list({ clientId: optionalClientId(values), accountId: await adminIdOf(ctx, values.admin) });
+      const list = await grants(ctx).list({
+        clientId: optionalClientId(values),
+        accountId: await adminIdOf(ctx, values.admin),
+      });
       if (values.json) {
-        printJson(ctx.io, list.map((g) => ({
-          grant_id: g.grantId, client_id: g.clientId, admin: g.adminUsername, account_id: g.accountId, scopes: g.scopes,
-          created_at: g.createdAt.toISOString(), expires_at: g.expiresAt?.toISOString() ?? null, live_tokens: g.liveTokens,
-        })));
+        printJson(
+          ctx.io,
+          list.map((g) => ({
+            grant_id: g.grantId,
+            client_id: g.clientId,
+            admin: g.adminUsername,
+            account_id: g.accountId,
+            scopes: g.scopes,
+            created_at: g.createdAt.toISOString(),
+            expires_at: g.expiresAt?.toISOString() ?? null,
+            live_tokens: g.liveTokens,
+          })),
+        );
       } else {
         if (!list.length) ctx.io.out('no active grants');
-        for (const g of list) ctx.io.out(`${g.grantId}  client ${g.clientId}  admin ${g.adminUsername ?? `(deleted ${g.accountId})`}  ${g.createdAt.toISOString()}  tokens ${g.liveTokens}  [${g.scopes.join(' ')}]`);
+        for (const g of list) {
+          const admin = g.adminUsername ?? `(deleted ${g.accountId})`;
+          const created = g.createdAt.toISOString();
+          const scopes = g.scopes.join(' ');
+          ctx.io.out(
+            `${g.grantId}  client ${g.clientId}  admin ${admin}  ${created}  tokens ${g.liveTokens}  [${scopes}]`,
+          );
+        }
       }
       return 0;
     },
@@ -34,7 +53,8 @@ export const grantsCommands: CommandTable = {
     async run(ctx, { values }) {
       const grantId = values.grant;
       if (typeof grantId !== 'string' || !grantId) throw new CliUsageError('--grant <id> is required');
-      if (!(await grants(ctx).revoke(grantId, 'cli'))) throw new CliNotFoundError(`no grant ${grantId} (see grants:list)`);
+      if (!(await grants(ctx).revoke(grantId, 'cli')))
+        throw new CliNotFoundError(`no grant ${grantId} (see grants:list)`);
       ctx.io.out(`revoked grant ${grantId}: its tokens are refused now (JWT access tokens within 5 s)`);
       return 0;
     },

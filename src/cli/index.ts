@@ -8,7 +8,6 @@ import { commandTable } from './command-table.js';
 import { CliDatabaseError } from './cli-database.js';
 import { openCliContext } from './open-cli-context.js';
 import type { CliIo } from './cli-context.js';
-import type { Config } from '../config/config.js';
 
 // Same configuration as the server: .env in the working directory, the environment winning.
 const env = readEnv();
@@ -24,7 +23,6 @@ const io: CliIo = {
   env,
 };
 
-let loadedConfig: Config | undefined;
 try {
   const argv = process.argv.slice(2);
   const code = await runCli(argv, commandTable, io, () => openCliContext(env, io, argv[0] ?? ''));

@@ -8,7 +8,12 @@ export const keysCommands: CommandTable = {
     async run(ctx, { values }) {
       const keys = await ctx.services.keyStore.list();
       if (values.json) printJson(ctx.io, keys.map(presentKey));
-      else for (const k of keys) ctx.io.out(`${k.kid}  ${k.alg}  ${k.createdAt.toISOString()}  ${k.current ? 'current' : k.retiredAt ? 'retired' : 'verify-only'}`);
+      else
+        for (const k of keys)
+          ctx.io.out(
+            `${k.kid}  ${k.alg}  ${k.createdAt.toISOString()}  ` +
+              `${k.current ? 'current' : k.retiredAt ? 'retired' : 'verify-only'}`,
+          );
       return 0;
     },
   },

@@ -21,7 +21,10 @@ export async function openCliContext(
 ): Promise<{ ctx: CliBase; close: () => Promise<void> }> {
   const config = loadConfig(env);
   const box = createSecretBox(config.encryptionKeys);
-  const database = await openCliDatabase(config, { mayCreate: CREATING_COMMANDS.has(command), warn: (m) => io.err(`WARNING: ${m}`) });
+  const database = await openCliDatabase(config, {
+    mayCreate: CREATING_COMMANDS.has(command),
+    warn: (m) => io.err(`WARNING: ${m}`),
+  });
   try {
     await migrateLatest(database.db, { box });
     await checkEncryptionKey(database.db, box);

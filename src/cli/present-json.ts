@@ -4,14 +4,22 @@ import type { AuditEvent } from '../audit/audit-events.js';
 import type { ClientRecord } from '../clients/client-record.js';
 import type { KeyInfo } from '../oidc/key-store.js';
 
-export const snakeCase = (key: string) => key.replace(/([a-z0-9])([A-Z])/g, '$1_$2').replace(/([A-Z])([A-Z][a-z])/g, '$1_$2').toLowerCase();
+export const snakeCase = (key: string) =>
+  key
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .replace(/([A-Z])([A-Z][a-z])/g, '$1_$2')
+    .toLowerCase();
 
 /** Recursively: camelCase keys → snake_case, Date → ISO string; arrays and values kept. */
 export function snakeJson(value: unknown): unknown {
   if (value instanceof Date) return value.toISOString();
   if (Array.isArray(value)) return value.map(snakeJson);
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined).map(([k, v]) => [snakeCase(k), snakeJson(v)]));
+    return Object.fromEntries(
+      Object.entries(value)
+        .filter(([, v]) => v !== undefined)
+        .map(([k, v]) => [snakeCase(k), snakeJson(v)]),
+    );
   }
   return value;
 }

@@ -10,7 +10,11 @@ import { VERSION } from './version.js';
 /** Exit code and message of a failed command: typed CLI errors, then the store's AppErrors (404 → not found). */
 function failure(err: unknown): { code: number; message: string } {
   if (err instanceof CliError) return { code: err.exitCode, message: err.message };
-  if (isAppError(err)) return { code: err.status === 404 ? EXIT.notFound : EXIT.failed, message: err.expose ? err.message : 'internal error' };
+  if (isAppError(err))
+    return {
+      code: err.status === 404 ? EXIT.notFound : EXIT.failed,
+      message: err.expose ? err.message : 'internal error',
+    };
   return { code: EXIT.failed, message: `failed: ${(err as Error)?.message ?? String(err)}` };
 }
 
@@ -44,11 +48,14 @@ export async function runCli(
   }
   let args;
   try {
-    const options = Object.fromEntries(Object.entries(spec.options ?? {}).map(([k, o]) => [k, { type: o.type, multiple: o.multiple ?? false }]));
+    const options = Object.fromEntries(
+      Object.entries(spec.options ?? {}).map(([k, o]) => [k, { type: o.type, multiple: o.multiple ?? false }]),
+    );
     args = parseArgs({ args: rest, options, allowPositionals: false, strict: true });
     for (const [k, o] of Object.entries(spec.options ?? {})) {
       const v = args.values[k];
-      if (o.required && (v === undefined || (typeof v === 'string' && !v.trim()))) throw new CliUsageError(`--${k} is required`);
+      if (o.required && (v === undefined || (typeof v === 'string' && !v.trim())))
+        throw new CliUsageError(`--${k} is required`);
     }
   } catch (err) {
     io.err(`${name}: ${(err as Error).message}\n\n${commandHelp(name, spec)}`);
@@ -62,7 +69,10 @@ export async function runCli(
     // A failed audit write (or any warning of a service) is reported on stderr, never swallowed.
     const logger = createLogger({ level: 'warn', write: (line) => cmdIo.err(line) });
     services = createServices({ config: ctx.config, db: ctx.db, clock: ctx.clock, box: ctx.box, logger });
-    return await spec.run({ ...ctx, io: cmdIo, services }, args as { values: Record<string, unknown>; positionals: string[] });
+    return await spec.run(
+      { ...ctx, io: cmdIo, services },
+      args as { values: Record<string, unknown>; positionals: string[] },
+    );
   } catch (err) {
     const { code, message } = failure(err);
     io.err(`${name}: ${message}`);

@@ -14,14 +14,15 @@ const present = (s: AdminSession) => ({
 });
 
 const line = (s: AdminSession) =>
-  `${s.sessionId}  ${(s.adminUsername ?? `(deleted ${s.adminId})`).padEnd(20)}  signed in ${s.signedInAt?.toISOString() ?? '-'}  expires ${s.expiresAt?.toISOString() ?? '-'}`;
+  `${s.sessionId}  ${(s.adminUsername ?? `(deleted ${s.adminId})`).padEnd(20)}  signed in ` +
+  `${s.signedInAt?.toISOString() ?? '-'}  expires ${s.expiresAt?.toISOString() ?? '-'}`;
 
 export const sessionsCommands: CommandTable = {
   'sessions:list': {
     summary: 'List admin sign-in sessions (browser sessions of the sign-in pages), newest first',
     usage: '[--admin <username>] [--json]',
     options: {
-      admin: { type: 'string', description: 'only this admin\'s sessions' },
+      admin: { type: 'string', description: "only this admin's sessions" },
       json: { type: 'boolean', description: 'JSON output' },
     },
     async run(ctx, { values }) {
@@ -33,7 +34,7 @@ export const sessionsCommands: CommandTable = {
     },
   },
   'sessions:revoke': {
-    summary: 'End sign-in sessions (one, or all of an admin\'s): that browser must sign in again',
+    summary: "End sign-in sessions (one, or all of an admin's): that browser must sign in again",
     usage: '--session <id> | --admin <username> [--json]',
     options: {
       session: { type: 'string', description: 'session id (see sessions:list)' },
@@ -42,7 +43,8 @@ export const sessionsCommands: CommandTable = {
     },
     async run(ctx, { values }) {
       const { session, admin } = values;
-      if ((session === undefined) === (admin === undefined)) throw new CliUsageError('give either --session <id> or --admin <username>');
+      if ((session === undefined) === (admin === undefined))
+        throw new CliUsageError('give either --session <id> or --admin <username>');
       let revoked: AdminSession[];
       if (session !== undefined) {
         if (typeof session !== 'string' || !session.trim()) throw new CliUsageError('--session needs a session id');
@@ -52,7 +54,11 @@ export const sessionsCommands: CommandTable = {
         revoked = await sessions(ctx).revokeForAdmin((await adminIdOf(ctx, admin))!, 'cli');
       }
       if (values.json) printJson(ctx.io, { revoked: revoked.map(present) });
-      else ctx.io.out(`revoked ${revoked.length} sign-in session(s)${revoked.length ? ': ' + revoked.map((s) => s.sessionId).join(' ') : ''}`);
+      else
+        ctx.io.out(
+          `revoked ${revoked.length} sign-in ` +
+            `session(s)${revoked.length ? ': ' + revoked.map((s) => s.sessionId).join(' ') : ''}`,
+        );
       return 0;
     },
   },

@@ -12,7 +12,12 @@ export interface ClientLifetimes {
   refreshToken?: number;
   refreshTokenAbsolute?: number;
 }
-export const LIFETIME_KEYS: readonly (keyof ClientLifetimes)[] = ['accessToken', 'clientCredentials', 'refreshToken', 'refreshTokenAbsolute'];
+export const LIFETIME_KEYS: readonly (keyof ClientLifetimes)[] = [
+  'accessToken',
+  'clientCredentials',
+  'refreshToken',
+  'refreshTokenAbsolute',
+];
 
 export interface PublicJwks {
   keys: Record<string, unknown>[];
@@ -93,9 +98,24 @@ export function publicView(row: ClientRow): ClientRecord {
 /** The fields oidc-provider's client schema reads (see oidc/client-adapter.ts toMetadata). */
 export type ClientMetadataInput = Pick<
   ClientRecord,
-  | 'clientId' | 'name' | 'authMethod' | 'grantTypes' | 'redirectUris' | 'scopes' | 'contact' | 'homepage' | 'jwks'
-  | 'jwksUri' | 'tokenFormat' | 'lifetimes' | 'requireDpop' | 'requirePar' | 'corsOrigins'
+  | 'clientId'
+  | 'name'
+  | 'authMethod'
+  | 'grantTypes'
+  | 'redirectUris'
+  | 'scopes'
+  | 'contact'
+  | 'homepage'
+  | 'jwks'
+  | 'jwksUri'
+  | 'tokenFormat'
+  | 'lifetimes'
+  | 'requireDpop'
+  | 'requirePar'
+  | 'corsOrigins'
 >;
 
-/** Refuses (AppError `client.invalid`) metadata the OAuth engine would refuse; injected, so clients/ stays engine-free. */
+/**
+ * Refuses (AppError `client.invalid`) metadata the OAuth engine would refuse; injected, so clients/ stays engine-free.
+ */
 export type ClientMetadataCheck = (client: ClientMetadataInput) => Promise<void>;

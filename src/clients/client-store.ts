@@ -3,7 +3,13 @@ import type { Db } from '../db/create-db.js';
 import type { Clock } from '../clock.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import { AppError } from '../errors/app-error.js';
-import { publicView, rowToClient, type ClientMetadataCheck, type ClientRecord, type ClientRow } from './client-record.js';
+import {
+  publicView,
+  rowToClient,
+  type ClientMetadataCheck,
+  type ClientRecord,
+  type ClientRow,
+} from './client-record.js';
 import { createSecretHasher, generateClientSecret } from './secret-hasher.js';
 import { validateClientInput, type ClientInput } from './validate-client-input.js';
 
@@ -68,13 +74,19 @@ export function createClientStore(deps: ClientStoreDeps): ClientStore {
     return row;
   }
   async function write(clientId: string, patch: Record<string, unknown>): Promise<ClientRow> {
-    await db(TABLE).where({ client_id: clientId }).update({ ...patch, updated_at: new Date(clock.now()) });
+    await db(TABLE)
+      .where({ client_id: clientId })
+      .update({ ...patch, updated_at: new Date(clock.now()) });
     cache.delete(clientId);
     corsOrigins = null;
     return mustLoad(clientId);
   }
-  const record = (type: Parameters<AuditLog['record']>[0]['type'], clientId: string, actor?: string, details?: Record<string, unknown>) =>
-    audit?.record({ type, outcome: 'success', actor: actor ?? 'cli', clientId, details });
+  const record = (
+    type: Parameters<AuditLog['record']>[0]['type'],
+    clientId: string,
+    actor?: string,
+    details?: Record<string, unknown>,
+  ) => audit?.record({ type, outcome: 'success', actor: actor ?? 'cli', clientId, details });
 
   return {
     async create(input, actor) {
@@ -92,7 +104,12 @@ export function createClientStore(deps: ClientStoreDeps): ClientStore {
         updated_at: now,
       });
       corsOrigins = null;
-      await record('client.created', clientId, actor, { name: v.name, type: v.type, scopes: v.scopes, grantTypes: v.grantTypes });
+      await record('client.created', clientId, actor, {
+        name: v.name,
+        type: v.type,
+        scopes: v.scopes,
+        grantTypes: v.grantTypes,
+      });
       return { client: publicView(await mustLoad(clientId)), clientSecret };
     },
     async list() {
@@ -109,7 +126,8 @@ export function createClientStore(deps: ClientStoreDeps): ClientStore {
       await checkMetadata({ ...v, clientId });
       const patch: Record<string, unknown> = toColumns(v);
       // Becoming confidential with a secret method needs a secret: issue one via rotate-secret.
-      if (v.authMethod !== 'client_secret_basic') Object.assign(patch, { secret_hash: null, previous_secret_hash: null, previous_secret_expires_at: null });
+      if (v.authMethod !== 'client_secret_basic')
+        Object.assign(patch, { secret_hash: null, previous_secret_hash: null, previous_secret_expires_at: null });
       const row = await write(clientId, patch);
       await record('client.updated', clientId, actor, { fields: Object.keys(input) });
       return publicView(row);
@@ -123,7 +141,11 @@ export function createClientStore(deps: ClientStoreDeps): ClientStore {
     async rotateSecret(clientId, actor) {
       const current = await mustLoad(clientId);
       if (current.authMethod !== 'client_secret_basic') {
-        throw new AppError('client.no_secret', `client ${clientId} authenticates with ${current.authMethod}, not a secret`, 400);
+        throw new AppError(
+          'client.no_secret',
+          `client ${clientId} authenticates with ${current.authMethod}, not a secret`,
+          400,
+        );
       }
       const clientSecret = generateClientSecret();
       const previousSecretExpiresAt = new Date(clock.now() + deps.config.clientSecretRotationOverlapS * 1000);
@@ -133,7 +155,9 @@ export function createClientStore(deps: ClientStoreDeps): ClientStore {
         previous_secret_expires_at: previousSecretExpiresAt,
         secret_rotated_at: new Date(clock.now()),
       });
-      await record('client.secret_rotated', clientId, actor, { previousSecretExpiresAt: previousSecretExpiresAt.toISOString() });
+      await record('client.secret_rotated', clientId, actor, {
+        previousSecretExpiresAt: previousSecretExpiresAt.toISOString(),
+      });
       return { clientSecret, previousSecretExpiresAt };
     },
     async delete(clientId, actor) {
@@ -157,7 +181,8 @@ export function createClientStore(deps: ClientStoreDeps): ClientStore {
     async corsOriginAllowed(origin) {
       if (!corsOrigins || corsOrigins.until <= clock.now()) {
         const rows: { cors_origins: unknown }[] = await db(TABLE).where({ enabled: true }).select('cors_origins');
-        const listed = (v: unknown): string[] => (typeof v === 'string' ? (JSON.parse(v) as string[]) : ((v as string[] | null) ?? []));
+        const listed = (v: unknown): string[] =>
+          typeof v === 'string' ? (JSON.parse(v) as string[]) : ((v as string[] | null) ?? []);
         const origins = new Set(rows.flatMap((r) => listed(r.cors_origins)));
         corsOrigins = { origins, until: clock.now() + CLIENT_CACHE_TTL_MS };
       }

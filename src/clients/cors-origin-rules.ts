@@ -7,10 +7,12 @@ export const MAX_CORS_ORIGINS = 20;
  * compared as a string. https only in production, except loopback (local development).
  */
 export function checkCorsOrigin(origin: string, opts: { production: boolean }): void {
-  if (typeof origin !== 'string' || !origin.length || origin.length > 300) throw new Error('CORS origin must be a non-empty string');
+  if (typeof origin !== 'string' || !origin.length || origin.length > 300)
+    throw new Error('CORS origin must be a non-empty string');
   if (origin.includes('*')) throw new Error(`CORS origin must not contain wildcards: ${origin}`);
   const u = URL.parse(origin);
-  if (!u || (u.protocol !== 'https:' && u.protocol !== 'http:')) throw new Error(`CORS origin must be an http(s) origin like https://app.example.com: ${origin}`);
+  if (!u || (u.protocol !== 'https:' && u.protocol !== 'http:'))
+    throw new Error(`CORS origin must be an http(s) origin like https://app.example.com: ${origin}`);
   if (u.origin !== origin) {
     throw new Error(`CORS origin must be scheme, host and port only, as browsers send it (${u.origin}): ${origin}`);
   }

@@ -21,7 +21,10 @@ export function generateClientSecret(): string {
  */
 export function createSecretHasher(encryptionKeys: readonly Buffer[]): SecretHasher {
   const derived = new Map(
-    encryptionKeys.map((k) => [keyIdFor(k), Buffer.from(hkdfSync('sha256', k, Buffer.alloc(0), 'oauth-client-secret-hash', 32))] as const),
+    encryptionKeys.map(
+      (k) =>
+        [keyIdFor(k), Buffer.from(hkdfSync('sha256', k, Buffer.alloc(0), 'oauth-client-secret-hash', 32))] as const,
+    ),
   );
   const currentId = keyIdFor(encryptionKeys[0]!);
   const mac = (key: Buffer, secret: string) => createHmac('sha256', key).update(secret, 'utf8').digest();

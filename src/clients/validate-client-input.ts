@@ -35,7 +35,21 @@ export interface ClientInput {
 
 export type ValidClient = Pick<
   ClientRecord,
-  'name' | 'type' | 'authMethod' | 'redirectUris' | 'corsOrigins' | 'scopes' | 'grantTypes' | 'tokenFormat' | 'lifetimes' | 'contact' | 'homepage' | 'jwks' | 'jwksUri' | 'requireDpop' | 'requirePar'
+  | 'name'
+  | 'type'
+  | 'authMethod'
+  | 'redirectUris'
+  | 'corsOrigins'
+  | 'scopes'
+  | 'grantTypes'
+  | 'tokenFormat'
+  | 'lifetimes'
+  | 'contact'
+  | 'homepage'
+  | 'jwks'
+  | 'jwksUri'
+  | 'requireDpop'
+  | 'requirePar'
 >;
 
 const invalid = (msg: string) => new AppError('client.invalid', msg, 400);
@@ -52,11 +66,16 @@ export function validateClientInput(
   const type = input.type ?? current?.type;
   if (type !== 'confidential' && type !== 'public') throw invalid('type must be confidential or public');
 
-  const grantTypes = [...new Set(input.grantTypes ?? current?.grantTypes ?? ['authorization_code', 'refresh_token'])] as GrantType[];
-  for (const g of grantTypes) if (!GRANT_TYPES.includes(g)) throw invalid(`unsupported grant type "${g}" (allowed: ${GRANT_TYPES.join(', ')})`);
+  const grantTypes = [
+    ...new Set(input.grantTypes ?? current?.grantTypes ?? ['authorization_code', 'refresh_token']),
+  ] as GrantType[];
+  for (const g of grantTypes)
+    if (!GRANT_TYPES.includes(g)) throw invalid(`unsupported grant type "${g}" (allowed: ${GRANT_TYPES.join(', ')})`);
   if (!grantTypes.length) throw invalid('at least one grant type is required');
-  if (type === 'public' && grantTypes.includes('client_credentials')) throw invalid('public clients cannot use client_credentials');
-  if (grantTypes.includes('refresh_token') && !grantTypes.includes('authorization_code')) throw invalid('refresh_token needs authorization_code');
+  if (type === 'public' && grantTypes.includes('client_credentials'))
+    throw invalid('public clients cannot use client_credentials');
+  if (grantTypes.includes('refresh_token') && !grantTypes.includes('authorization_code'))
+    throw invalid('refresh_token needs authorization_code');
 
   const redirectUris = [...new Set(input.redirectUris ?? current?.redirectUris ?? [])];
   if (grantTypes.includes('authorization_code')) {
@@ -85,9 +104,14 @@ export function validateClientInput(
   let authMethod: ClientAuthMethod;
   if (type === 'public') authMethod = 'none';
   else {
-    authMethod = input.authMethod ?? (current?.authMethod && current.authMethod !== 'none' ? current.authMethod : 'client_secret_basic');
+    authMethod =
+      input.authMethod ??
+      (current?.authMethod && current.authMethod !== 'none' ? current.authMethod : 'client_secret_basic');
     if (authMethod !== 'client_secret_basic' && authMethod !== 'private_key_jwt') {
-      throw invalid('confidential clients authenticate with client_secret_basic (also accepts client_secret_post) or private_key_jwt');
+      throw invalid(
+        'confidential clients authenticate with client_secret_basic (also accepts client_secret_post) or ' +
+          'private_key_jwt',
+      );
     }
   }
   const jwks = input.jwks !== undefined ? input.jwks : (current?.jwks ?? null);
@@ -96,16 +120,19 @@ export function validateClientInput(
   if (jwksUri && !/^https:\/\//.test(jwksUri) && opts.production) throw invalid('jwks_uri must be https');
   if (jwksUri && !URL.canParse(jwksUri)) throw invalid('jwks_uri must be an absolute URL');
   if (jwks && jwksUri) throw invalid('give either a JWKS or a jwks_uri, not both');
-  if (authMethod === 'private_key_jwt' && !jwks && !jwksUri) throw invalid('private_key_jwt needs a client JWKS or jwks_uri');
+  if (authMethod === 'private_key_jwt' && !jwks && !jwksUri)
+    throw invalid('private_key_jwt needs a client JWKS or jwks_uri');
 
   const tokenFormat = input.tokenFormat ?? current?.tokenFormat ?? 'opaque';
   if (tokenFormat !== 'opaque' && tokenFormat !== 'jwt') throw invalid('token format must be opaque or jwt');
 
   const lifetimes = { ...(current?.lifetimes ?? {}), ...(input.lifetimes ?? {}) };
   for (const [k, v] of Object.entries(lifetimes)) {
-    if (!LIFETIME_KEYS.includes(k as keyof ClientLifetimes)) throw invalid(`unknown lifetime "${k}" (allowed: ${LIFETIME_KEYS.join(', ')})`);
+    if (!LIFETIME_KEYS.includes(k as keyof ClientLifetimes))
+      throw invalid(`unknown lifetime "${k}" (allowed: ${LIFETIME_KEYS.join(', ')})`);
     if (v === undefined || v === null) delete lifetimes[k as keyof ClientLifetimes];
-    else if (!Number.isSafeInteger(v) || v < 60 || v > 400 * 24 * 3600) throw invalid(`lifetime ${k} must be whole seconds between 60 and ${400 * 24 * 3600}`);
+    else if (!Number.isSafeInteger(v) || v < 60 || v > 400 * 24 * 3600)
+      throw invalid(`lifetime ${k} must be whole seconds between 60 and ${400 * 24 * 3600}`);
   }
 
   const contact = (input.contact !== undefined ? input.contact : current?.contact) || null;
@@ -113,19 +140,40 @@ export function validateClientInput(
   const homepage = (input.homepage !== undefined ? input.homepage : current?.homepage) || null;
   if (homepage) {
     const u = URL.parse(homepage);
-    if (!u || !(u.protocol === 'https:' || (!opts.production && u.protocol === 'http:'))) throw invalid('homepage must be an https URL');
+    if (!u || !(u.protocol === 'https:' || (!opts.production && u.protocol === 'http:')))
+      throw invalid('homepage must be an https URL');
   }
   const requireDpop = input.requireDpop ?? current?.requireDpop ?? false;
   const requirePar = input.requirePar ?? current?.requirePar ?? false;
-  if (typeof requireDpop !== 'boolean' || typeof requirePar !== 'boolean') throw invalid('require DPoP / PAR must be true or false');
-  if (requirePar && !grantTypes.includes('authorization_code')) throw invalid('requiring PAR only applies to authorization_code clients');
-  return { name, type, authMethod, redirectUris, corsOrigins, scopes, grantTypes, tokenFormat, lifetimes, contact, homepage, jwks, jwksUri, requireDpop, requirePar };
+  if (typeof requireDpop !== 'boolean' || typeof requirePar !== 'boolean')
+    throw invalid('require DPoP / PAR must be true or false');
+  if (requirePar && !grantTypes.includes('authorization_code'))
+    throw invalid('requiring PAR only applies to authorization_code clients');
+  return {
+    name,
+    type,
+    authMethod,
+    redirectUris,
+    corsOrigins,
+    scopes,
+    grantTypes,
+    tokenFormat,
+    lifetimes,
+    contact,
+    homepage,
+    jwks,
+    jwksUri,
+    requireDpop,
+    requirePar,
+  };
 }
 
 function checkPublicJwks(jwks: PublicJwks): void {
-  if (!jwks || !Array.isArray(jwks.keys) || !jwks.keys.length) throw invalid('JWKS must be {"keys":[...]} with at least one key');
+  if (!jwks || !Array.isArray(jwks.keys) || !jwks.keys.length)
+    throw invalid('JWKS must be {"keys":[...]} with at least one key');
   for (const k of jwks.keys) {
-    if (k.kty !== 'RSA' && k.kty !== 'EC' && k.kty !== 'OKP') throw invalid('JWKS keys must be RSA, EC or OKP public keys');
+    if (k.kty !== 'RSA' && k.kty !== 'EC' && k.kty !== 'OKP')
+      throw invalid('JWKS keys must be RSA, EC or OKP public keys');
     if ('d' in k || 'p' in k || 'k' in k) throw invalid('JWKS must contain public keys only');
   }
 }

@@ -69,18 +69,26 @@ export function readers(env: Env) {
       return s;
     },
     list(name: string): string[] {
-      return (raw(name) ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+      return (raw(name) ?? '')
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
     },
     /** Comma-separated 32-byte keys given as base64/base64url (44/43 chars) or hex (64 chars). */
     keyList(name: string, bytes: number): Buffer[] {
-      return (raw(name) ?? '').split(',').map((s) => s.trim()).filter(Boolean).flatMap((s, i) => {
-        const buf = /^[0-9a-f]+$/i.test(s) && s.length === bytes * 2 ? Buffer.from(s, 'hex') : Buffer.from(s, 'base64');
-        if (buf.length !== bytes) {
-          fail(name, `key #${i + 1} must be ${bytes} bytes, base64 or hex (got ${buf.length} bytes)`);
-          return [];
-        }
-        return [buf];
-      });
+      return (raw(name) ?? '')
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
+        .flatMap((s, i) => {
+          const buf =
+            /^[0-9a-f]+$/i.test(s) && s.length === bytes * 2 ? Buffer.from(s, 'hex') : Buffer.from(s, 'base64');
+          if (buf.length !== bytes) {
+            fail(name, `key #${i + 1} must be ${bytes} bytes, base64 or hex (got ${buf.length} bytes)`);
+            return [];
+          }
+          return [buf];
+        });
     },
     throwIfFailed() {
       if (problems.length) throw new ConfigError(problems);

@@ -19,12 +19,16 @@ export function loadConfig(env: Env = process.env, opts: { warn?: (msg: string) 
   const production = nodeEnv === 'production';
   const port = r.int('PORT', 3000, { min: 0, max: 65535 });
   const issuer = r.url('ISSUER', `http://localhost:${port}`, { noTrailingSlash: true });
-  if (production && issuer && !issuer.startsWith('https://')) r.fail('ISSUER', 'must be an https:// URL when NODE_ENV=production');
+  if (production && issuer && !issuer.startsWith('https://'))
+    r.fail('ISSUER', 'must be an https:// URL when NODE_ENV=production');
   // Pages, the gateway and Magento's callback URLs are served at the root of the issuer's host.
-  if (issuer && /^https?:\/\/[^/]+\/./.test(issuer)) r.fail('ISSUER', 'must not have a path (serve the bridge at the root of its own host name)');
+  if (issuer && /^https?:\/\/[^/]+\/./.test(issuer))
+    r.fail('ISSUER', 'must not have a path (serve the bridge at the root of its own host name)');
   const databaseUrl = r.string('DATABASE_URL', '') || null;
-  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) r.fail('DATABASE_URL', 'must be a postgres:// or postgresql:// URL');
-  if (production && !databaseUrl) r.fail('DATABASE_URL', 'is required when NODE_ENV=production (the embedded PGlite database is for development)');
+  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl))
+    r.fail('DATABASE_URL', 'must be a postgres:// or postgresql:// URL');
+  if (production && !databaseUrl)
+    r.fail('DATABASE_URL', 'is required when NODE_ENV=production (the embedded PGlite database is for development)');
   const dataDir = resolve(r.string('DATA_DIR', './data'));
   const magentoBaseUrl = r.url('MAGENTO_BASE_URL', '', { trailingSlash: true }) || null;
   if (production && !magentoBaseUrl) r.fail('MAGENTO_BASE_URL', 'is required when NODE_ENV=production');
@@ -34,8 +38,10 @@ export function loadConfig(env: Env = process.env, opts: { warn?: (msg: string) 
   let cookieKeys = r.list('COOKIE_KEYS');
   if (cookieKeys.some((k) => k.length < 32)) r.fail('COOKIE_KEYS', 'each key must be at least 32 characters');
   if (production) {
-    if (!encryptionKeys.length) r.fail('ENCRYPTION_KEY', 'is required when NODE_ENV=production (32 bytes, base64 or hex)');
-    if (!cookieKeys.length) r.fail('COOKIE_KEYS', 'is required when NODE_ENV=production (comma-separated, 32+ characters each)');
+    if (!encryptionKeys.length)
+      r.fail('ENCRYPTION_KEY', 'is required when NODE_ENV=production (32 bytes, base64 or hex)');
+    if (!cookieKeys.length)
+      r.fail('COOKIE_KEYS', 'is required when NODE_ENV=production (comma-separated, 32+ characters each)');
   }
 
   const gatewayMaxConnections = r.int('GATEWAY_MAX_CONNECTIONS', 64, { min: 1 });
@@ -48,11 +54,19 @@ export function loadConfig(env: Env = process.env, opts: { warn?: (msg: string) 
     databaseUrl,
     dataDir,
     magentoBaseUrl,
-    magentoSigningProfile: r.oneOf('MAGENTO_SIGNING_PROFILE', ['auto', '2.4-develop', '2.4-urifix', '2.4-laminas', 'rfc5849'], 'auto'),
+    magentoSigningProfile: r.oneOf(
+      'MAGENTO_SIGNING_PROFILE',
+      ['auto', '2.4-develop', '2.4-urifix', '2.4-laminas', 'rfc5849'],
+      'auto',
+    ),
     encryptionKeys: [] as Buffer[],
     cookieKeys,
     trustProxy: r.bool('TRUST_PROXY', false),
-    logLevel: r.oneOf('LOG_LEVEL', ['debug', 'info', 'warn', 'error', 'silent'], nodeEnv === 'test' ? 'silent' : 'info'),
+    logLevel: r.oneOf(
+      'LOG_LEVEL',
+      ['debug', 'info', 'warn', 'error', 'silent'],
+      nodeEnv === 'test' ? 'silent' : 'info',
+    ),
     shutdownTimeoutMs: r.int('SHUTDOWN_TIMEOUT_MS', 4_000, { min: 0 }),
     expiredCleanupIntervalMs: r.int('EXPIRED_CLEANUP_INTERVAL_MS', 10 * 60_000, { min: 1000 }),
     scopesFile: r.string('SCOPES_FILE', '') || null,
@@ -89,14 +103,19 @@ export function loadConfig(env: Env = process.env, opts: { warn?: (msg: string) 
       connectTimeoutMs: r.int('GATEWAY_CONNECT_TIMEOUT_MS', 5_000, { min: 100 }),
       timeoutMs: r.int('GATEWAY_TIMEOUT_MS', 30_000, { min: 100 }),
       maxConnections: gatewayMaxConnections,
-      maxConnectionsPerClient: r.int('GATEWAY_MAX_CONNECTIONS_PER_CLIENT', Math.max(1, Math.floor(gatewayMaxConnections / 4)), { min: 1 }),
+      maxConnectionsPerClient: r.int(
+        'GATEWAY_MAX_CONNECTIONS_PER_CLIENT',
+        Math.max(1, Math.floor(gatewayMaxConnections / 4)),
+        { min: 1 },
+      ),
       graphqlMaxDepth: r.int('GATEWAY_GRAPHQL_MAX_DEPTH', 15, { min: 1, max: 1000 }),
       graphqlMaxTokens: r.int('GATEWAY_GRAPHQL_MAX_TOKENS', 5000, { min: 10, max: 1_000_000 }),
       dpopProofMaxAgeS: r.int('DPOP_PROOF_MAX_AGE_S', 60, { min: 5, max: 600 }),
     },
   };
   // Shown in every page's header and title: a short name, printable characters only.
-  if (config.brandName && (config.brandName.length > 60 || /[\p{Cc}]/u.test(config.brandName))) r.fail('BRAND_NAME', 'must be at most 60 printable characters');
+  if (config.brandName && (config.brandName.length > 60 || /[\p{Cc}]/u.test(config.brandName)))
+    r.fail('BRAND_NAME', 'must be at most 60 printable characters');
   r.throwIfFailed();
 
   // Development only: keep generated secrets in DATA_DIR so restarts keep sessions and ciphertexts.

@@ -18,7 +18,8 @@ export interface DbOptions {
 }
 
 function knexLog(opts: Pick<DbOptions, 'onLog'>) {
-  const to = (level: 'warn' | 'error' | 'debug' | 'deprecate') => (message: unknown) => opts.onLog?.(level, String(message));
+  const to = (level: 'warn' | 'error' | 'debug' | 'deprecate') => (message: unknown) =>
+    opts.onLog?.(level, String(message));
   return { warn: to('warn'), error: to('error'), debug: to('debug'), deprecate: to('deprecate') };
 }
 
@@ -76,7 +77,12 @@ export function createEmbeddedDb(dir: string | null): EmbeddedDb {
       }
     }
   }
-  const db = knexFactory({ client: GatedPgLite, dialect: 'postgres', connection: { pglite } as unknown as Knex.StaticConnectionConfig, log: knexLog({}) });
+  const db = knexFactory({
+    client: GatedPgLite,
+    dialect: 'postgres',
+    connection: { pglite } as unknown as Knex.StaticConnectionConfig,
+    log: knexLog({}),
+  });
   return { db, pglite, gate };
 }
 

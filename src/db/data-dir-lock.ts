@@ -16,7 +16,11 @@ export class DataDirBusyError extends Error {
     readonly dataDir: string,
     readonly holder: LockHolder,
   ) {
-    super(`DATA_DIR ${dataDir} is in use by ${holder.role === 'server' ? 'a running server' : 'a CLI command'} (pid ${holder.pid}, since ${holder.startedAt})`);
+    super(
+      `DATA_DIR ${dataDir} is in use by ` +
+        `${holder.role === 'server' ? 'a running server' : 'a CLI command'} (pid ${holder.pid}, since ` +
+        `${holder.startedAt})`,
+    );
     this.name = 'DataDirBusyError';
   }
 }
@@ -73,10 +77,20 @@ export function readLockHolder(dataDir: string): LockHolder | null {
  * Takes DATA_DIR's lock file (O_EXCL, holding pid and start time). A lock left by a process that
  * is gone is taken over, and `onStale` says so; a live holder → DataDirBusyError.
  */
-export function acquireDataDirLock(dataDir: string, role: LockHolder['role'], onStale: (h: LockHolder) => void = () => {}): DataDirLock {
+export function acquireDataDirLock(
+  dataDir: string,
+  role: LockHolder['role'],
+  onStale: (h: LockHolder) => void = () => {},
+): DataDirLock {
   mkdirSync(dataDir, { recursive: true });
   const file = lockPathFor(dataDir);
-  const me: LockHolder = { pid: process.pid, role, startedAt: new Date().toISOString(), procStart: procStartOf(process.pid), bootId: bootId() };
+  const me: LockHolder = {
+    pid: process.pid,
+    role,
+    startedAt: new Date().toISOString(),
+    procStart: procStartOf(process.pid),
+    bootId: bootId(),
+  };
   // Written in full to a private file, then hard-linked into place: link() creates exclusively like
   // O_EXCL, and nobody can read a half-written lock and take it for a stale one.
   const draft = `${file}.${process.pid}.${Date.now()}`;
@@ -88,7 +102,13 @@ export function acquireDataDirLock(dataDir: string, role: LockHolder['role'], on
   }
 }
 
-function takeLock(dataDir: string, file: string, draft: string, me: LockHolder, onStale: (h: LockHolder) => void): DataDirLock {
+function takeLock(
+  dataDir: string,
+  file: string,
+  draft: string,
+  me: LockHolder,
+  onStale: (h: LockHolder) => void,
+): DataDirLock {
   for (let attempt = 0; ; attempt++) {
     try {
       linkSync(draft, file);

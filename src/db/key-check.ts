@@ -10,7 +10,7 @@ export class KeyMismatchError extends Error {
   constructor() {
     super(
       'ENCRYPTION_KEY does not match this database: its secrets were sealed with another key. ' +
-        'Use the server\'s configuration (the same .env / ENCRYPTION_KEY, DATA_DIR and DATABASE_URL), ' +
+        "Use the server's configuration (the same .env / ENCRYPTION_KEY, DATA_DIR and DATABASE_URL), " +
         'or after a rotation keep the previous key in ENCRYPTION_KEYS_OLD.',
     );
     this.name = 'KeyMismatchError';
@@ -27,7 +27,10 @@ export async function checkEncryptionKey(db: Db, box: SecretBox, opts: { reseal?
   let row = await read();
   if (!row) {
     // Two first starts at once: one insert wins and both check against it.
-    await db('bridge_meta').insert({ key: KEY, value: box.seal(PLAINTEXT, AAD) }).onConflict('key').ignore();
+    await db('bridge_meta')
+      .insert({ key: KEY, value: box.seal(PLAINTEXT, AAD) })
+      .onConflict('key')
+      .ignore();
     row = (await read())!;
   }
   let opened: string;
@@ -38,6 +41,8 @@ export async function checkEncryptionKey(db: Db, box: SecretBox, opts: { reseal?
   }
   if (opened !== PLAINTEXT) throw new KeyMismatchError();
   if (opts.reseal && box.keyIdOf(row.value) !== box.currentKeyId) {
-    await db('bridge_meta').where({ key: KEY }).update({ value: box.seal(PLAINTEXT, AAD), updated_at: db.fn.now() });
+    await db('bridge_meta')
+      .where({ key: KEY })
+      .update({ value: box.seal(PLAINTEXT, AAD), updated_at: db.fn.now() });
   }
 }

@@ -25,14 +25,19 @@ interface Migration {
 export function createMigrationSource(ctx: MigrationContext = {}): Knex.MigrationSource<string> {
   return {
     async getMigrations() {
-      return readdirSync(migrationsDir).filter((f) => /^\d+.*\.(ts|js)$/.test(f) && !f.endsWith('.d.ts')).sort();
+      return readdirSync(migrationsDir)
+        .filter((f) => /^\d+.*\.(ts|js)$/.test(f) && !f.endsWith('.d.ts'))
+        .sort();
     },
     getMigrationName(name) {
       return name.replace(/\.(ts|js)$/, '');
     },
     async getMigration(name) {
       const mod = (await import(pathToFileURL(join(migrationsDir, name)).href)) as Migration;
-      return { up: (knex: Knex) => mod.up(knex, ctx), down: (knex: Knex) => (mod.down ? mod.down(knex, ctx) : Promise.resolve()) };
+      return {
+        up: (knex: Knex) => mod.up(knex, ctx),
+        down: (knex: Knex) => (mod.down ? mod.down(knex, ctx) : Promise.resolve()),
+      };
     },
   };
 }

@@ -66,7 +66,10 @@ export async function startPgliteSocketServer(opts: SocketServerOptions): Promis
         gate.release(turn);
         throw new Error('connection closed');
       }
-      overstay.set(id, setTimeout(() => sockets.get(id)?.destroy(), holdLimitMs));
+      overstay.set(
+        id,
+        setTimeout(() => sockets.get(id)?.destroy(), holdLimitMs),
+      );
     }
     let bytes = 0;
     await pglite.runExclusive(() =>
@@ -79,14 +82,18 @@ export async function startPgliteSocketServer(opts: SocketServerOptions): Promis
     );
     // A startup packet begins with its length (first byte 0); those and these end a turn.
     const type = message[0];
-    if ((type === SYNC || type === QUERY || type === TERMINATE || type === 0) && !pglite.isInTransaction()) releaseTurn(id);
+    if ((type === SYNC || type === QUERY || type === TERMINATE || type === 0) && !pglite.isInTransaction())
+      releaseTurn(id);
     return bytes;
   }
 
   const queue = {
     enqueue(id: number, message: Uint8Array, onData: (data: Uint8Array) => void): Promise<number> {
       const next = (chains.get(id) ?? Promise.resolve()).then(() => run(id, message, onData));
-      chains.set(id, next.catch(() => undefined));
+      chains.set(
+        id,
+        next.catch(() => undefined),
+      );
       return next;
     },
     getQueueLength: () => gate.queued,

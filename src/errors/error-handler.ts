@@ -22,7 +22,9 @@ export function errorHandler() {
         ctx.body = { error: 'invalid_request', message: (err as Error).message };
         return;
       }
-      ctx.state.log?.error('unhandled error', { err: { name: (err as Error)?.name, message: (err as Error)?.message, stack: (err as Error)?.stack } });
+      ctx.state.log?.error('unhandled error', {
+        err: { name: (err as Error)?.name, message: (err as Error)?.message, stack: (err as Error)?.stack },
+      });
       ctx.status = 500;
       ctx.body = { error: 'server_error', message: 'Internal error', requestId: ctx.state.requestId };
     }

@@ -3,8 +3,7 @@ import type { Context } from 'koa';
 export type AccessTokenScheme = 'bearer' | 'dpop';
 
 export type BearerResult =
-  | { ok: true; token: string; scheme: AccessTokenScheme }
-  | { ok: false; reason: 'missing' | 'malformed' | 'in_query' };
+  { ok: true; token: string; scheme: AccessTokenScheme } | { ok: false; reason: 'missing' | 'malformed' | 'in_query' };
 
 // RFC 6750 b64token (RFC 9449 §7.1 uses the same syntax for the DPoP scheme).
 const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;

@@ -52,7 +52,8 @@ export function createDpopProofVerifier(deps: {
   const fail = (message: string): DpopCheck => ({ ok: false, message });
   return {
     async verify({ proof, method, path, accessToken, jkt }) {
-      if (proof.length > MAX_PROOF_LENGTH || !/^[\w-]+\.[\w-]+\.[\w-]+$/.test(proof)) return fail('The DPoP header must hold one compact JWS');
+      if (proof.length > MAX_PROOF_LENGTH || !/^[\w-]+\.[\w-]+\.[\w-]+$/.test(proof))
+        return fail('The DPoP header must hold one compact JWS');
       let header;
       try {
         header = decodeProtectedHeader(proof);
@@ -60,7 +61,8 @@ export function createDpopProofVerifier(deps: {
         return fail('The DPoP proof is not a JWS');
       }
       if (header.typ !== 'dpop+jwt') return fail('The DPoP proof must have typ "dpop+jwt"');
-      if (!(DPOP_SIGNING_ALGS as readonly string[]).includes(String(header.alg))) return fail(`The DPoP proof must be signed with one of ${DPOP_SIGNING_ALGS.join(', ')}`);
+      if (!(DPOP_SIGNING_ALGS as readonly string[]).includes(String(header.alg)))
+        return fail(`The DPoP proof must be signed with one of ${DPOP_SIGNING_ALGS.join(', ')}`);
       const jwk = header.jwk as JWK | undefined;
       if (!jwk || typeof jwk !== 'object') return fail('The DPoP proof has no jwk header');
       if (PRIVATE_MEMBERS.some((m) => m in jwk)) return fail('The DPoP proof jwk header must be a public key');
@@ -77,15 +79,21 @@ export function createDpopProofVerifier(deps: {
         return fail('The DPoP proof signature or claims are invalid');
       }
       const now = Math.floor(deps.clock.now() / 1000);
-      if (typeof payload.iat !== 'number' || Math.abs(now - payload.iat) > deps.maxAgeS) return fail('The DPoP proof iat is not recent enough');
-      if (typeof payload.jti !== 'string' || !payload.jti || payload.jti.length > MAX_JTI_LENGTH) return fail('The DPoP proof needs a jti (at most 256 characters)');
+      if (typeof payload.iat !== 'number' || Math.abs(now - payload.iat) > deps.maxAgeS)
+        return fail('The DPoP proof iat is not recent enough');
+      if (typeof payload.jti !== 'string' || !payload.jti || payload.jti.length > MAX_JTI_LENGTH)
+        return fail('The DPoP proof needs a jti (at most 256 characters)');
       if (payload.htm !== method) return fail('The DPoP proof htm does not match the request method');
       const htu = typeof payload.htu === 'string' ? normalizeHtu(payload.htu) : null;
-      if (!htu || htu !== normalizeHtu(deps.issuer + path)) return fail('The DPoP proof htu does not match the request URL');
-      if (typeof payload.ath !== 'string' || !same(payload.ath, sha256(accessToken))) return fail('The DPoP proof ath does not match the access token');
-      if (!same(await calculateJwkThumbprint(jwk), jkt)) return fail('The DPoP proof key is not the key the access token is bound to');
+      if (!htu || htu !== normalizeHtu(deps.issuer + path))
+        return fail('The DPoP proof htu does not match the request URL');
+      if (typeof payload.ath !== 'string' || !same(payload.ath, sha256(accessToken)))
+        return fail('The DPoP proof ath does not match the access token');
+      if (!same(await calculateJwkThumbprint(jwk), jkt))
+        return fail('The DPoP proof key is not the key the access token is bound to');
       // Last, so a proof refused for another reason does not use up its jti.
-      if (!(await deps.replay.firstUse(jkt, payload.jti, (payload.iat + deps.maxAgeS + 1) * 1000))) return fail('The DPoP proof was already used');
+      if (!(await deps.replay.firstUse(jkt, payload.jti, (payload.iat + deps.maxAgeS + 1) * 1000)))
+        return fail('The DPoP proof was already used');
       return { ok: true };
     },
   };

@@ -49,7 +49,11 @@ function clientGoneSignal(ctx: Context): { signal: AbortSignal; dispose(): void 
 
 export function createUpstreamAgent(opts: { connectTimeoutMs: number; maxConnections: number }): Agent {
   // Keep-alive pool to the store; one Agent for the process.
-  return new Agent({ connect: { timeout: opts.connectTimeoutMs }, connections: opts.maxConnections, keepAliveTimeout: 10_000 });
+  return new Agent({
+    connect: { timeout: opts.connectTimeoutMs },
+    connections: opts.maxConnections,
+    keepAliveTimeout: 10_000,
+  });
 }
 
 /**
@@ -74,7 +78,10 @@ export async function forwardToMagento(
     return null;
   }
 
-  const hasBody = !['GET', 'HEAD', 'DELETE', 'OPTIONS'].includes(ctx.method) || !!ctx.get('content-length') || !!ctx.get('transfer-encoding');
+  const hasBody =
+    !['GET', 'HEAD', 'DELETE', 'OPTIONS'].includes(ctx.method) ||
+    !!ctx.get('content-length') ||
+    !!ctx.get('transfer-encoding');
   let body: Readable | Buffer | undefined;
   let counted: (Readable & { bytes(): number }) | undefined;
   const isForm = ctx.is('application/x-www-form-urlencoded') === 'application/x-www-form-urlencoded';
@@ -120,7 +127,12 @@ export async function forwardToMagento(
       // Nobody to answer; the audit records the call as left by the client.
     } else if (e instanceof BodyTooLargeError || e.cause instanceof BodyTooLargeError) {
       gatewayProblem(ctx, 413, 'request_too_large', `Request body exceeds the limit of ${opts.maxBodyBytes} bytes`);
-    } else if (timeout.aborted || e instanceof undiciErrors.HeadersTimeoutError || e.name === 'TimeoutError' || e.code === 'UND_ERR_CONNECT_TIMEOUT') {
+    } else if (
+      timeout.aborted ||
+      e instanceof undiciErrors.HeadersTimeoutError ||
+      e.name === 'TimeoutError' ||
+      e.code === 'UND_ERR_CONNECT_TIMEOUT'
+    ) {
       gatewayProblem(ctx, 504, 'upstream_timeout', 'The Magento store did not answer in time');
     } else {
       ctx.state.log?.warn('magento unreachable', { code: e.code, message: e.message });
@@ -149,7 +161,7 @@ export async function forwardToMagento(
     resolveOut(out);
   });
   ctx.body = meter;
-  return { status: res.statusCode, bytesIn: Buffer.isBuffer(body) ? body.length : counted?.bytes() ?? 0, bytesOut };
+  return { status: res.statusCode, bytesIn: Buffer.isBuffer(body) ? body.length : (counted?.bytes() ?? 0), bytesOut };
 }
 
 /**

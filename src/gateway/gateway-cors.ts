@@ -35,7 +35,10 @@ export function corsPreflight(policy: GatewayCorsPolicy, methods: string) {
     ctx.set('X-Bridge-Source', 'bridge');
     if (!(await policy.anyClientAllows(origin))) {
       ctx.status = 403;
-      ctx.body = { error: 'origin_not_allowed', message: `Origin ${origin} is not allowed: add it to the app's client with --cors-origin` };
+      ctx.body = {
+        error: 'origin_not_allowed',
+        message: `Origin ${origin} is not allowed: add it to the app's client with --cors-origin`,
+      };
       return;
     }
     ctx.set('Access-Control-Allow-Origin', origin);

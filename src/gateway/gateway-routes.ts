@@ -8,7 +8,15 @@ import { decide } from '../api-catalog/decide.js';
 import { readBearerToken } from './bearer-token.js';
 import { BodyTooLargeError, readBody } from './body-limit.js';
 import { callerLeft, forwardToMagento, type ForwardResult } from './forward-to-magento.js';
-import { dpopError, gatewayProblem, insufficientScope, invalidRequest, invalidToken, noSuchRoute, tooManyInFlight } from './gateway-responses.js';
+import {
+  dpopError,
+  gatewayProblem,
+  insufficientScope,
+  invalidRequest,
+  invalidToken,
+  noSuchRoute,
+  tooManyInFlight,
+} from './gateway-responses.js';
 import { readGraphqlGet, readGraphqlPost, type GraphqlHttpRead } from './graphql-http-request.js';
 import { DEFAULT_GRAPHQL_LIMITS } from './graphql-operation.js';
 import type { DpopProofVerifier } from './dpop-proof.js';
@@ -30,7 +38,13 @@ export interface GatewayDeps {
   upstream: UpstreamCredentialSource;
   dispatcher: Dispatcher;
   audit: AuditLog;
-  limits: { maxBodyBytes: number; timeoutMs: number; graphqlMaxDepth?: number; graphqlMaxTokens?: number; maxConnectionsPerClient?: number };
+  limits: {
+    maxBodyBytes: number;
+    timeoutMs: number;
+    graphqlMaxDepth?: number;
+    graphqlMaxTokens?: number;
+    maxConnectionsPerClient?: number;
+  };
   /** Per-client CORS origins; without it the gateway answers no browser origin. */
   cors?: GatewayCorsPolicy;
 }
@@ -63,7 +77,8 @@ export function gatewayRoutes(deps: GatewayDeps): Router {
     const bearer = readBearerToken(ctx);
     if (!bearer.ok) {
       call.reason = `token_${bearer.reason}`;
-      if (bearer.reason === 'in_query') invalidRequest(ctx, 'Access tokens are accepted in the Authorization header only');
+      if (bearer.reason === 'in_query')
+        invalidRequest(ctx, 'Access tokens are accepted in the Authorization header only');
       else invalidToken(ctx, bearer.reason === 'missing' ? 'Bearer token required' : 'Malformed Authorization header');
       return null;
     }
@@ -87,10 +102,20 @@ export function gatewayRoutes(deps: GatewayDeps): Router {
     if (token.jkt) {
       if (bearer.scheme !== 'dpop') {
         call.reason = 'dpop_bound_as_bearer';
-        dpopError(ctx, 'invalid_token', 'This access token is DPoP-bound: send it as "Authorization: DPoP" with a DPoP proof');
+        dpopError(
+          ctx,
+          'invalid_token',
+          'This access token is DPoP-bound: send it as "Authorization: DPoP" with a DPoP proof',
+        );
         return null;
       }
-      const check = await deps.dpop.verify({ proof, method: ctx.method, path: ctx.path, accessToken: bearer.token, jkt: token.jkt });
+      const check = await deps.dpop.verify({
+        proof,
+        method: ctx.method,
+        path: ctx.path,
+        accessToken: bearer.token,
+        jkt: token.jkt,
+      });
       if (!check.ok) {
         call.reason = 'dpop_proof_invalid';
         dpopError(ctx, 'invalid_dpop_proof', check.message);
@@ -109,11 +134,17 @@ export function gatewayRoutes(deps: GatewayDeps): Router {
   }
 
   async function forward(ctx: Context, call: CallRecord, body?: Buffer): Promise<void> {
-    if (!deps.magentoBaseUrl) return gatewayProblem(ctx, 503, 'store_not_configured', 'No Magento store is configured (MAGENTO_BASE_URL)');
+    if (!deps.magentoBaseUrl)
+      return gatewayProblem(ctx, 503, 'store_not_configured', 'No Magento store is configured (MAGENTO_BASE_URL)');
     const creds = await deps.upstream.credentialsFor(call.token!.clientId);
     if (!creds) {
       call.reason = 'link_not_active';
-      return gatewayProblem(ctx, 503, 'store_not_linked', 'The Magento store has not linked this app yet: an admin must activate its integration');
+      return gatewayProblem(
+        ctx,
+        503,
+        'store_not_linked',
+        'The Magento store has not linked this app yet: an admin must activate its integration',
+      );
     }
     const release = slots.tryAcquire(call.token!.clientId);
     if (!release) {
@@ -121,7 +152,12 @@ export function gatewayRoutes(deps: GatewayDeps): Router {
       return tooManyInFlight(ctx, perClient);
     }
     try {
-      call.forwarded = await forwardToMagento(ctx, creds, { magentoBaseUrl: deps.magentoBaseUrl, dispatcher: deps.dispatcher, ...deps.limits }, body);
+      call.forwarded = await forwardToMagento(
+        ctx,
+        creds,
+        { magentoBaseUrl: deps.magentoBaseUrl, dispatcher: deps.dispatcher, ...deps.limits },
+        body,
+      );
     } finally {
       // The slot is the upstream connection: held until Magento's answer is streamed or dropped.
       if (call.forwarded) void call.forwarded.bytesOut.then(release);
@@ -134,7 +170,12 @@ export function gatewayRoutes(deps: GatewayDeps): Router {
   function tooLarge(ctx: Context): boolean {
     const length = Number(ctx.get('content-length') || 0);
     if (length <= deps.limits.maxBodyBytes) return false;
-    gatewayProblem(ctx, 413, 'request_too_large', `Request body exceeds the limit of ${deps.limits.maxBodyBytes} bytes`);
+    gatewayProblem(
+      ctx,
+      413,
+      'request_too_large',
+      `Request body exceeds the limit of ${deps.limits.maxBodyBytes} bytes`,
+    );
     return true;
   }
 
@@ -188,76 +229,86 @@ export function gatewayRoutes(deps: GatewayDeps): Router {
     router.options('/graphql', corsPreflight(deps.cors, 'POST'));
   }
 
-  router.all(REST, withAudit(async (ctx, call) => {
-    if (!(await authenticate(ctx, call))) return;
-    const match = deps.matcher.match(ctx.method, ctx.path);
-    if (!match) {
-      call.reason = 'no_route';
-      return noSuchRoute(ctx);
-    }
-    call.route = `${match.route.method} ${match.route.url}`;
-    call.resources = match.route.resources;
-    const decision = decide(call.token!.scopes, ctx.method, match.route, deps.catalog);
-    if (!decision.allowed) {
-      call.reason = decision.reason;
-      const message = decision.reason === 'self_denied'
-        ? `${call.route} acts on a customer's own data and cannot be called with an app token`
-        : decision.neededScopes.length
-          ? `${call.route} needs scope ${decision.neededScopes.join(' ')}`
-          : `${call.route} is not reachable with any scope of this bridge`;
-      return insufficientScope(ctx, decision.neededScopes, call.route, message, call.scheme);
-    }
-    if (tooLarge(ctx)) return;
-    const isForm = ctx.is('application/x-www-form-urlencoded') === 'application/x-www-form-urlencoded';
-    // Form bodies are part of the OAuth 1.0a signature, so they are read before signing.
-    const body = isForm ? await readBody(ctx.req, deps.limits.maxBodyBytes) : undefined;
-    if (body && new URLSearchParams(body.toString('utf8')).has('access_token')) {
-      call.reason = 'token_in_body';
-      return invalidRequest(ctx, 'Access tokens are accepted in the Authorization header only');
-    }
-    await forward(ctx, call, body);
-  }));
-
-  router.all('/graphql', withAudit(async (ctx, call) => {
-    if (ctx.method !== 'POST' && ctx.method !== 'GET') {
-      ctx.set('Allow', 'GET, POST');
-      return gatewayProblem(ctx, 405, 'invalid_request', 'GraphQL is forwarded over POST (and GET for queries) only');
-    }
-    const method = ctx.method;
-    call.route = `${method} /graphql`;
-    if (!(await authenticate(ctx, call))) return;
-    let read: GraphqlHttpRead;
-    let body: Buffer | undefined;
-    if (method === 'GET') {
-      // Nothing of a GET body would be checked, so none is forwarded: refuse one outright.
-      if (Number(ctx.get('content-length') || 0) > 0 || ctx.get('transfer-encoding')) {
-        call.reason = 'invalid_request';
-        return gatewayProblem(ctx, 400, 'invalid_request', 'GraphQL GET requests carry no body');
+  router.all(
+    REST,
+    withAudit(async (ctx, call) => {
+      if (!(await authenticate(ctx, call))) return;
+      const match = deps.matcher.match(ctx.method, ctx.path);
+      if (!match) {
+        call.reason = 'no_route';
+        return noSuchRoute(ctx);
       }
-      read = readGraphqlGet(ctx.querystring);
-    } else {
+      call.route = `${match.route.method} ${match.route.url}`;
+      call.resources = match.route.resources;
+      const decision = decide(call.token!.scopes, ctx.method, match.route, deps.catalog);
+      if (!decision.allowed) {
+        call.reason = decision.reason;
+        const message =
+          decision.reason === 'self_denied'
+            ? `${call.route} acts on a customer's own data and cannot be called with an app token`
+            : decision.neededScopes.length
+              ? `${call.route} needs scope ${decision.neededScopes.join(' ')}`
+              : `${call.route} is not reachable with any scope of this bridge`;
+        return insufficientScope(ctx, decision.neededScopes, call.route, message, call.scheme);
+      }
       if (tooLarge(ctx)) return;
-      // The buffered bytes are what is checked and exactly what is forwarded.
-      body = await readBody(ctx.req, deps.limits.maxBodyBytes);
-      read = readGraphqlPost({ contentType: ctx.get('content-type'), contentEncoding: ctx.get('content-encoding') }, body);
-    }
-    if (!read.ok) {
-      call.reason = read.error;
-      return gatewayProblem(ctx, read.status, read.error, read.message);
-    }
-    const check = graphqlScopeCheck(read.request, method, call.token!.scopes, deps.catalog, graphqlLimits);
-    if (!check.ok) {
-      call.reason = check.reason;
-      if (check.reason === 'invalid_request') return gatewayProblem(ctx, 400, 'invalid_request', check.message);
-      if (check.reason === 'get_mutation') {
-        ctx.set('Allow', 'POST');
-        return gatewayProblem(ctx, 405, 'invalid_request', check.message);
+      const isForm = ctx.is('application/x-www-form-urlencoded') === 'application/x-www-form-urlencoded';
+      // Form bodies are part of the OAuth 1.0a signature, so they are read before signing.
+      const body = isForm ? await readBody(ctx.req, deps.limits.maxBodyBytes) : undefined;
+      if (body && new URLSearchParams(body.toString('utf8')).has('access_token')) {
+        call.reason = 'token_in_body';
+        return invalidRequest(ctx, 'Access tokens are accepted in the Authorization header only');
       }
-      return insufficientScope(ctx, check.neededScopes, call.route, check.message, call.scheme);
-    }
-    call.resources = [`graphql:${check.operation}`];
-    await forward(ctx, call, body);
-  }));
+      await forward(ctx, call, body);
+    }),
+  );
+
+  router.all(
+    '/graphql',
+    withAudit(async (ctx, call) => {
+      if (ctx.method !== 'POST' && ctx.method !== 'GET') {
+        ctx.set('Allow', 'GET, POST');
+        return gatewayProblem(ctx, 405, 'invalid_request', 'GraphQL is forwarded over POST (and GET for queries) only');
+      }
+      const method = ctx.method;
+      call.route = `${method} /graphql`;
+      if (!(await authenticate(ctx, call))) return;
+      let read: GraphqlHttpRead;
+      let body: Buffer | undefined;
+      if (method === 'GET') {
+        // Nothing of a GET body would be checked, so none is forwarded: refuse one outright.
+        if (Number(ctx.get('content-length') || 0) > 0 || ctx.get('transfer-encoding')) {
+          call.reason = 'invalid_request';
+          return gatewayProblem(ctx, 400, 'invalid_request', 'GraphQL GET requests carry no body');
+        }
+        read = readGraphqlGet(ctx.querystring);
+      } else {
+        if (tooLarge(ctx)) return;
+        // The buffered bytes are what is checked and exactly what is forwarded.
+        body = await readBody(ctx.req, deps.limits.maxBodyBytes);
+        read = readGraphqlPost(
+          { contentType: ctx.get('content-type'), contentEncoding: ctx.get('content-encoding') },
+          body,
+        );
+      }
+      if (!read.ok) {
+        call.reason = read.error;
+        return gatewayProblem(ctx, read.status, read.error, read.message);
+      }
+      const check = graphqlScopeCheck(read.request, method, call.token!.scopes, deps.catalog, graphqlLimits);
+      if (!check.ok) {
+        call.reason = check.reason;
+        if (check.reason === 'invalid_request') return gatewayProblem(ctx, 400, 'invalid_request', check.message);
+        if (check.reason === 'get_mutation') {
+          ctx.set('Allow', 'POST');
+          return gatewayProblem(ctx, 405, 'invalid_request', check.message);
+        }
+        return insufficientScope(ctx, check.neededScopes, call.route, check.message, call.scheme);
+      }
+      call.resources = [`graphql:${check.operation}`];
+      await forward(ctx, call, body);
+    }),
+  );
 
   return router;
 }

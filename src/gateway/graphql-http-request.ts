@@ -21,13 +21,26 @@ const LONE_SURROGATE = /\p{Cs}/u;
  * plain JSON type is refused here rather than read one way by us and another by the store.
  * Batches (JSON arrays) are refused: Magento reads `query` from the top-level object only.
  */
-export function readGraphqlPost(headers: { contentType?: string; contentEncoding?: string }, body: Buffer): GraphqlHttpRead {
+export function readGraphqlPost(
+  headers: { contentType?: string; contentEncoding?: string },
+  body: Buffer,
+): GraphqlHttpRead {
   // Checked bytes must be the bytes the store decodes: no compressed or otherwise encoded bodies.
   if (headers.contentEncoding && headers.contentEncoding.trim().toLowerCase() !== 'identity') {
-    return { ok: false, status: 415, error: 'unsupported_media_type', message: 'GraphQL request bodies must not be content-encoded' };
+    return {
+      ok: false,
+      status: 415,
+      error: 'unsupported_media_type',
+      message: 'GraphQL request bodies must not be content-encoded',
+    };
   }
   if (!isPlainJson(headers.contentType)) {
-    return { ok: false, status: 415, error: 'unsupported_media_type', message: 'GraphQL requests must be sent as Content-Type: application/json (charset utf-8)' };
+    return {
+      ok: false,
+      status: 415,
+      error: 'unsupported_media_type',
+      message: 'GraphQL requests must be sent as Content-Type: application/json (charset utf-8)',
+    };
   }
   let text: string;
   try {
@@ -43,10 +56,18 @@ export function readGraphqlPost(headers: { contentType?: string; contentEncoding
   } catch {
     return invalid('GraphQL request body must be JSON ({"query": …})');
   }
-  if (Array.isArray(parsed)) return invalid('Batched GraphQL requests (JSON arrays) are not supported by Magento: send one operation per request');
-  if (!parsed || typeof parsed !== 'object') return invalid('GraphQL request body must be a JSON object ({"query": …})');
+  if (Array.isArray(parsed))
+    return invalid(
+      'Batched GraphQL requests (JSON arrays) are not supported by Magento: send one operation per request',
+    );
+  if (!parsed || typeof parsed !== 'object')
+    return invalid('GraphQL request body must be a JSON object ({"query": …})');
   const fields = parsed as Record<string, unknown>;
-  if (fields.variables !== undefined && fields.variables !== null && (typeof fields.variables !== 'object' || Array.isArray(fields.variables))) {
+  if (
+    fields.variables !== undefined &&
+    fields.variables !== null &&
+    (typeof fields.variables !== 'object' || Array.isArray(fields.variables))
+  ) {
     return invalid('variables must be a JSON object or null');
   }
   return fromFields(fields.query, fields.operationName);
@@ -60,7 +81,10 @@ export function readGraphqlPost(headers: { contentType?: string; contentEncoding
 export function readGraphqlGet(rawQueryString: string): GraphqlHttpRead {
   const seen = new Map<string, string>();
   for (const [name, value] of new URLSearchParams(rawQueryString)) {
-    const phpName = name.replace(/^[\s\0]+/, '').split('[')[0]!.replace(/[ .]/g, '_');
+    const phpName = name
+      .replace(/^[\s\0]+/, '')
+      .split('[')[0]!
+      .replace(/[ .]/g, '_');
     const field = FIELDS.find((f) => f.toLowerCase() === phpName.toLowerCase());
     if (!field) continue;
     if (name !== field) return invalid(`query parameter "${name}" is ambiguous: use ${field}=… exactly`);
@@ -75,7 +99,8 @@ export function readGraphqlGet(rawQueryString: string): GraphqlHttpRead {
     } catch {
       return invalid('variables must be JSON text');
     }
-    if (parsed !== null && (typeof parsed !== 'object' || Array.isArray(parsed))) return invalid('variables must be a JSON object or null');
+    if (parsed !== null && (typeof parsed !== 'object' || Array.isArray(parsed)))
+      return invalid('variables must be a JSON object or null');
   }
   return fromFields(seen.get('query'), seen.get('operationName') || null);
 }
@@ -83,7 +108,8 @@ export function readGraphqlGet(rawQueryString: string): GraphqlHttpRead {
 function fromFields(query: unknown, operationName: unknown): GraphqlHttpRead {
   if (query === undefined || query === null || query === '') return invalid('GraphQL request has no query');
   if (typeof query !== 'string') return invalid('query must be a string');
-  if (operationName !== undefined && operationName !== null && typeof operationName !== 'string') return invalid('operationName must be a string or null');
+  if (operationName !== undefined && operationName !== null && typeof operationName !== 'string')
+    return invalid('operationName must be a string or null');
   // A lone surrogate is valid in JS strings but not in PHP's JSON decoder: refuse, don't guess.
   if (LONE_SURROGATE.test(query) || (typeof operationName === 'string' && LONE_SURROGATE.test(operationName))) {
     return invalid('query and operationName must be valid Unicode');
@@ -100,5 +126,7 @@ function isPlainJson(header: string | undefined): boolean {
     return false;
   }
   if (parsed.type !== 'application/json') return false;
-  return Object.entries(parsed.parameters).every(([name, value]) => name === 'charset' && value.toLowerCase() === 'utf-8');
+  return Object.entries(parsed.parameters).every(
+    ([name, value]) => name === 'charset' && value.toLowerCase() === 'utf-8',
+  );
 }

@@ -38,7 +38,11 @@ class LimitError extends Error {}
  * terminators and BOMs are read the same way), `operationName` selects an operation, and without
  * it the document must hold exactly one. Size and nesting are bounded before anything is forwarded.
  */
-export function operationType(query: unknown, operationName: unknown, limits: GraphqlDocumentLimits = DEFAULT_GRAPHQL_LIMITS): OperationResult {
+export function operationType(
+  query: unknown,
+  operationName: unknown,
+  limits: GraphqlDocumentLimits = DEFAULT_GRAPHQL_LIMITS,
+): OperationResult {
   if (typeof query !== 'string' || !query.trim()) return { ok: false, message: 'GraphQL request has no query' };
   if (operationName !== undefined && operationName !== null && typeof operationName !== 'string') {
     return { ok: false, message: 'operationName must be a string' };
@@ -50,7 +54,10 @@ export function operationType(query: unknown, operationName: unknown, limits: Gr
     if (err instanceof RangeError) return { ok: false, message: tooDeep(limits) }; // the parser recursed past the stack
     if (!(err instanceof GraphQLError)) throw err;
     if (/more than \d+ (tokens|comments)/.test(err.message)) {
-      return { ok: false, message: `GraphQL document has more than ${limits.maxTokens} tokens or comments (GATEWAY_GRAPHQL_MAX_TOKENS)` };
+      return {
+        ok: false,
+        message: `GraphQL document has more than ${limits.maxTokens} tokens or comments (GATEWAY_GRAPHQL_MAX_TOKENS)`,
+      };
     }
     return { ok: false, message: `GraphQL query could not be parsed: ${err.message}` };
   }
@@ -60,9 +67,14 @@ export function operationType(query: unknown, operationName: unknown, limits: Gr
   for (const def of doc.definitions) {
     if (def.kind === Kind.OPERATION_DEFINITION) operations.push(def);
     else if (def.kind === Kind.FRAGMENT_DEFINITION) {
-      if (fragments.has(def.name.value)) return { ok: false, message: `fragment "${def.name.value}" is defined more than once` };
+      if (fragments.has(def.name.value))
+        return { ok: false, message: `fragment "${def.name.value}" is defined more than once` };
       fragments.set(def.name.value, def);
-    } else return { ok: false, message: `GraphQL request documents may only hold operations and fragments (found ${def.kind})` };
+    } else
+      return {
+        ok: false,
+        message: `GraphQL request documents may only hold operations and fragments (found ${def.kind})`,
+      };
   }
   if (operations.length === 0) return { ok: false, message: 'GraphQL document has no operation' };
 
@@ -71,14 +83,16 @@ export function operationType(query: unknown, operationName: unknown, limits: Gr
     selected = operations.find((op) => op.name?.value === operationName);
     if (!selected) return { ok: false, message: `operation "${operationName}" not found in the document` };
   } else {
-    if (operations.length > 1) return { ok: false, message: 'operationName is required when the document has several operations' };
+    if (operations.length > 1)
+      return { ok: false, message: 'operationName is required when the document has several operations' };
     selected = operations[0]!;
   }
 
   try {
     const depth = fragmentAwareDepth(fragments, limits);
     // Every definition is measured, not only the selected operation: the limit is about what is sent.
-    for (const op of operations) if (depth.ofSet(op.selectionSet) > limits.maxDepth) throw new LimitError(tooDeep(limits));
+    for (const op of operations)
+      if (depth.ofSet(op.selectionSet) > limits.maxDepth) throw new LimitError(tooDeep(limits));
     for (const name of fragments.keys()) depth.ofFragment(name);
     for (const def of [...operations, ...fragments.values()]) checkValueDepth(def, limits);
   } catch (err) {
@@ -86,7 +100,11 @@ export function operationType(query: unknown, operationName: unknown, limits: Gr
     if (err instanceof RangeError) return { ok: false, message: tooDeep(limits) };
     throw err;
   }
-  return { ok: true, type: selected.operation as GraphqlOperationType, allTypes: operations.map((op) => op.operation as GraphqlOperationType) };
+  return {
+    ok: true,
+    type: selected.operation as GraphqlOperationType,
+    allTypes: operations.map((op) => op.operation as GraphqlOperationType),
+  };
 }
 
 const tooDeep = (limits: GraphqlDocumentLimits) =>
@@ -114,9 +132,12 @@ function fragmentAwareDepth(fragments: Map<string, FragmentDefinitionNode>, limi
   const setDepth = (set: SelectionSetNode): number => {
     let deepest = 0;
     for (const sel of set.selections) {
-      const d = sel.kind === Kind.FIELD
-        ? 1 + (sel.selectionSet ? setDepth(sel.selectionSet) : 0)
-        : sel.kind === Kind.INLINE_FRAGMENT ? setDepth(sel.selectionSet) : fragmentDepth(sel.name.value);
+      const d =
+        sel.kind === Kind.FIELD
+          ? 1 + (sel.selectionSet ? setDepth(sel.selectionSet) : 0)
+          : sel.kind === Kind.INLINE_FRAGMENT
+            ? setDepth(sel.selectionSet)
+            : fragmentDepth(sel.name.value);
       // Stop early: nothing deeper than the limit needs an exact number.
       if (d > limits.maxDepth) throw new LimitError(tooDeep(limits));
       deepest = Math.max(deepest, d);

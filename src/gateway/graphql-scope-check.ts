@@ -23,7 +23,8 @@ export function graphqlScopeCheck(
 ): GraphqlCheck {
   const op = operationType(request.query, request.operationName, limits);
   if (!op.ok) return { ok: false, reason: 'invalid_request', message: op.message };
-  if (op.allTypes.includes('subscription')) return { ok: false, reason: 'invalid_request', message: 'GraphQL subscriptions are not supported' };
+  if (op.allTypes.includes('subscription'))
+    return { ok: false, reason: 'invalid_request', message: 'GraphQL subscriptions are not supported' };
   if (method === 'GET' && op.allTypes.some((t) => t !== 'query')) {
     return { ok: false, reason: 'get_mutation', message: 'GraphQL mutations must be sent with POST' };
   }
@@ -31,10 +32,17 @@ export function graphqlScopeCheck(
   const held = tokenScopes.map((s) => catalog.scopes.get(s)?.graphql).filter(Boolean);
   const allowed = strongest === 'mutation' ? held.includes('mutation') : held.length > 0;
   if (!allowed) {
-    const needed = [...catalog.scopes.values()].filter((s) => s.graphql === 'mutation' || (strongest === 'query' && s.graphql === 'query')).map((s) => s.name);
+    const needed = [...catalog.scopes.values()]
+      .filter((s) => s.graphql === 'mutation' || (strongest === 'query' && s.graphql === 'query'))
+      .map((s) => s.name);
     const narrowest = needed.filter((n) => catalog.scopes.get(n)?.graphql === strongest);
     const named = narrowest.length ? narrowest : needed;
-    return { ok: false, reason: 'missing_scope', neededScopes: named, message: `GraphQL ${strongest} needs scope ${named.join(' ')}` };
+    return {
+      ok: false,
+      reason: 'missing_scope',
+      neededScopes: named,
+      message: `GraphQL ${strongest} needs scope ${named.join(' ')}`,
+    };
   }
   return { ok: true, operation: strongest };
 }

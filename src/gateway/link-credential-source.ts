@@ -9,7 +9,12 @@ export function linkCredentialSource(links: LinkStore, profiles?: SigningProfile
       const c = await links.activeCredentials(clientId);
       if (!c) return null;
       if (c.mode === 'bearer') return { mode: 'bearer', token: c.token };
-      const creds = { consumerKey: c.consumerKey, consumerSecret: c.consumerSecret, token: c.token, tokenSecret: c.tokenSecret };
+      const creds = {
+        consumerKey: c.consumerKey,
+        consumerSecret: c.consumerSecret,
+        token: c.token,
+        tokenSecret: c.tokenSecret,
+      };
       return { mode: 'oauth1', ...creds, profile: profiles ? await profiles.profileFor(clientId, creds) : undefined };
     },
     refused(clientId) {

@@ -16,7 +16,14 @@ export interface AccessTokenVerifier {
 
 /** How to authenticate to the store for one client: OAuth 1.0a signing, or a bearer token. */
 export type UpstreamCredentials =
-  | { mode: 'oauth1'; consumerKey: string; consumerSecret: string; token: string; tokenSecret: string; profile?: SigningProfile }
+  | {
+      mode: 'oauth1';
+      consumerKey: string;
+      consumerSecret: string;
+      token: string;
+      tokenSecret: string;
+      profile?: SigningProfile;
+    }
   | { mode: 'bearer'; token: string };
 
 export interface UpstreamCredentialSource {

@@ -20,11 +20,13 @@ export function createLogger(opts: { level: LogLevel; write?: (line: string) => 
   const write = opts.write ?? ((line: string) => process.stdout.write(line + '\n'));
   const min = ORDER[opts.level];
   const make = (base: Fields): Logger => {
-    const log = (level: Exclude<LogLevel, 'silent'>) => (msg: string, fields: Fields = {}) => {
-      if (ORDER[level] < min) return;
-      const line = { time: new Date().toISOString(), level, msg, ...(redact({ ...base, ...fields }) as Fields) };
-      write(JSON.stringify(line));
-    };
+    const log =
+      (level: Exclude<LogLevel, 'silent'>) =>
+      (msg: string, fields: Fields = {}) => {
+        if (ORDER[level] < min) return;
+        const line = { time: new Date().toISOString(), level, msg, ...(redact({ ...base, ...fields }) as Fields) };
+        write(JSON.stringify(line));
+      };
     return {
       debug: log('debug'),
       info: log('info'),

@@ -6,19 +6,46 @@ export const REDACTED = '[redacted]';
  * Field names that hold a credential wherever they appear: client secrets, passwords, every
  * kind of token, PKCE verifiers, JWT assertions, one-time codes, HTTP credentials and cookies.
  */
-const ALWAYS_SECRET = /(secret|token|password|passwd|authorization|cookie|otp|consumer_key|api_?key|verifier|private|assertion|signature|recovery_?code)/i;
+const ALWAYS_SECRET =
+  /(secret|token|password|passwd|authorization|cookie|otp|consumer_key|api_?key|verifier|private|assertion|signature|recovery_?code)/i;
 
 /**
  * `code` is an OAuth authorization code in request parameters, but an HTTP status or an error
  * code (err.code = 'ECONNREFUSED') elsewhere. Redact it by where it sits, not by its name.
  */
-const PARAM_CONTAINERS = new Set(['query', 'body', 'form', 'params', 'parameters', 'oauth', 'request', 'req', 'input', 'payload', 'fields']);
+const PARAM_CONTAINERS = new Set([
+  'query',
+  'body',
+  'form',
+  'params',
+  'parameters',
+  'oauth',
+  'request',
+  'req',
+  'input',
+  'payload',
+  'fields',
+]);
 const ERROR_CONTAINERS = new Set(['err', 'error', 'cause', 'errors']);
 /** What error codes look like: ECONNREFUSED, ERR_INVALID_URL, invalid_grant, 23505. */
 const ERROR_CODE_SHAPE = /^(?:[A-Z][A-Z0-9_]{1,39}|[a-z]+(?:_[a-z]+)+|\d{1,5})$/;
 
 /** Query parameters of URLs in log fields that carry a credential. */
-const SECRET_QUERY_PARAMS = ['code', 'access_token', 'refresh_token', 'id_token', 'client_secret', 'code_verifier', 'assertion', 'client_assertion', 'password', 'oauth_verifier', 'oauth_token', 'otp', 'totp'];
+const SECRET_QUERY_PARAMS = [
+  'code',
+  'access_token',
+  'refresh_token',
+  'id_token',
+  'client_secret',
+  'code_verifier',
+  'assertion',
+  'client_assertion',
+  'password',
+  'oauth_verifier',
+  'oauth_token',
+  'otp',
+  'totp',
+];
 const URL_FIELD = /^(url|uri|href|location|redirect|redirect_uri|referer|referrer|originalUrl)$/i;
 
 function isSecretCode(parent: string | null, value: unknown): boolean {
@@ -52,7 +79,10 @@ function redactField(key: string, value: unknown, parent: string | null, depth: 
 
 function redactValue(value: unknown, parent: string | null, depth: number): unknown {
   if (depth > 6 || value === null || typeof value !== 'object') return value;
-  const source: Fields = value instanceof Error ? { name: value.name, message: value.message, ...(value as unknown as Fields) } : (value as Fields);
+  const source: Fields =
+    value instanceof Error
+      ? { name: value.name, message: value.message, ...(value as unknown as Fields) }
+      : (value as Fields);
   if (Array.isArray(source)) return source.map((v) => redactValue(v, parent, depth + 1));
   const out: Fields = {};
   for (const [k, v] of Object.entries(source)) out[k] = redactField(k, v, parent, depth);

@@ -26,40 +26,65 @@ export function activationRoutes(deps: {
   const { limiter } = deps;
   const route = `${ACTIVATION_PATH}/:endpointToken`;
   const refused = (ctx: Context, clientId: string | null, reason: string, code: string) =>
-    deps.audit.record({ type: 'magento.activation_refused', outcome: 'denied', clientId, ip: ctx.ip, requestId: ctx.state.requestId, details: { reason, refusal: code } });
-  router.post(route, async (ctx, next) => {
-    ctx.set('Cache-Control', 'no-store');
-    const { allowed, retryAfter } = await limiter.hit(`magento-activation:${ctx.ip}`, deps.limit);
-    if (allowed) return next();
-    await deps.audit.record({ type: 'security.rate_limited', outcome: 'denied', ip: ctx.ip, requestId: ctx.state.requestId, details: { route } });
-    ctx.set('Retry-After', String(retryAfter));
-    ctx.status = 429;
-    ctx.body = { error: 'rate_limited', message: `Too many activation requests from this address; try again in ${retryAfter} s` };
-  }, async (ctx, next) => {
-    try {
-      await next();
-    } catch (err) {
-      // A body refused before it is read (415, 413) is a refusal like any other.
-      if (err instanceof AppError) await refused(ctx, null, err.message, err.code);
-      throw err;
-    }
-  }, formBody({ limitBytes: 4096 }), async (ctx) => {
-    const clientId = await deps.links.clientIdForEndpoint(ctx.params.endpointToken!);
-    if (!clientId) {
-      await refused(ctx, null, 'Unknown endpoint URL', 'not_found');
-      ctx.status = 404;
-      ctx.body = { error: 'not_found', message: 'Unknown endpoint URL' };
-      return;
-    }
-    const outcome = await deps.activation.receive(clientId, ctx.request.form ?? {}, { ip: ctx.ip, requestId: ctx.state.requestId });
-    if (!outcome.ok) {
-      ctx.status = outcome.status;
-      ctx.body = { error: outcome.error, message: outcome.message };
-      return;
-    }
-    ctx.status = 200;
-    ctx.body = { status: 'received' };
-  });
+    deps.audit.record({
+      type: 'magento.activation_refused',
+      outcome: 'denied',
+      clientId,
+      ip: ctx.ip,
+      requestId: ctx.state.requestId,
+      details: { reason, refusal: code },
+    });
+  router.post(
+    route,
+    async (ctx, next) => {
+      ctx.set('Cache-Control', 'no-store');
+      const { allowed, retryAfter } = await limiter.hit(`magento-activation:${ctx.ip}`, deps.limit);
+      if (allowed) return next();
+      await deps.audit.record({
+        type: 'security.rate_limited',
+        outcome: 'denied',
+        ip: ctx.ip,
+        requestId: ctx.state.requestId,
+        details: { route },
+      });
+      ctx.set('Retry-After', String(retryAfter));
+      ctx.status = 429;
+      ctx.body = {
+        error: 'rate_limited',
+        message: `Too many activation requests from this address; try again in ${retryAfter} s`,
+      };
+    },
+    async (ctx, next) => {
+      try {
+        await next();
+      } catch (err) {
+        // A body refused before it is read (415, 413) is a refusal like any other.
+        if (err instanceof AppError) await refused(ctx, null, err.message, err.code);
+        throw err;
+      }
+    },
+    formBody({ limitBytes: 4096 }),
+    async (ctx) => {
+      const clientId = await deps.links.clientIdForEndpoint(ctx.params.endpointToken!);
+      if (!clientId) {
+        await refused(ctx, null, 'Unknown endpoint URL', 'not_found');
+        ctx.status = 404;
+        ctx.body = { error: 'not_found', message: 'Unknown endpoint URL' };
+        return;
+      }
+      const outcome = await deps.activation.receive(clientId, ctx.request.form ?? {}, {
+        ip: ctx.ip,
+        requestId: ctx.state.requestId,
+      });
+      if (!outcome.ok) {
+        ctx.status = outcome.status;
+        ctx.body = { error: outcome.error, message: outcome.message };
+        return;
+      }
+      ctx.status = 200;
+      ctx.body = { status: 'received' };
+    },
+  );
   return router;
 }
 

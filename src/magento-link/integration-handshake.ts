@@ -16,7 +16,10 @@ export interface HandshakeOptions {
   /** Milliseconds since the epoch. */
   clock?: { now(): number };
   sleep?: (ms: number) => Promise<void>;
-  fetch?: (url: string, init: { method: string; headers: Record<string, string>; signal: AbortSignal; redirect?: 'manual' }) => Promise<{ status: number; text(): Promise<string> }>;
+  fetch?: (
+    url: string,
+    init: { method: string; headers: Record<string, string>; signal: AbortSignal; redirect?: 'manual' },
+  ) => Promise<{ status: number; text(): Promise<string> }>;
   /** When Magento posted the credentials; defaults to the start of this call. */
   activatedAt?: number;
   /** Window after activation in which attempts may start (Magento's expiration_period). */
@@ -69,24 +72,47 @@ async function tokenCall(
     status = res.status;
     text = (await res.text()).slice(0, MAX_BODY_CHARS);
   } catch (err) {
-    throw new MagentoHandshakeError(`Magento ${step} token call failed: ${(err as Error).message}`, undefined, undefined, true, step);
+    throw new MagentoHandshakeError(
+      `Magento ${step} token call failed: ${(err as Error).message}`,
+      undefined,
+      undefined,
+      true,
+      step,
+    );
   }
   const body = new URLSearchParams(text.trim());
   const problem = body.get('oauth_problem') ?? undefined;
   if (status !== 200) {
     const detail = problem ?? `HTTP ${status}`;
-    throw new MagentoHandshakeError(`Magento refused the ${step} token: ${detail}`, status, problem, status >= 500, step);
+    throw new MagentoHandshakeError(
+      `Magento refused the ${step} token: ${detail}`,
+      status,
+      problem,
+      status >= 500,
+      step,
+    );
   }
   const token = body.get('oauth_token');
   const secret = body.get('oauth_token_secret');
   if (!token || !secret) {
-    throw new MagentoHandshakeError(`Magento answered the ${step} token call without a token`, status, problem, false, step);
+    throw new MagentoHandshakeError(
+      `Magento answered the ${step} token call without a token`,
+      status,
+      problem,
+      false,
+      step,
+    );
   }
   return { token, secret };
 }
 
 /** Runs one step, retrying network errors and 5xx with exponential backoff until the deadline. */
-async function withRetry<T>(step: 'request' | 'access', attempt: () => Promise<T>, deadline: number, options: HandshakeOptions): Promise<T> {
+async function withRetry<T>(
+  step: 'request' | 'access',
+  attempt: () => Promise<T>,
+  deadline: number,
+  options: HandshakeOptions,
+): Promise<T> {
   const clock = options.clock ?? { now: () => Date.now() };
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const base = options.baseDelayMs ?? DEFAULTS.baseDelayMs;
@@ -97,14 +123,23 @@ async function withRetry<T>(step: 'request' | 'access', attempt: () => Promise<T
       if (!(err instanceof MagentoHandshakeError) || !err.transient) throw err;
       const delay = Math.min(base * 2 ** n, 30_000);
       if (clock.now() + delay >= deadline) {
-        throw new MagentoHandshakeError(`${err.message} (gave up: the consumer expires 300 s after activation)`, err.status, err.problem, true, step);
+        throw new MagentoHandshakeError(
+          `${err.message} (gave up: the consumer expires 300 s after activation)`,
+          err.status,
+          err.problem,
+          true,
+          step,
+        );
       }
       await sleep(delay);
     }
   }
 }
 
-export async function performIntegrationHandshake(input: HandshakeInput, options: HandshakeOptions = {}): Promise<IntegrationTokens> {
+export async function performIntegrationHandshake(
+  input: HandshakeInput,
+  options: HandshakeOptions = {},
+): Promise<IntegrationTokens> {
   const clock = options.clock ?? { now: () => Date.now() };
   const deadline = (options.activatedAt ?? clock.now()) + (options.deadlineMs ?? DEFAULTS.deadlineMs);
   const store = input.storeBaseUrl.endsWith('/') ? input.storeBaseUrl : `${input.storeBaseUrl}/`;
@@ -113,19 +148,34 @@ export async function performIntegrationHandshake(input: HandshakeInput, options
 
   const requestUrl = `${store}oauth/token/request`;
   // Each attempt signs afresh: Magento refuses a reused nonce.
-  const request = await withRetry('request', () => {
-    const signed = signRequest({ method: 'POST', url: requestUrl, ...credentials, timestamp: seconds() });
-    return tokenCall('request', requestUrl, signed.authorization, options);
-  }, deadline, options);
+  const request = await withRetry(
+    'request',
+    () => {
+      const signed = signRequest({ method: 'POST', url: requestUrl, ...credentials, timestamp: seconds() });
+      return tokenCall('request', requestUrl, signed.authorization, options);
+    },
+    deadline,
+    options,
+  );
 
   const accessUrl = `${store}oauth/token/access`;
-  const access = await withRetry('access', () => {
-    const signed = signRequest({
-      method: 'POST', url: accessUrl, ...credentials,
-      token: request.token, tokenSecret: request.secret, verifier: input.verifier, timestamp: seconds(),
-    });
-    return tokenCall('access', accessUrl, signed.authorization, options);
-  }, deadline, options);
+  const access = await withRetry(
+    'access',
+    () => {
+      const signed = signRequest({
+        method: 'POST',
+        url: accessUrl,
+        ...credentials,
+        token: request.token,
+        tokenSecret: request.secret,
+        verifier: input.verifier,
+        timestamp: seconds(),
+      });
+      return tokenCall('access', accessUrl, signed.authorization, options);
+    },
+    deadline,
+    options,
+  );
 
   return { accessToken: access.token, accessTokenSecret: access.secret };
 }

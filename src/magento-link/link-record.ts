@@ -42,8 +42,41 @@ export interface ActivationRef {
   verifier: string;
 }
 
+/** A `magento_links` row (migrations/2026112500400* and later); secrets sealed under `key_id`. */
+export interface MagentoLinkRow {
+  client_id: string;
+  endpoint_token_hash: string | null;
+  endpoint_token_sealed: string | null;
+  store_base_url: string | null;
+  consumer_key_hash: string | null;
+  consumer_key_sealed: string | null;
+  consumer_secret_sealed: string | null;
+  verifier_sealed: string | null;
+  access_token_sealed: string | null;
+  access_token_secret_sealed: string | null;
+  key_id: string | null;
+  mode: 'oauth1' | 'bearer';
+  status: 'pending' | 'awaiting_confirmation' | 'active' | 'failed' | 'revoked';
+  last_error: string | null;
+  activation_received_at: Date | string | null;
+  confirmed_at: Date | string | null;
+  confirmed_by: string | null;
+  previous_working: string | Record<string, unknown> | null;
+  armed_until: Date | string | null;
+  pending_consumer_key_hash: string | null;
+  pending_consumer_key_sealed: string | null;
+  pending_consumer_secret_sealed: string | null;
+  pending_verifier_sealed: string | null;
+  pending_store_base_url: string | null;
+  pending_received_at: Date | string | null;
+  pending_confirmed_at: Date | string | null;
+  pending_confirmed_by: string | null;
+  created_at: Date | string;
+  updated_at: Date | string;
+}
+
 /** A row as admins may see it. */
-export function toView(r: Record<string, any>): LinkView {
+export function toView(r: MagentoLinkRow): LinkView {
   return {
     clientId: r.client_id,
     status: r.status,

@@ -24,7 +24,12 @@ const VALUE = /^[0-9a-z]{32}$/;
 
 /** `MAGENTO_CONSUMER_KEY`, `oauth_consumer_key`, `Consumer Key`, `consumerKey` → `consumer_key`. */
 function fieldOf(name: string): keyof ImportedCredentials | undefined {
-  const snake = name.trim().replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_|_$/g, '');
+  const snake = name
+    .trim()
+    .replace(/([a-z])([A-Z])/g, '$1_$2')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '_')
+    .replace(/^_|_$/g, '');
   return FIELDS[snake.replace(/^(magento_)?(oauth_)?/, '')];
 }
 
@@ -34,7 +39,10 @@ function fieldOf(name: string): keyof ImportedCredentials | undefined {
  * MAGENTO_ACCESS_TOKEN and MAGENTO_ACCESS_TOKEN_SECRET. Never from argv (shell history, ps).
  * Errors name the field, never echo its value.
  */
-export function parseImportCredentials(stdin: string, env: Record<string, string | undefined>): { ok: true; credentials: ImportedCredentials; source: 'stdin' | 'env' } | { ok: false; message: string } {
+export function parseImportCredentials(
+  stdin: string,
+  env: Record<string, string | undefined>,
+): { ok: true; credentials: ImportedCredentials; source: 'stdin' | 'env' } | { ok: false; message: string } {
   const found: Partial<Record<keyof ImportedCredentials, string>> = {};
   const text = stdin.trim();
   let source: 'stdin' | 'env' = 'stdin';
@@ -45,7 +53,8 @@ export function parseImportCredentials(stdin: string, env: Record<string, string
     } catch {
       return { ok: false, message: 'standard input starts with "{" but is not valid JSON' };
     }
-    if (!json || typeof json !== 'object' || Array.isArray(json)) return { ok: false, message: 'standard input must be a JSON object' };
+    if (!json || typeof json !== 'object' || Array.isArray(json))
+      return { ok: false, message: 'standard input must be a JSON object' };
     for (const [k, v] of Object.entries(json)) {
       const f = fieldOf(k);
       if (f && typeof v === 'string') found[f] = v.trim();
@@ -66,11 +75,16 @@ export function parseImportCredentials(stdin: string, env: Record<string, string
   }
   const missing = (Object.keys(LABELS) as (keyof ImportedCredentials)[]).filter((f) => !found[f]);
   if (missing.length) {
-    const where = source === 'env' ? 'in the environment (MAGENTO_CONSUMER_KEY, MAGENTO_CONSUMER_SECRET, MAGENTO_ACCESS_TOKEN, MAGENTO_ACCESS_TOKEN_SECRET)' : 'on standard input';
+    const where =
+      source === 'env'
+        ? 'in the environment (MAGENTO_CONSUMER_KEY, MAGENTO_CONSUMER_SECRET, MAGENTO_ACCESS_TOKEN, ' +
+          'MAGENTO_ACCESS_TOKEN_SECRET)'
+        : 'on standard input';
     return { ok: false, message: `missing ${missing.map((f) => LABELS[f]).join(', ')} ${where}` };
   }
   for (const f of Object.keys(LABELS) as (keyof ImportedCredentials)[]) {
-    if (!VALUE.test(found[f]!)) return { ok: false, message: `${LABELS[f]} must be 32 characters of [0-9a-z] (as Magento shows it)` };
+    if (!VALUE.test(found[f]!))
+      return { ok: false, message: `${LABELS[f]} must be 32 characters of [0-9a-z] (as Magento shows it)` };
   }
   return { ok: true, credentials: found as ImportedCredentials, source };
 }

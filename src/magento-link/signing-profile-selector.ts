@@ -50,7 +50,11 @@ const PROBES: Array<{ profile: SigningProfile; path: string }> = [
 ];
 
 /** What magento:status shows: the configured profile, or what `auto` found (null: not probed yet). */
-export async function currentSigningProfile(db: Db, setting: SigningProfileSetting, clientId: string): Promise<SigningProfile | null> {
+export async function currentSigningProfile(
+  db: Db,
+  setting: SigningProfileSetting,
+  clientId: string,
+): Promise<SigningProfile | null> {
   if (setting !== 'auto') return setting;
   const row = await db(TABLE).where({ client_id: clientId }).first('profile');
   return (row?.profile as SigningProfile | undefined) ?? null;
@@ -81,7 +85,13 @@ export function createSigningProfileSelector(deps: {
 
   async function passes(profile: SigningProfile, path: string, creds: OAuth1Credentials): Promise<boolean> {
     const url = `${deps.magentoBaseUrl}${path}`;
-    const { authorization } = signRequest({ method: 'GET', url, ...creds, timestamp: Math.floor(deps.clock.now() / 1000), profile });
+    const { authorization } = signRequest({
+      method: 'GET',
+      url,
+      ...creds,
+      timestamp: Math.floor(deps.clock.now() / 1000),
+      profile,
+    });
     const u = new URL(url);
     const res = await deps.dispatcher.request({
       origin: u.origin,
@@ -129,7 +139,8 @@ export function createSigningProfileSelector(deps: {
       }
       const previous = await stored(clientId);
       if (found) {
-        await deps.db(TABLE)
+        await deps
+          .db(TABLE)
           .insert({ client_id: clientId, profile: found, probed_at: new Date(deps.clock.now()) })
           .onConflict('client_id')
           .merge();

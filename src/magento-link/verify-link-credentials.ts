@@ -15,8 +15,7 @@ export interface CredentialsToVerify {
 }
 
 export type VerifyOutcome =
-  | { ok: true; status: number; warning: string | null }
-  | { ok: false; status: number | null; message: string };
+  { ok: true; status: number; warning: string | null } | { ok: false; status: number | null; message: string };
 
 const NOT_AUTHORIZED = "The consumer isn't authorized to access";
 
@@ -32,16 +31,29 @@ export async function verifyLinkCredentials(
   deps: { magentoBaseUrl: string; clock: Clock; timeoutMs?: number },
 ): Promise<VerifyOutcome> {
   const base = normalizeStoreUrl(deps.magentoBaseUrl);
-  if (!base) return { ok: false, status: null, message: `MAGENTO_BASE_URL ${deps.magentoBaseUrl} is not an http(s) URL` };
+  if (!base)
+    return { ok: false, status: null, message: `MAGENTO_BASE_URL ${deps.magentoBaseUrl} is not an http(s) URL` };
   const url = `${base}${VERIFY_PATH}`;
   const authorization =
     c.mode === 'bearer'
       ? `Bearer ${c.token}`
-      : signRequest({ method: 'GET', url, consumerKey: c.consumerKey, consumerSecret: c.consumerSecret, token: c.token, tokenSecret: c.tokenSecret, timestamp: Math.floor(deps.clock.now() / 1000) }).authorization;
+      : signRequest({
+          method: 'GET',
+          url,
+          consumerKey: c.consumerKey,
+          consumerSecret: c.consumerSecret,
+          token: c.token,
+          tokenSecret: c.tokenSecret,
+          timestamp: Math.floor(deps.clock.now() / 1000),
+        }).authorization;
   let status: number;
   let text: string;
   try {
-    const res = await undiciFetch(url, { headers: { authorization, accept: 'application/json' }, redirect: 'manual', signal: AbortSignal.timeout(deps.timeoutMs ?? 15_000) });
+    const res = await undiciFetch(url, {
+      headers: { authorization, accept: 'application/json' },
+      redirect: 'manual',
+      signal: AbortSignal.timeout(deps.timeoutMs ?? 15_000),
+    });
     status = res.status;
     text = await res.text();
   } catch (err) {
@@ -51,12 +63,21 @@ export async function verifyLinkCredentials(
   const message = magentoMessage(text) ?? `HTTP ${status}`;
   if (status === 401 && message.startsWith(NOT_AUTHORIZED)) {
     if (c.mode === 'oauth1') {
-      return { ok: true, status, warning: 'the signature was accepted, but the integration lacks Magento_Backend::store (fine if the app does not need store settings)' };
+      return {
+        ok: true,
+        status,
+        warning:
+          'the signature was accepted, but the integration lacks Magento_Backend::store (fine if the app ' +
+          'does not need store settings)',
+      };
     }
     return {
       ok: false,
       status,
-      message: `Magento refused the token as a bearer token (HTTP 401: ${message}). Either the store does not allow integration tokens as bearer tokens (Stores › Configuration › Services › OAuth › Consumer Settings) or the integration lacks Magento_Backend::store.`,
+      message:
+        `Magento refused the token as a bearer token (HTTP 401: ${message}). Either the store ` +
+        `does not allow integration tokens as bearer tokens (Stores › Configuration › Services › OAuth › ` +
+        `Consumer Settings) or the integration lacks Magento_Backend::store.`,
     };
   }
   return { ok: false, status, message: `Magento refused the credentials (HTTP ${status}): ${message}` };

@@ -5,10 +5,7 @@ export type ParamPairs = Array<[string, string]>;
 
 /** RFC 3986 encoding (PHP rawurlencode): only A-Z a-z 0-9 - . _ ~ stay as they are. */
 export function percentEncode(value: string): string {
-  return encodeURIComponent(value).replace(
-    /[!'()*]/g,
-    (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase(),
-  );
+  return encodeURIComponent(value).replace(/[!'()*]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase());
 }
 
 /** PHP urldecode: `+` is a space, bad escapes are left alone instead of throwing. */

@@ -1,6 +1,12 @@
 // The OAuth 1.0a base string each Magento code line computes for a request, so the bridge signs
 // exactly what the store will check (facts and case table: SIGNING-PROFILES.md). Pure functions.
-import { baseString as rfcBaseString, parseFormPairs, percentEncode, splitUrl, type ParamPairs } from './oauth1-base-string.js';
+import {
+  baseString as rfcBaseString,
+  parseFormPairs,
+  percentEncode,
+  splitUrl,
+  type ParamPairs,
+} from './oauth1-base-string.js';
 import {
   isNumericKey,
   isProtocolParameter,
@@ -13,7 +19,8 @@ import {
 export const SIGNING_PROFILES = ['2.4-develop', '2.4-urifix', '2.4-laminas', 'rfc5849'] as const;
 export type SigningProfile = (typeof SIGNING_PROFILES)[number];
 
-export const isSigningProfile = (value: string): value is SigningProfile => (SIGNING_PROFILES as readonly string[]).includes(value);
+export const isSigningProfile = (value: string): value is SigningProfile =>
+  (SIGNING_PROFILES as readonly string[]).includes(value);
 
 export interface ProfileRequest {
   method: string;
@@ -36,7 +43,9 @@ interface UrlParts {
 }
 
 function parts(url: string): UrlParts {
-  const m = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/(?:[^/?#@]*@)?(\[[^\]]+\]|[^:/?#]*)(?::(\d*))?([^?#]*)(?:\?([^#]*))?/.exec(url);
+  const m = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/(?:[^/?#@]*@)?(\[[^\]]+\]|[^:/?#]*)(?::(\d*))?([^?#]*)(?:\?([^#]*))?/.exec(
+    url,
+  );
   if (!m || !m[2]) throw new Error(`Not an absolute URL with a host: ${url}`);
   return { scheme: m[1]!, host: m[2], port: m[3] || undefined, path: m[4] || '', query: m[5] ?? '' };
 }
@@ -102,7 +111,10 @@ function laminasBaseString(req: ProfileRequest, decoded: RegExp): ProfileBaseStr
   );
   encoded.sort(([a], [b]) => strnatcmp(a, b)); // L2: uksort(strnatcmp) on encoded keys
   const normalized = encoded.map(([k, v]) => `${k}=${v}`).join('&');
-  return { ok: true, baseString: [req.method.toUpperCase(), percentEncode(laminasUrl(u, decoded)), percentEncode(normalized)].join('&') };
+  return {
+    ok: true,
+    baseString: [req.method.toUpperCase(), percentEncode(laminasUrl(u, decoded)), percentEncode(normalized)].join('&'),
+  };
 }
 
 const byteOrder = (a: string, b: string) => Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
@@ -115,7 +127,12 @@ function developBaseString(req: ProfileRequest): ProfileBaseString {
   const numeric = [...params.keys()].find(isNumericKey);
   // D3: strict_types + an integer array key → TypeError → HTTP 500 from Magento.
   if (numeric !== undefined) {
-    return { ok: false, reason: `Magento (2.4-develop) cannot verify a request with the numeric parameter name "${numeric}": it fails with an internal error` };
+    return {
+      ok: false,
+      reason:
+        `Magento (2.4-develop) cannot verify a request with the numeric parameter name ` +
+        `"${numeric}": it fails with an internal error`,
+    };
   }
   for (const key of [...params.keys()]) {
     if (key.includes('[') && key.includes(']')) {

@@ -9,7 +9,8 @@ export type PhpValue = string | { array: true };
 export const isProtocolParameter = (name: string): boolean => /oauth_[a-z_-]+/.test(name);
 
 /** Keys PHP turns into integers (array keys) or compares as numbers (ksort SORT_REGULAR). */
-export const isNumericKey = (key: string): boolean => /^[ \t\n\r\v\f]*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?[ \t\n\r\v\f]*$/.test(key);
+export const isNumericKey = (key: string): boolean =>
+  /^[ \t\n\r\v\f]*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?[ \t\n\r\v\f]*$/.test(key);
 
 /**
  * The variable name parse_str registers for a decoded key: leading spaces dropped, `.` and space

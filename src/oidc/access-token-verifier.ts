@@ -49,7 +49,9 @@ export function createAccessTokenVerifier(deps: {
 }): AccessTokenVerifier {
   const { provider, clientStore, clock } = deps;
   const publicSet = (jwks: JWK[]) =>
-    createLocalJWKSet({ keys: jwks.map((k) => Object.fromEntries(Object.entries(k).filter(([n]) => !PRIVATE_MEMBERS.includes(n))) as JWK) });
+    createLocalJWKSet({
+      keys: jwks.map((k) => Object.fromEntries(Object.entries(k).filter(([n]) => !PRIVATE_MEMBERS.includes(n))) as JWK),
+    });
   let keySet = publicSet(deps.jwks);
   let knownKids = new Set(deps.jwks.map((k) => k.kid));
   let lastReload = 0;
@@ -94,13 +96,18 @@ export function createAccessTokenVerifier(deps: {
       if (grantId && !(await grantAlive(grantId, clientId))) return null;
       return {
         clientId,
-        scopes: String(payload.scope ?? '').split(' ').filter(Boolean),
+        scopes: String(payload.scope ?? '')
+          .split(' ')
+          .filter(Boolean),
         grantId,
         // Client-credentials tokens have the client as subject, not an account.
         accountId: grantId && payload.sub ? payload.sub : undefined,
         exp: payload.exp!,
         format: 'jwt',
-        jkt: typeof (payload.cnf as { jkt?: unknown } | undefined)?.jkt === 'string' ? (payload.cnf as { jkt: string }).jkt : null,
+        jkt:
+          typeof (payload.cnf as { jkt?: unknown } | undefined)?.jkt === 'string'
+            ? (payload.cnf as { jkt: string }).jkt
+            : null,
       };
     } catch {
       return null;

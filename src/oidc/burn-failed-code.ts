@@ -4,7 +4,8 @@ import type { KoaContextWithOIDC } from 'oidc-provider';
 type Next = () => Promise<unknown>;
 type GrantError = Error & { error?: string; error_detail?: string; error_description?: string };
 
-// Why oidc-provider refused a code after finding it for this client (lib/helpers/pkce.js, grants/authorization_code.js).
+// Why oidc-provider refused a code after finding it for this client (lib/helpers/pkce.js,
+// grants/authorization_code.js).
 const PROOF_FAILURES = new Set([
   'code_verifier must be provided',
   'code_verifier does not match code_challenge',
@@ -13,8 +14,8 @@ const PROOF_FAILURES = new Set([
 ]);
 
 const isProofFailure = (err: GrantError) =>
-  (err.error === 'invalid_grant' && PROOF_FAILURES.has(err.error_detail ?? ''))
-  || (err.error === 'invalid_request' && /^code_verifier /.test(err.error_description ?? ''));
+  (err.error === 'invalid_grant' && PROOF_FAILURES.has(err.error_detail ?? '')) ||
+  (err.error === 'invalid_request' && /^code_verifier /.test(err.error_description ?? ''));
 
 /**
  * A code redeemed with a wrong code_verifier or redirect_uri stays usable in oidc-provider (it
@@ -30,7 +31,8 @@ export function burnFailedCode(provider: Provider) {
     await next();
     const err = failures.get(ctx);
     const oidc = ctx.oidc as KoaContextWithOIDC['oidc'] | undefined;
-    if (!err || oidc?.route !== 'token' || oidc.params?.grant_type !== 'authorization_code' || !isProofFailure(err)) return;
+    if (!err || oidc?.route !== 'token' || oidc.params?.grant_type !== 'authorization_code' || !isProofFailure(err))
+      return;
     const code = await provider.AuthorizationCode.find(String(oidc.params.code ?? ''));
     if (!code || code.clientId !== oidc.client?.clientId) return;
     // Already consumed (a replay, or a parallel attempt won the race): the code is spent either way.

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Adapter, AdapterPayload } from 'oidc-provider';
-import type { ClientMetadataInput, ClientRecord } from '../clients/client-record.js';
+import type { ClientMetadataInput } from '../clients/client-record.js';
 import type { ClientStore } from '../clients/client-store.js';
 import { OIDC_SCOPES } from '../clients/oidc-scopes.js';
 import { applicationTypeFor } from '../clients/redirect-uri-rules.js';
@@ -12,7 +12,11 @@ export const EXTRA_CLIENT_METADATA = ['api_scopes', 'token_format', 'lifetimes',
  * oidc-provider's `Client` model served from the client registry (read-only: dynamic
  * registration is off). A disabled or unknown client is simply not found → invalid_client.
  */
-export function createClientAdapter(deps: { clientStore: ClientStore; production: boolean; apiScopes: readonly string[] }): (name: string) => Adapter {
+export function createClientAdapter(deps: {
+  clientStore: ClientStore;
+  production: boolean;
+  apiScopes: readonly string[];
+}): (name: string) => Adapter {
   // The schema wants a client_secret for secret-based auth; the real check is the hash
   // (compareClientSecret is overridden), and nothing that uses the clear secret is enabled.
   const placeholder = `unused-${randomBytes(32).toString('base64url')}`;

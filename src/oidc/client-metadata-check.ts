@@ -18,7 +18,15 @@ const FIELDS: [RegExp, string][] = [
 // The schema never reads or writes storage here.
 const noStorage = (): Adapter => {
   const none = async () => undefined;
-  return { upsert: none, find: none, findByUid: none, findByUserCode: none, consume: none, destroy: none, revokeByGrantId: none };
+  return {
+    upsert: none,
+    find: none,
+    findByUid: none,
+    findByUserCode: none,
+    consume: none,
+    destroy: none,
+    revokeByGrantId: none,
+  };
 };
 
 /**
@@ -26,15 +34,20 @@ const noStorage = (): Adapter => {
  * the CLI never stores a client the provider would then refuse at every request. The provider
  * behind it only validates: built once, on first use, with a throwaway signing key.
  */
-export function createClientMetadataCheck(opts: { production: boolean; apiScopes: readonly string[] }): ClientMetadataCheck {
+export function createClientMetadataCheck(opts: {
+  production: boolean;
+  apiScopes: readonly string[];
+}): ClientMetadataCheck {
   let validator: Promise<Provider> | undefined;
   const apiScopes = new Set(opts.apiScopes);
   const build = async () => {
     // The key store's algorithms: the schema checks the ID token alg against the signing keys.
-    const keys = await Promise.all((['RS256', 'ES256'] as const).map(async (alg) => {
-      const { privateKey } = await generateKeyPair(alg, { extractable: true });
-      return { ...(await exportJWK(privateKey)), alg, use: 'sig', kid: `check-${alg}` };
-    }));
+    const keys = await Promise.all(
+      (['RS256', 'ES256'] as const).map(async (alg) => {
+        const { privateKey } = await generateKeyPair(alg, { extractable: true });
+        return { ...(await exportJWK(privateKey)), alg, use: 'sig', kid: `check-${alg}` };
+      }),
+    );
     return new Provider('https://client-metadata-check.invalid', {
       ...clientMetadataRules(),
       adapter: noStorage,
@@ -46,12 +59,22 @@ export function createClientMetadataCheck(opts: { production: boolean; apiScopes
     validator ??= build();
     const provider = await validator;
     try {
-      await provider.Client.validate(toMetadata(client, { placeholder: 'unused-placeholder-secret-for-validation', production: opts.production, apiScopes }) as never);
+      await provider.Client.validate(
+        toMetadata(client, {
+          placeholder: 'unused-placeholder-secret-for-validation',
+          production: opts.production,
+          apiScopes,
+        }) as never,
+      );
     } catch (err) {
       if (err instanceof errors.InvalidClientMetadata || err instanceof errors.InvalidRedirectUri) {
         const description = (err as { error_description?: string }).error_description ?? err.message;
         const field = FIELDS.find(([pattern]) => pattern.test(description))?.[1];
-        throw new AppError('client.invalid', `${field ? `${field}: ` : ''}${description} (oidc-provider's client metadata rules)`, 400);
+        throw new AppError(
+          'client.invalid',
+          `${field ? `${field}: ` : ''}${description} (oidc-provider's client metadata rules)`,
+          400,
+        );
       }
       throw err;
     }

@@ -11,7 +11,10 @@ export const ASYMMETRIC_ALGS = ['RS256', 'PS256', 'ES256', 'EdDSA'] as const;
  * createProvider and the registry's write-time check (client-metadata-check.ts), so a client the
  * CLI stores is one the provider accepts.
  */
-export function clientMetadataRules(): Pick<Configuration, 'scopes' | 'responseTypes' | 'clientAuthMethods' | 'enabledJWA' | 'extraClientMetadata'> {
+export function clientMetadataRules(): Pick<
+  Configuration,
+  'scopes' | 'responseTypes' | 'clientAuthMethods' | 'enabledJWA' | 'extraClientMetadata'
+> {
   return {
     scopes: [...OIDC_SCOPES],
     responseTypes: ['code'],

@@ -40,7 +40,9 @@ export interface ProviderDeps {
   findAccount?: Configuration['findAccount'];
   /** Prompts and checks of the interaction pages (src/pages/sign-in/interaction-policy.ts). */
   interactionPolicy?: NonNullable<Configuration['interactions']>['policy'];
-  /** The HTML error page of browser-facing endpoints (src/pages/provider-error); oidc-provider's plain one when absent. */
+  /**
+   * The HTML error page of browser-facing endpoints (src/pages/provider-error); oidc-provider's plain one when absent.
+   */
   renderError?: Configuration['renderError'];
 }
 
@@ -61,7 +63,14 @@ export function createProvider(deps: ProviderDeps): Provider {
             graceMs: config.refreshReuseGraceS * 1000,
             audience: config.apiAudience,
             chain: createRefreshChain({ db, clock }),
-            onGraceReuse: (grantId, clientId, successor) => recordGraceReuse(audit, (Provider as unknown as { ctx?: KoaContextWithOIDC }).ctx, grantId, clientId, successor),
+            onGraceReuse: (grantId, clientId, successor) =>
+              recordGraceReuse(
+                audit,
+                (Provider as unknown as { ctx?: KoaContextWithOIDC }).ctx,
+                grantId,
+                clientId,
+                successor,
+              ),
           }),
       },
     }),
@@ -110,7 +119,8 @@ export function createProvider(deps: ProviderDeps): Provider {
     },
     ...grantPolicies(config),
     // Browser calls to the token endpoint (and revocation, introspection): only from origins the client lists.
-    clientBasedCORS: (_ctx, origin, client) => ((client as unknown as { cors_origins?: string[] }).cors_origins ?? []).includes(origin),
+    clientBasedCORS: (_ctx, origin, client) =>
+      ((client as unknown as { cors_origins?: string[] }).cors_origins ?? []).includes(origin),
     ...(deps.renderError ? { renderError: deps.renderError } : {}),
     ttl: ttlConfig(config, clock),
   };
@@ -118,19 +128,34 @@ export function createProvider(deps: ProviderDeps): Provider {
   provider.proxy = config.trustProxy;
 
   // Secrets are stored as keyed hashes: compare against the hash (and the previous secret during its overlap).
-  (provider.Client.prototype as unknown as { compareClientSecret(this: { clientId: string }, actual: string): Promise<boolean> }).compareClientSecret =
-    function compareClientSecret(actual: string) {
-      return clientStore.verifySecret(this.clientId, actual);
-    };
+  (
+    provider.Client.prototype as unknown as {
+      compareClientSecret(this: { clientId: string }, actual: string): Promise<boolean>;
+    }
+  ).compareClientSecret = function compareClientSecret(actual: string) {
+    return clientStore.verifySecret(this.clientId, actual);
+  };
 
   provider.use(providerPageHeaders({ production: config.production }));
   provider.use(discoveryAlias());
   provider.use(offlineAccessPrompt());
   provider.use(discoveryScopes([...OIDC_SCOPES, ...deps.apiScopes]) as Parameters<Provider['use']>[0]);
   provider.use(burnFailedCode(provider) as Parameters<Provider['use']>[0]);
-  provider.use(oauthEndpointGuards({ clientStore, audit, verifier: deps.verifier, audience: config.apiAudience, issuer: config.issuer }) as Parameters<Provider['use']>[0]);
+  provider.use(
+    oauthEndpointGuards({
+      clientStore,
+      audit,
+      verifier: deps.verifier,
+      audience: config.apiAudience,
+      issuer: config.issuer,
+    }) as Parameters<Provider['use']>[0],
+  );
   attachOAuthAuditEvents(provider, audit);
-  provider.on('server_error', (_ctx: unknown, err: Error) => deps.logger.error('oidc-provider server error', { err: { name: err.name, message: err.message, stack: err.stack } }));
+  provider.on('server_error', (_ctx: unknown, err: Error) =>
+    deps.logger.error('oidc-provider server error', {
+      err: { name: err.name, message: err.message, stack: err.stack },
+    }),
+  );
   return provider;
 }
 

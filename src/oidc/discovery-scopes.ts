@@ -11,7 +11,12 @@ export function discoveryScopes(scopes: readonly string[]) {
   return async function discoveryScopesMiddleware(ctx: KoaContextWithOIDC, next: Next) {
     await next();
     const body = ctx.body as Record<string, unknown> | undefined;
-    if ((ctx.oidc as KoaContextWithOIDC['oidc'] | undefined)?.route === 'discovery' && ctx.status === 200 && body && typeof body === 'object') {
+    if (
+      (ctx.oidc as KoaContextWithOIDC['oidc'] | undefined)?.route === 'discovery' &&
+      ctx.status === 200 &&
+      body &&
+      typeof body === 'object'
+    ) {
       body.scopes_supported = all;
     }
   };

@@ -23,7 +23,8 @@ export interface GrantSummary {
  */
 export function createGrantAdmin(deps: { db: Db; clock: Clock; audit?: AuditLog }) {
   const { db, clock } = deps;
-  const live = (q: ReturnType<Db>) => q.where((w) => w.whereNull('expires_at').orWhere('expires_at', '>', new Date(clock.now())));
+  const live = (q: ReturnType<Db>) =>
+    q.where((w) => w.whereNull('expires_at').orWhere('expires_at', '>', new Date(clock.now())));
 
   /** Deletes grants and everything issued from them; returns the rows deleted. */
   async function deleteGrants(grantIds: string[]): Promise<string[]> {
@@ -41,34 +42,48 @@ export function createGrantAdmin(deps: { db: Db; clock: Clock; audit?: AuditLog 
       const q = live(db(TABLE).where({ model: 'Grant' })).orderBy('created_at', 'desc');
       if (filter.clientId) q.whereRaw(`payload->>'clientId' = ?`, [filter.clientId]);
       if (filter.accountId) q.whereRaw(`payload->>'accountId' = ?`, [filter.accountId]);
-      const grants = await q;
+      const grants: GrantRow[] = await q;
       const counts = new Map<string, number>();
       const usernames = new Map<string, string>();
       if (grants.length) {
-        const rows = await live(db(TABLE).whereIn('grant_id', grants.map((g: { grant_id: string }) => g.grant_id)).whereNot({ model: 'Grant' }))
+        const rows = await live(
+          db(TABLE)
+            .whereIn(
+              'grant_id',
+              grants.map((g: { grant_id: string }) => g.grant_id),
+            )
+            .whereNot({ model: 'Grant' }),
+        )
           .whereNull('consumed_at')
           .groupBy('grant_id')
           .select('grant_id')
           .count<{ grant_id: string; n: string }[]>({ n: '*' });
         for (const r of rows) counts.set(r.grant_id, Number(r.n));
-        const accountIds: string[] = [...new Set<string>(grants.map((g: Record<string, any>) => payloadOf(g).accountId as string))];
-        for (const a of await db('admins').whereIn('id', accountIds).select('id', 'username')) usernames.set(a.id, a.username);
+        const accountIds: string[] = [...new Set<string>(grants.map((g) => payloadOf(g).accountId))];
+        for (const a of await db('admins').whereIn('id', accountIds).select('id', 'username'))
+          usernames.set(a.id, a.username);
       }
-      return grants.filter((g: Record<string, any>) => counts.has(g.grant_id)).map((g: Record<string, any>) => {
-        const p = payloadOf(g);
-        const scopes = new Set<string>(String(p.openid?.scope ?? '').split(' ').filter(Boolean));
-        for (const s of Object.values((p.resources ?? {}) as Record<string, string>)) for (const x of s.split(' ')) if (x) scopes.add(x);
-        return {
-          grantId: g.grant_id,
-          clientId: p.clientId,
-          accountId: p.accountId,
-          adminUsername: usernames.get(p.accountId) ?? null,
-          scopes: [...scopes].sort(),
-          createdAt: new Date(g.created_at),
-          expiresAt: g.expires_at ? new Date(g.expires_at) : null,
-          liveTokens: counts.get(g.grant_id) ?? 0,
-        };
-      });
+      return grants
+        .filter((g) => counts.has(g.grant_id))
+        .map((g) => {
+          const p = payloadOf(g);
+          const scopes = new Set<string>(
+            String(p.openid?.scope ?? '')
+              .split(' ')
+              .filter(Boolean),
+          );
+          for (const s of Object.values(p.resources ?? {})) for (const x of s.split(' ')) if (x) scopes.add(x);
+          return {
+            grantId: g.grant_id,
+            clientId: p.clientId,
+            accountId: p.accountId,
+            adminUsername: usernames.get(p.accountId) ?? null,
+            scopes: [...scopes].sort(),
+            createdAt: new Date(g.created_at),
+            expiresAt: g.expires_at ? new Date(g.expires_at) : null,
+            liveTokens: counts.get(g.grant_id) ?? 0,
+          };
+        });
     },
 
     /** Deletes the grant and every code and token issued from it; false when there was none. */
@@ -76,23 +91,56 @@ export function createGrantAdmin(deps: { db: Db; clock: Clock; audit?: AuditLog 
       const deleted = await db(TABLE).where({ grant_id: grantId }).delete().returning('model');
       const found = deleted.some((r: { model: string }) => r.model === 'Grant');
       if (deleted.length) {
-        await deps.audit?.record({ type: 'grant.revoked', outcome: 'success', actor, grantId, details: { rows: deleted.length, via: 'cli' } });
+        await deps.audit?.record({
+          type: 'grant.revoked',
+          outcome: 'success',
+          actor,
+          grantId,
+          details: { rows: deleted.length, via: 'cli' },
+        });
       }
       return found || deleted.length > 0;
     },
 
     /** Ends every grant an admin approved (the admin is being deleted); returns how many grants. */
     async revokeForAccount(accountId: string, actor: string): Promise<number> {
-      const grants = await db(TABLE).where({ model: 'Grant' }).whereRaw(`payload->>'accountId' = ?`, [accountId]).select('grant_id');
+      const grants = await db(TABLE)
+        .where({ model: 'Grant' })
+        .whereRaw(`payload->>'accountId' = ?`, [accountId])
+        .select('grant_id');
       const ids = grants.map((g: { grant_id: string }) => g.grant_id);
       const deleted = await deleteGrants(ids);
       for (const grantId of ids) {
-        await deps.audit?.record({ type: 'grant.revoked', outcome: 'success', actor, grantId, details: { rows: deleted.length, via: 'cli', reason: 'admin_deleted' } });
+        await deps.audit?.record({
+          type: 'grant.revoked',
+          outcome: 'success',
+          actor,
+          grantId,
+          details: { rows: deleted.length, via: 'cli', reason: 'admin_deleted' },
+        });
       }
       return ids.length;
     },
   };
 }
 
-const payloadOf = (g: Record<string, any>) => (typeof g.payload === 'string' ? JSON.parse(g.payload) : g.payload);
+/** The `oidc_payloads` columns a grant listing reads (oidc-provider's Grant payload is JSON). */
+interface GrantRow {
+  id: string;
+  grant_id: string;
+  payload: string | Record<string, unknown>;
+  created_at: Date | string;
+  expires_at: Date | string | null;
+}
+
+/** What a grant listing reads of oidc-provider's Grant payload. */
+interface GrantPayload {
+  clientId: string;
+  accountId: string;
+  openid?: { scope?: string };
+  resources?: Record<string, string>;
+}
+
+const payloadOf = (g: GrantRow): GrantPayload =>
+  (typeof g.payload === 'string' ? JSON.parse(g.payload) : g.payload) as GrantPayload;
 export type GrantAdmin = ReturnType<typeof createGrantAdmin>;

@@ -75,7 +75,13 @@ export function createKeyStore(deps: { db: Db; box: SecretBox }) {
       return rows.map((r) => {
         const current = !r.retired_at && !currentByAlg.has(r.alg);
         if (current) currentByAlg.add(r.alg);
-        return { kid: r.kid, alg: r.alg, createdAt: new Date(r.created_at), retiredAt: r.retired_at ? new Date(r.retired_at) : null, current };
+        return {
+          kid: r.kid,
+          alg: r.alg,
+          createdAt: new Date(r.created_at),
+          retiredAt: r.retired_at ? new Date(r.retired_at) : null,
+          current,
+        };
       });
     },
   };

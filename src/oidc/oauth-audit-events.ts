@@ -22,7 +22,11 @@ export function attachOAuthAuditEvents(provider: Provider, audit: AuditLog): voi
       ...base(ctx),
       type: 'oauth.error',
       outcome: 'failure',
-      details: { route: ctx?.oidc?.route, error: err.error ?? err.name, detail: err.error_detail ?? err.error_description },
+      details: {
+        route: ctx?.oidc?.route,
+        error: err.error ?? err.name,
+        detail: err.error_detail ?? err.error_description,
+      },
     });
   };
   provider.on('grant.error', (ctx: KoaContextWithOIDC, err: Err) => {
@@ -38,10 +42,19 @@ export function attachOAuthAuditEvents(provider: Provider, audit: AuditLog): voi
     }
   });
   for (const name of ['authorization.error', 'introspection.error', 'revocation.error', 'server_error'] as const) {
-    (provider as unknown as { on(n: string, l: (ctx: KoaContextWithOIDC, err: Err) => void): void }).on(name, (ctx, err) => error(ctx, err));
+    (provider as unknown as { on(n: string, l: (ctx: KoaContextWithOIDC, err: Err) => void): void }).on(
+      name,
+      (ctx, err) => error(ctx, err),
+    );
   }
   provider.on('grant.revoked', (ctx: KoaContextWithOIDC, grantId: string) => {
-    void audit.record({ ...base(ctx), type: 'grant.revoked', outcome: 'success', grantId, details: { route: ctx?.oidc?.route } });
+    void audit.record({
+      ...base(ctx),
+      type: 'grant.revoked',
+      outcome: 'success',
+      grantId,
+      details: { route: ctx?.oidc?.route },
+    });
   });
   provider.on('grant.success', (ctx: KoaContextWithOIDC) => {
     const e = ctx.oidc.entities as Record<string, { grantId?: string; scope?: string } | undefined>;
@@ -56,8 +69,17 @@ export function attachOAuthAuditEvents(provider: Provider, audit: AuditLog): voi
   });
 }
 
-/** A grace-window replay: answered with the chain's next token, or refused when it had none. oidc-provider sees no error. */
-export function recordGraceReuse(audit: AuditLog, ctx: KoaContextWithOIDC | undefined, grantId: string | undefined, clientId: string | undefined, successorIssued: boolean): void {
+/**
+ * A grace-window replay: answered with the chain's next token, or refused when it had none. oidc-provider sees no
+ * error.
+ */
+export function recordGraceReuse(
+  audit: AuditLog,
+  ctx: KoaContextWithOIDC | undefined,
+  grantId: string | undefined,
+  clientId: string | undefined,
+  successorIssued: boolean,
+): void {
   void audit.record({
     ...base(ctx),
     clientId: clientId ?? base(ctx).clientId,

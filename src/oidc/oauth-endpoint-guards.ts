@@ -15,15 +15,20 @@ type Next = () => Promise<unknown>;
  * - a grant type the client may not use is unauthorized_client, as RFC 6749 says;
  * - successful revocations are audited (oidc-provider has no success event for them).
  */
-export function oauthEndpointGuards(deps: { clientStore: ClientStore; verifier: () => AccessTokenVerifier; audit: AuditLog; audience: string; issuer: string }) {
+export function oauthEndpointGuards(deps: {
+  clientStore: ClientStore;
+  verifier: () => AccessTokenVerifier;
+  audit: AuditLog;
+  audience: string;
+  issuer: string;
+}) {
   return async function oauthEndpointGuardsMiddleware(ctx: KoaContextWithOIDC, next: Next) {
     await next();
     const oidc = ctx.oidc as KoaContextWithOIDC['oidc'] | undefined;
     if (oidc?.route === 'token') {
       unauthorizedClient(ctx);
       dpopRequired(ctx);
-    }
-    else if (oidc?.route === 'introspection') await afterIntrospection(ctx);
+    } else if (oidc?.route === 'introspection') await afterIntrospection(ctx);
     else if (oidc?.route === 'revocation' && ctx.status === 200) {
       void deps.audit.record({
         type: 'token.revoked',
@@ -40,7 +45,11 @@ export function oauthEndpointGuards(deps: { clientStore: ClientStore; verifier: 
   // (oidc-provider says invalid_request).
   function unauthorizedClient(ctx: KoaContextWithOIDC) {
     const body = ctx.body as Record<string, unknown> | undefined;
-    if (ctx.status === 400 && body?.error === 'invalid_request' && body.error_description === 'requested grant type is not allowed for this client') {
+    if (
+      ctx.status === 400 &&
+      body?.error === 'invalid_request' &&
+      body.error_description === 'requested grant type is not allowed for this client'
+    ) {
       ctx.body = { ...body, error: 'unauthorized_client' };
     }
   }
@@ -51,7 +60,10 @@ export function oauthEndpointGuards(deps: { clientStore: ClientStore; verifier: 
     const body = ctx.body as Record<string, unknown> | undefined;
     const client = ctx.oidc.client as { dpopBoundAccessTokens?: boolean } | undefined;
     if (ctx.status === 400 && body?.error === 'invalid_grant' && client?.dpopBoundAccessTokens && !ctx.get('dpop')) {
-      ctx.body = { error: 'invalid_dpop_proof', error_description: 'this client must send a DPoP proof (DPoP header) with token requests' };
+      ctx.body = {
+        error: 'invalid_dpop_proof',
+        error_description: 'this client must send a DPoP proof (DPoP header) with token requests',
+      };
     }
   }
 
@@ -61,7 +73,10 @@ export function oauthEndpointGuards(deps: { clientStore: ClientStore; verifier: 
     if (client.clientAuthMethod === 'none') {
       ctx.status = 401;
       ctx.set('WWW-Authenticate', 'Basic realm="introspection"');
-      ctx.body = { error: 'invalid_client', error_description: 'introspection is only available to confidential clients' };
+      ctx.body = {
+        error: 'invalid_client',
+        error_description: 'introspection is only available to confidential clients',
+      };
       return;
     }
     const body = ctx.body as Record<string, unknown> | undefined;
@@ -90,7 +105,11 @@ export function oauthEndpointGuards(deps: { clientStore: ClientStore; verifier: 
       };
       return;
     }
-    if (body?.active === true && typeof body.client_id === 'string' && !(await deps.clientStore.isActive(body.client_id))) {
+    if (
+      body?.active === true &&
+      typeof body.client_id === 'string' &&
+      !(await deps.clientStore.isActive(body.client_id))
+    ) {
       ctx.body = { active: false };
     }
   }

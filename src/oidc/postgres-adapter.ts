@@ -14,9 +14,15 @@ export function hashId(id: string): string {
 type AdapterFactory = (name: string) => Adapter;
 
 /** A stored payload as the provider wrote it, unsealed when sealed (admin tooling reads Sessions too). */
-export function openStoredPayload(box: SecretBox | undefined, model: string, rowId: string, raw: unknown): AdapterPayload {
+export function openStoredPayload(
+  box: SecretBox | undefined,
+  model: string,
+  rowId: string,
+  raw: unknown,
+): AdapterPayload {
   const value = typeof raw === 'string' ? JSON.parse(raw) : raw;
-  if (value && typeof value.sealed === 'string' && box) return JSON.parse(box.open(value.sealed, `oidc_payloads:${model}:${rowId}`));
+  if (value && typeof value.sealed === 'string' && box)
+    return JSON.parse(box.open(value.sealed, `oidc_payloads:${model}:${rowId}`));
   return value;
 }
 
@@ -125,7 +131,9 @@ class PostgresAdapter implements Adapter {
   }
 
   async destroy(id: string): Promise<void> {
-    await this.db(TABLE).where({ model: this.model, id: hashId(id) }).delete();
+    await this.db(TABLE)
+      .where({ model: this.model, id: hashId(id) })
+      .delete();
   }
 
   async revokeByGrantId(grantId: string): Promise<void> {

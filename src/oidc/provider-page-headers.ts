@@ -11,7 +11,10 @@ interface OidcView {
 
 /** The hashes oidc-provider pushed into script-src while rendering (never 'none' or hosts). */
 function scriptHashes(csp: string): string[] {
-  const directive = csp.split(';').map((d) => d.trim()).find((d) => d.startsWith('script-src'));
+  const directive = csp
+    .split(';')
+    .map((d) => d.trim())
+    .find((d) => d.startsWith('script-src'));
   return (directive?.split(/\s+/).slice(1) ?? []).filter((v) => /^'sha256-[A-Za-z0-9+/=]+'$/.test(v));
 }
 
@@ -38,7 +41,8 @@ export function providerPageHeaders(opts: { production: boolean }) {
       if (ctx.response.is('html')) {
         const hashes = typeof provisional === 'string' ? scriptHashes(provisional) : [];
         const target = hashes.length ? formTarget(ctx) : null;
-        const csp = contentSecurityPolicy(target ? [target] : []) + (hashes.length ? `; script-src ${hashes.join(' ')}` : '');
+        const csp =
+          contentSecurityPolicy(target ? [target] : []) + (hashes.length ? `; script-src ${hashes.join(' ')}` : '');
         setPageHeaders(ctx, { production: opts.production, csp });
       } else {
         ctx.remove('Content-Security-Policy');

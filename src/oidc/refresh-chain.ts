@@ -26,7 +26,9 @@ export function createRefreshChain(deps: { db: Db; clock: Clock }): RefreshChain
   const { db, clock } = deps;
   return {
     async link(token, parentRowId) {
-      await db(TABLE).where({ model: MODEL, id: hashId(token) }).update({ rotated_from: parentRowId });
+      await db(TABLE)
+        .where({ model: MODEL, id: hashId(token) })
+        .update({ rotated_from: parentRowId });
     },
     async consumeLiveSuccessor(token) {
       let parent = hashId(token);
@@ -42,7 +44,11 @@ export function createRefreshChain(deps: { db: Db; clock: Clock }): RefreshChain
           parent = child.id;
           continue;
         }
-        const updated = await db(TABLE).update({ consumed_at: now }).where({ model: MODEL, id: child.id }).whereNull('consumed_at').returning('id');
+        const updated = await db(TABLE)
+          .update({ consumed_at: now })
+          .where({ model: MODEL, id: child.id })
+          .whereNull('consumed_at')
+          .returning('id');
         return updated.length ? child.id : null;
       }
       return null;

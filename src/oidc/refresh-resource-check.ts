@@ -11,7 +11,10 @@ export function assertRefreshResource(ctx: KoaContextWithOIDC, payload: AdapterP
   const values = Array.isArray(requested) ? requested : [requested];
   if (!values.length) return;
   const resource = values.length === 1 ? values[0] : values.includes(audience) ? audience : undefined;
-  if (resource === undefined) throw new errors.InvalidTarget('only a single resource indicator value must be requested/resolved during Access Token Request');
+  if (resource === undefined)
+    throw new errors.InvalidTarget(
+      'only a single resource indicator value must be requested/resolved during Access Token Request',
+    );
   const granted = ([] as unknown[]).concat(payload.resource ?? []);
   if (resource !== audience || !granted.includes(resource)) throw new errors.InvalidTarget();
 }

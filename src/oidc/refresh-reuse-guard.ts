@@ -16,7 +16,8 @@ export interface RefreshReuseGraceDeps {
 }
 
 const currentCtx = (): Ctx => (Provider as unknown as { ctx?: KoaContextWithOIDC }).ctx;
-const isRefreshGrant = (ctx: Ctx): ctx is KoaContextWithOIDC => ctx?.oidc?.route === 'token' && ctx.oidc.params?.grant_type === 'refresh_token';
+const isRefreshGrant = (ctx: Ctx): ctx is KoaContextWithOIDC =>
+  ctx?.oidc?.route === 'token' && ctx.oidc.params?.grant_type === 'refresh_token';
 
 /**
  * Wraps the RefreshToken adapter for the token endpoint's refresh grant (introspection and
@@ -61,7 +62,8 @@ export function withRefreshReuseGrace(inner: Adapter, deps: RefreshReuseGraceDep
       const successor = await deps.chain.consumeLiveSuccessor(id);
       const token = ctx.oidc.entities.RefreshToken as { grantId?: string; clientId?: string } | undefined;
       deps.onGraceReuse?.(token?.grantId, token?.clientId, successor !== null);
-      if (!successor) throw new errors.InvalidGrant('refresh token already used (within the reuse grace window, no live successor)');
+      if (!successor)
+        throw new errors.InvalidGrant('refresh token already used (within the reuse grace window, no live successor)');
       graceParents.set(ctx, successor);
     }
   };

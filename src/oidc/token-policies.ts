@@ -7,13 +7,22 @@ import { OIDC_SCOPES } from '../clients/oidc-scopes.js';
 type ProviderClient = NonNullable<KoaContextWithOIDC['oidc']['client']>;
 type PolicyConfig = Pick<
   Config,
-  'apiAudience' | 'accessTokenTtlS' | 'clientCredentialsTtlS' | 'refreshTokenTtlS' | 'refreshTokenAbsoluteTtlS' | 'refreshRotationConfidential' | 'pkceRequiredForAll'
+  | 'apiAudience'
+  | 'accessTokenTtlS'
+  | 'clientCredentialsTtlS'
+  | 'refreshTokenTtlS'
+  | 'refreshTokenAbsoluteTtlS'
+  | 'refreshRotationConfidential'
+  | 'pkceRequiredForAll'
 >;
 
 // Extra client metadata keeps its snake_case names on oidc-provider's Client.
-const lifetimesOf = (client: ProviderClient | undefined): ClientLifetimes => ((client as unknown as { lifetimes?: ClientLifetimes })?.lifetimes ?? {});
-const apiScopesOf = (client: ProviderClient): string[] => (client as unknown as { api_scopes?: string[] }).api_scopes ?? [];
-const formatOf = (client: ProviderClient): TokenFormat => (client as unknown as { token_format?: TokenFormat }).token_format ?? 'opaque';
+const lifetimesOf = (client: ProviderClient | undefined): ClientLifetimes =>
+  (client as unknown as { lifetimes?: ClientLifetimes })?.lifetimes ?? {};
+const apiScopesOf = (client: ProviderClient): string[] =>
+  (client as unknown as { api_scopes?: string[] }).api_scopes ?? [];
+const formatOf = (client: ProviderClient): TokenFormat =>
+  (client as unknown as { token_format?: TokenFormat }).token_format ?? 'opaque';
 
 /**
  * Requested scopes outside the client's allow-list fail with invalid_scope. oidc-provider only
@@ -21,13 +30,19 @@ const formatOf = (client: ProviderClient): TokenFormat => (client as unknown as 
  */
 function assertScopesAllowed(ctx: KoaContextWithOIDC, client: ProviderClient): void {
   const route = ctx.oidc.route;
-  const isRequest = route === 'authorization' || route === 'pushed_authorization_request' || (route === 'token' && ctx.oidc.params?.grant_type === 'client_credentials');
-  const requested = String(ctx.oidc.params?.scope ?? '').split(' ').filter(Boolean);
+  const isRequest =
+    route === 'authorization' ||
+    route === 'pushed_authorization_request' ||
+    (route === 'token' && ctx.oidc.params?.grant_type === 'client_credentials');
+  const requested = String(ctx.oidc.params?.scope ?? '')
+    .split(' ')
+    .filter(Boolean);
   const cc = route === 'token';
   // RFC 6749 §3.3: no scope → a default or invalid_scope. No default: a job asks for what it needs.
-  if (isRequest && cc && !requested.length) throw new errors.InvalidScope('scope must be requested (space-separated API scopes)', '');
+  if (isRequest && cc && !requested.length)
+    throw new errors.InvalidScope('scope must be requested (space-separated API scopes)', '');
   if (!isRequest || !requested.length) return;
-  const allowed = new Set([...apiScopesOf(client), ...((client.scope ?? '').split(' ').filter(Boolean))]);
+  const allowed = new Set([...apiScopesOf(client), ...(client.scope ?? '').split(' ').filter(Boolean)]);
   for (const s of requested) {
     if (!allowed.has(s) || (cc && OIDC_SCOPES.includes(s))) {
       throw new errors.InvalidScope('requested scope is not allowed', s);
@@ -36,7 +51,9 @@ function assertScopesAllowed(ctx: KoaContextWithOIDC, client: ProviderClient): v
 }
 
 /** Resource indicators: one resource server, the Magento API, with per-client scopes and format. */
-export function resourceIndicatorsConfig(config: PolicyConfig): NonNullable<NonNullable<Configuration['features']>['resourceIndicators']> {
+export function resourceIndicatorsConfig(
+  config: PolicyConfig,
+): NonNullable<NonNullable<Configuration['features']>['resourceIndicators']> {
   const audience = config.apiAudience;
   return {
     enabled: true,
@@ -65,13 +82,21 @@ export function resourceIndicatorsConfig(config: PolicyConfig): NonNullable<NonN
 
 function isUserinfoRequest(ctx: KoaContextWithOIDC): boolean {
   if (ctx.oidc.params?.grant_type === 'client_credentials') return false;
-  const scopes = String(ctx.oidc.params?.scope ?? '').split(' ').filter(Boolean);
+  const scopes = String(ctx.oidc.params?.scope ?? '')
+    .split(' ')
+    .filter(Boolean);
   return scopes.includes('openid') && scopes.every((s) => OIDC_SCOPES.includes(s));
 }
 
-function ttlFor(config: PolicyConfig, client: ProviderClient | undefined, key: 'accessToken' | 'clientCredentials'): number {
+function ttlFor(
+  config: PolicyConfig,
+  client: ProviderClient | undefined,
+  key: 'accessToken' | 'clientCredentials',
+): number {
   const l = lifetimesOf(client);
-  return key === 'accessToken' ? (l.accessToken ?? config.accessTokenTtlS) : (l.clientCredentials ?? config.clientCredentialsTtlS);
+  return key === 'accessToken'
+    ? (l.accessToken ?? config.accessTokenTtlS)
+    : (l.clientCredentials ?? config.clientCredentialsTtlS);
 }
 
 /** Lifetimes: defaults from config, overridable per client (lifetimes column). */

@@ -17,7 +17,13 @@ export function formThrottle(deps: {
   return async function formThrottleMiddleware(ctx: Context, next: Next) {
     const { allowed, retryAfter } = await deps.limiter.hit(`interaction-post:${ctx.ip}`, deps.limit);
     if (allowed) return next();
-    await deps.audit.record({ type: 'security.rate_limited', outcome: 'denied', ip: ctx.ip, requestId: ctx.state.requestId, details: { route: deps.route(ctx) } });
+    await deps.audit.record({
+      type: 'security.rate_limited',
+      outcome: 'denied',
+      ip: ctx.ip,
+      requestId: ctx.state.requestId,
+      details: { route: deps.route(ctx) },
+    });
     ctx.set('Retry-After', String(retryAfter));
     await deps.refuse(ctx, retryAfter);
   };

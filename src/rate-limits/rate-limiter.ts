@@ -31,7 +31,10 @@ export function createRateLimiter(deps: { db: Db; clock: Clock }): RateLimiter {
         .returning(['hits']);
       const hits = Number(rows[0]?.hits ?? 1);
       // First hit of a window: drop windows long past (any key), so the table stays small.
-      if (hits === 1) await db('rate_limits').where('window_start', '<', new Date(start.getTime() - Math.max(windowMs, DAY_MS))).delete();
+      if (hits === 1)
+        await db('rate_limits')
+          .where('window_start', '<', new Date(start.getTime() - Math.max(windowMs, DAY_MS)))
+          .delete();
       return { allowed: hits <= max, hits, retryAfter: Math.ceil((start.getTime() + windowMs - now) / 1000) };
     },
   };

@@ -103,14 +103,25 @@ export function createServices(deps: ServiceDeps): Services {
     logger,
   });
   return {
-    config, db, clock, logger, box, audit,
+    config,
+    db,
+    clock,
+    logger,
+    box,
+    audit,
     limiter: createRateLimiter({ db, clock }),
-    routeTable, matcher: createRouteMatcher(routeTable), catalog, apiScopes,
+    routeTable,
+    matcher: createRouteMatcher(routeTable),
+    catalog,
+    apiScopes,
     clients,
     keyStore: createKeyStore({ db, box }),
     grants,
     admins: { core, management, auth: createAdminAuth(core, management), sessions },
-    links, activation, signingProfiles, upstreamAgent,
+    links,
+    activation,
+    signingProfiles,
+    upstreamAgent,
     close: async (waitMs = config.shutdownTimeoutMs) => {
       // A Magento token exchange cut off mid-way leaves the link pending until Reauthorize.
       const idle = Promise.all([activation.idle(), signingProfiles.idle()]);

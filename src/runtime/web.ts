@@ -29,7 +29,13 @@ export async function createWeb(s: Services, opts: { isShuttingDown: () => boole
   const jwks = await s.keyStore.ensureKeys();
   let accessTokenVerifier: AccessTokenVerifier | undefined;
   const provider = createProvider({
-    config, db, clock, logger, jwks, box, audit,
+    config,
+    db,
+    clock,
+    logger,
+    jwks,
+    box,
+    audit,
     clientStore: s.clients,
     apiScopes: s.apiScopes,
     verifier: () => accessTokenVerifier!,
@@ -38,13 +44,21 @@ export async function createWeb(s: Services, opts: { isShuttingDown: () => boole
     renderError: createProviderErrorRenderer({ cache: config.production, brandName: config.brandName }),
   });
   accessTokenVerifier = createAccessTokenVerifier({
-    provider, clientStore: s.clients, clock, jwks,
+    provider,
+    clientStore: s.clients,
+    clock,
+    jwks,
     reloadJwks: () => s.keyStore.loadPrivateJwks(),
     issuer: config.issuer,
     audience: config.apiAudience,
   });
   const interactions = interactionRoutes({
-    provider, db, clock, box, audit, config,
+    provider,
+    db,
+    clock,
+    box,
+    audit,
+    config,
     auth: s.admins.auth,
     limiter: s.limiter,
     describeScope: (name) => describeScope(name, catalog),
@@ -54,7 +68,12 @@ export async function createWeb(s: Services, opts: { isShuttingDown: () => boole
     },
   });
   const identityLink = identityLinkRoutes({
-    db, box, clock, config, audit, links,
+    db,
+    box,
+    clock,
+    config,
+    audit,
+    links,
     auth: s.admins.auth,
     limiter: s.limiter,
     clientName: async (clientId) => (await s.clients.get(clientId))?.name ?? null,
@@ -79,10 +98,17 @@ export async function createWeb(s: Services, opts: { isShuttingDown: () => boole
     cors: clientCorsPolicy(s.clients),
   });
   const activation = activationRoutes({
-    links, activation: s.activation, limiter: s.limiter, audit, limit: config.activationRateLimit,
+    links,
+    activation: s.activation,
+    limiter: s.limiter,
+    audit,
+    limit: config.activationRateLimit,
   });
   const app = createApp({
-    config, db, logger, provider,
+    config,
+    db,
+    logger,
+    provider,
     routers: [activation, identityLink, interactions, gateway],
     isShuttingDown: opts.isShuttingDown,
   });

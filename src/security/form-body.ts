@@ -14,7 +14,8 @@ declare module 'koa' {
 export function formBody(opts: { limitBytes?: number } = {}) {
   const limit = opts.limitBytes ?? 8 * 1024;
   return async function formBodyMiddleware(ctx: Context, next: Next) {
-    if (!ctx.request.is('application/x-www-form-urlencoded')) throw new AppError('request.unsupported_media_type', 'expected a form submission', 415);
+    if (!ctx.request.is('application/x-www-form-urlencoded'))
+      throw new AppError('request.unsupported_media_type', 'expected a form submission', 415);
     const declared = Number(ctx.get('content-length') || 0);
     if (declared > limit) throw new AppError('request.too_large', 'form too large', 413);
     const chunks: Buffer[] = [];

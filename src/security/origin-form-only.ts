@@ -10,7 +10,10 @@ export function originFormOnly() {
     if (!ctx.req.url?.startsWith('/')) {
       ctx.status = 400;
       ctx.set('Cache-Control', 'no-store');
-      ctx.body = { error: 'invalid_request', message: 'The request target must be a path (origin-form), not an absolute URL or *' };
+      ctx.body = {
+        error: 'invalid_request',
+        message: 'The request target must be a path (origin-form), not an absolute URL or *',
+      };
       return;
     }
     await next();

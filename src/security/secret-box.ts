@@ -40,8 +40,10 @@ export function createSecretBox(keys: readonly Buffer[]): SecretBox {
   const currentKey = keys[0]!;
   const currentKeyId = keyIdFor(currentKey);
 
-  const subkey = (key: Buffer, purpose: string) => Buffer.from(hkdfSync('sha256', key, Buffer.alloc(0), `mac:${purpose}`, 32));
-  const macWith = (key: Buffer, purpose: string, value: string) => createHmac('sha256', subkey(key, purpose)).update(value).digest('base64url');
+  const subkey = (key: Buffer, purpose: string) =>
+    Buffer.from(hkdfSync('sha256', key, Buffer.alloc(0), `mac:${purpose}`, 32));
+  const macWith = (key: Buffer, purpose: string, value: string) =>
+    createHmac('sha256', subkey(key, purpose)).update(value).digest('base64url');
 
   return {
     currentKeyId,
@@ -53,7 +55,9 @@ export function createSecretBox(keys: readonly Buffer[]): SecretBox {
       cipher.setAAD(Buffer.from(aad));
       const ct = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
       const tag = cipher.getAuthTag();
-      return ['v1', currentKeyId, iv.toString('base64url'), ct.toString('base64url'), tag.toString('base64url')].join('.');
+      return ['v1', currentKeyId, iv.toString('base64url'), ct.toString('base64url'), tag.toString('base64url')].join(
+        '.',
+      );
     },
     open(sealed, aad = '') {
       const parts = sealed.split('.');

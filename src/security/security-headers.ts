@@ -1,6 +1,12 @@
 import type { Context, Next } from 'koa';
 
-const BASE_CSP = ["default-src 'none'", "style-src 'self'", "img-src 'self' data:", "base-uri 'none'", "frame-ancestors 'none'"];
+const BASE_CSP = [
+  "default-src 'none'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "base-uri 'none'",
+  "frame-ancestors 'none'",
+];
 
 /**
  * CSP of our pages. `form-action` also governs the redirects that follow a form POST (Chromium

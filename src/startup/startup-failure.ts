@@ -55,9 +55,18 @@ export function describeStartupFailure(err: unknown, where: Where): StartupFailu
     }
     switch (e.code) {
       case 'EADDRINUSE':
-        return { exitCode: EX_UNAVAILABLE, message: `PORT ${where.port} on ${where.host ?? 'this host'} is already in use: stop the other process or set PORT to a free port.` };
+        return {
+          exitCode: EX_UNAVAILABLE,
+          message:
+            `PORT ${where.port} on ${where.host ?? 'this host'} is already in use: stop the other ` +
+            `process or set PORT to a free port.`,
+        };
       case 'EACCES':
-        if (e.syscall === 'listen') return { exitCode: EX_CONFIG, message: `PORT ${where.port} needs privileges this process does not have: set PORT above 1023.` };
+        if (e.syscall === 'listen')
+          return {
+            exitCode: EX_CONFIG,
+            message: `PORT ${where.port} needs privileges this process does not have: set PORT above 1023.`,
+          };
         break;
       case 'ECONNREFUSED':
       case 'ENOTFOUND':
@@ -66,12 +75,22 @@ export function describeStartupFailure(err: unknown, where: Where): StartupFailu
       case 'EHOSTUNREACH':
       case 'ENETUNREACH':
         if (e.syscall === 'listen') break;
-        return { exitCode: EX_UNAVAILABLE, message: `cannot reach the database at ${db}: ${e.code}. Start PostgreSQL there or correct DATABASE_URL.` };
+        return {
+          exitCode: EX_UNAVAILABLE,
+          message: `cannot reach the database at ${db}: ${e.code}. Start PostgreSQL there or correct DATABASE_URL.`,
+        };
       case '3D000': // invalid_catalog_name
-        return { exitCode: EX_CONFIG, message: `the database named in ${db} does not exist: create it (createdb) or correct DATABASE_URL.` };
+        return {
+          exitCode: EX_CONFIG,
+          message: `the database named in ${db} does not exist: create it (createdb) or correct DATABASE_URL.`,
+        };
       case '28000': // invalid_authorization_specification (unknown role, pg_hba refusal)
       case '28P01': // invalid_password
-        return { exitCode: EX_CONFIG, message: `PostgreSQL refused the login in ${db}: ${e.message}. Correct the user and password in DATABASE_URL.` };
+        return {
+          exitCode: EX_CONFIG,
+          message:
+            `PostgreSQL refused the login in ${db}: ${e.message}. Correct the user and password ` + `in DATABASE_URL.`,
+        };
       default:
         break;
     }

@@ -37,37 +37,47 @@ describe(`admins CLI (${process.env.DATABASE_URL ? 'postgresql' : 'pglite'})`, (
     return { code, out: out.join('\n'), err: err.join('\n') };
   }
 
-  it('admins:create prints the otpauth URI, a terminal QR code and 10 recovery codes once; stores only sealed and hashed secrets', async () => {
-    const r = await cli(['admins:create', '--username', 'Carol', '--password-stdin'], 'a-Long-and-unusual-passphrase\n');
-    expect(r.code).toBe(0);
-    expect(r.out).toMatch(/otpauth:\/\/totp\/[^?]+:Carol\?secret=[A-Z2-7]+/);
-    expect(r.out).toMatch(/[▀▄█]/); // the terminal QR code
-    const codes = r.out.match(/^ {2}[A-Z2-9]{5}-[A-Z2-9]{5}$/gm) ?? [];
-    expect(codes).toHaveLength(10);
+  it(
+    'admins:create prints the otpauth URI, a terminal QR code and 10 recovery codes once; stores only ' +
+      'sealed and hashed secrets',
+    async () => {
+      const r = await cli(
+        ['admins:create', '--username', 'Carol', '--password-stdin'],
+        'a-Long-and-unusual-passphrase\n',
+      );
+      expect(r.code).toBe(0);
+      expect(r.out).toMatch(/otpauth:\/\/totp\/[^?]+:Carol\?secret=[A-Z2-7]+/);
+      expect(r.out).toMatch(/[▀▄█]/); // the terminal QR code
+      const codes = r.out.match(/^ {2}[A-Z2-9]{5}-[A-Z2-9]{5}$/gm) ?? [];
+      expect(codes).toHaveLength(10);
 
-    const row = await t.db('admins').whereRaw('lower(username) = ?', ['carol']).first();
-    expect(row.password_hash).toMatch(/^\$argon2id\$v=19\$m=19456,p=1,t=2\$/);
-    expect(row.totp_secret).toMatch(/^v1\./);
-    expect(r.out).not.toContain(row.totp_secret);
-    const stored = await t.db('admin_recovery_codes').where({ admin_id: row.id });
-    expect(stored).toHaveLength(10);
-    const hashes = stored.map((s: { code_hash: string }) => s.code_hash);
-    for (const c of codes) {
-      expect(hashes).not.toContain(c.trim());
-      // Keyed: an unkeyed SHA-256 of the code (offline-searchable) is not what is stored.
-      const plain = createHash('sha256').update(c.trim()).digest('base64url');
-      const prefixed = createHash('sha256').update('admin-recovery-code:').update(c.trim()).digest('base64url');
-      expect(hashes).not.toContain(plain);
-      expect(hashes).not.toContain(prefixed);
-    }
-    // …and each code still works exactly once.
-    const auth = createServices({ ...ctx, logger: createLogger({ level: 'error' }) }).admins.auth;
-    expect(await auth.verifyCode(row.id, codes[0]!.trim(), null)).toEqual({ ok: true, method: 'recovery' });
-    expect((await auth.verifyCode(row.id, codes[0]!.trim(), null)).ok).toBe(false);
-  });
+      const row = await t.db('admins').whereRaw('lower(username) = ?', ['carol']).first();
+      expect(row.password_hash).toMatch(/^\$argon2id\$v=19\$m=19456,p=1,t=2\$/);
+      expect(row.totp_secret).toMatch(/^v1\./);
+      expect(r.out).not.toContain(row.totp_secret);
+      const stored = await t.db('admin_recovery_codes').where({ admin_id: row.id });
+      expect(stored).toHaveLength(10);
+      const hashes = stored.map((s: { code_hash: string }) => s.code_hash);
+      for (const c of codes) {
+        expect(hashes).not.toContain(c.trim());
+        // Keyed: an unkeyed SHA-256 of the code (offline-searchable) is not what is stored.
+        const plain = createHash('sha256').update(c.trim()).digest('base64url');
+        const prefixed = createHash('sha256').update('admin-recovery-code:').update(c.trim()).digest('base64url');
+        expect(hashes).not.toContain(plain);
+        expect(hashes).not.toContain(prefixed);
+      }
+      // …and each code still works exactly once.
+      const auth = createServices({ ...ctx, logger: createLogger({ level: 'error' }) }).admins.auth;
+      expect(await auth.verifyCode(row.id, codes[0]!.trim(), null)).toEqual({ ok: true, method: 'recovery' });
+      expect((await auth.verifyCode(row.id, codes[0]!.trim(), null)).ok).toBe(false);
+    },
+  );
 
   it('--json gives the same data machine-readably; usernames are unique case-insensitively', async () => {
-    const r = await cli(['admins:create', '--username', 'dave', '--password-stdin', '--json'], 'another-Fine-passphrase-9');
+    const r = await cli(
+      ['admins:create', '--username', 'dave', '--password-stdin', '--json'],
+      'another-Fine-passphrase-9',
+    );
     expect(r.code).toBe(0);
     const j = JSON.parse(r.out);
     expect(j).toMatchObject({ username: 'dave', totp_enrolled: true, disabled: false });
@@ -79,9 +89,19 @@ describe(`admins CLI (${process.env.DATABASE_URL ? 'postgresql' : 'pglite'})`, (
   });
 
   it('passwords never come from argv, and the policy refuses the obvious', async () => {
-    expect((await cli(['admins:create', '--username', 'eve', '--password', 'a-Long-and-unusual-passphrase'])).code).toBe(2);
+    expect(
+      (await cli(['admins:create', '--username', 'eve', '--password', 'a-Long-and-unusual-passphrase'])).code,
+    ).toBe(2);
     expect((await cli(['admins:create', '--username', 'eve'])).err).toContain('--password-stdin');
-    for (const weak of ['short-Pw1', 'my-name-is-eve-2024', 'aaaaaaaaaaaaaaaa', 'password1234', 'Password2024!', '123456789012', 'qwertyuiopasdf']) {
+    for (const weak of [
+      'short-Pw1',
+      'my-name-is-eve-2024',
+      'aaaaaaaaaaaaaaaa',
+      'password1234',
+      'Password2024!',
+      '123456789012',
+      'qwertyuiopasdf',
+    ]) {
       const r = await cli(['admins:create', '--username', 'eve', '--password-stdin'], weak);
       expect(r.code, weak).toBe(1);
     }
@@ -90,7 +110,10 @@ describe(`admins CLI (${process.env.DATABASE_URL ? 'postgresql' : 'pglite'})`, (
   });
 
   it('list, disable/enable, unlock, reset-totp and set-password', async () => {
-    expect((await cli(['admins:create', '--username', 'frank', '--password-stdin', '--no-totp'], 'Starts-without-a-code-7')).out).toContain('first sign-in');
+    expect(
+      (await cli(['admins:create', '--username', 'frank', '--password-stdin', '--no-totp'], 'Starts-without-a-code-7'))
+        .out,
+    ).toContain('first sign-in');
     let list = JSON.parse((await cli(['admins:list', '--json'])).out) as Array<Record<string, unknown>>;
     expect(list.find((a) => a.username === 'frank')).toMatchObject({ totp_enrolled: false, disabled: false });
 
@@ -99,27 +122,45 @@ describe(`admins CLI (${process.env.DATABASE_URL ? 'postgresql' : 'pglite'})`, (
     expect(list.find((a) => a.username === 'frank')).toMatchObject({ disabled: true });
     await cli(['admins:disable', '--username', 'frank', '--enable']);
 
-    await t.db('admins').where({ username: 'frank' }).update({ locked_until: new Date(ctx.clock.now() + 60_000), failed_attempts: 3 });
+    await t
+      .db('admins')
+      .where({ username: 'frank' })
+      .update({ locked_until: new Date(ctx.clock.now() + 60_000), failed_attempts: 3 });
     expect((await cli(['admins:list'])).out).toMatch(/frank .*locked until/);
     expect((await cli(['admins:unlock', '--username', 'frank'])).code).toBe(0);
-    expect(await t.db('admins').where({ username: 'frank' }).first()).toMatchObject({ locked_until: null, failed_attempts: 0 });
+    expect(await t.db('admins').where({ username: 'frank' }).first()).toMatchObject({
+      locked_until: null,
+      failed_attempts: 0,
+    });
 
     expect((await cli(['admins:reset-totp', '--username', 'carol'])).code).toBe(0);
-    expect(await t.db('admins').whereRaw('lower(username) = ?', ['carol']).first()).toMatchObject({ totp_secret: null });
+    expect(await t.db('admins').whereRaw('lower(username) = ?', ['carol']).first()).toMatchObject({
+      totp_secret: null,
+    });
 
     const before = (await t.db('admins').where({ username: 'frank' }).first()).password_hash;
     expect((await cli(['admins:set-password', '--username', 'frank', '--password-stdin'], 'short')).code).toBe(1);
-    expect((await cli(['admins:set-password', '--username', 'frank', '--password-stdin'], 'a-New-and-better-passphrase')).code).toBe(0);
+    expect(
+      (await cli(['admins:set-password', '--username', 'frank', '--password-stdin'], 'a-New-and-better-passphrase'))
+        .code,
+    ).toBe(0);
     expect((await t.db('admins').where({ username: 'frank' }).first()).password_hash).not.toBe(before);
-    expect(await cli(['admins:unlock', '--username', 'nobody'])).toMatchObject({ code: 3, err: 'admins:unlock: no admin named "nobody"' });
+    expect(await cli(['admins:unlock', '--username', 'nobody'])).toMatchObject({
+      code: 3,
+      err: 'admins:unlock: no admin named "nobody"',
+    });
   });
 
   it('re-hashes a password on login when the argon2 parameters changed', async () => {
-    const old = await createPasswordHasher({ memoryKib: 19456, timeCost: 3, parallelism: 1 }).hash('a-New-and-better-passphrase');
+    const old = await createPasswordHasher({ memoryKib: 19456, timeCost: 3, parallelism: 1 }).hash(
+      'a-New-and-better-passphrase',
+    );
     await t.db('admins').where({ username: 'frank' }).update({ password_hash: old });
     const auth = createServices({ ...ctx, logger: createLogger({ level: 'error' }) }).admins.auth;
     expect((await auth.verifyPassword('frank', 'a-New-and-better-passphrase', null)).ok).toBe(true);
-    expect((await t.db('admins').where({ username: 'frank' }).first()).password_hash).toMatch(/^\$argon2id\$v=19\$m=19456,p=1,t=2\$/);
+    expect((await t.db('admins').where({ username: 'frank' }).first()).password_hash).toMatch(
+      /^\$argon2id\$v=19\$m=19456,p=1,t=2\$/,
+    );
   });
 
   it('the demo seed creates an admin and prints its TOTP URI', async () => {

@@ -17,7 +17,9 @@ function writeTemp(content: unknown): string {
 describe('core route data', () => {
   it('holds core, 2.4 Catalog and Multi-Source Inventory routes with their source', () => {
     expect(routes.length).toBeGreaterThan(400);
-    const put = routes.find((r) => r.method === 'PUT' && r.url === '/V1/products/attributes/:attributeCode/options/:optionId');
+    const put = routes.find(
+      (r) => r.method === 'PUT' && r.url === '/V1/products/attributes/:attributeCode/options/:optionId',
+    );
     expect(put?.resources).toEqual(['Magento_Catalog::attributes_attributes']);
     const sources = routes.find((r) => r.method === 'GET' && r.url === '/V1/inventory/sources');
     expect(sources?.source).toMatchObject({ repo: 'magento/inventory', module: 'Magento_InventoryApi' });
@@ -50,7 +52,9 @@ describe('createRouteMatcher', () => {
   });
 
   it('prefers literal segments over params', () => {
-    expect(matcher.match('GET', '/rest/V1/products/attributes')?.route.service).toContain('ProductAttributeRepositoryInterface::getList');
+    expect(matcher.match('GET', '/rest/V1/products/attributes')?.route.service).toContain(
+      'ProductAttributeRepositoryInterface::getList',
+    );
     expect(matcher.match('GET', '/rest/V1/products/types')?.route.url).toBe('/V1/products/types');
     expect(matcher.match('GET', '/rest/V1/customers/search')?.route.url).toBe('/V1/customers/search');
     expect(matcher.match('GET', '/rest/V1/customers/42')?.route.url).toBe('/V1/customers/:customerId');
@@ -77,23 +81,43 @@ describe('loadRoutes with an extra routes file', () => {
   it('merges extra routes and lets them override core ones', () => {
     const file = writeTemp({
       routes: [
-        { method: 'GET', url: '/V1/acme/widgets/:id', service: 'Acme\\Widgets::get', resources: ['Acme_Widgets::read'] },
-        { method: 'GET', url: '/V1/products/:sku', service: 'Acme\\Override::get', resources: ['Magento_Catalog::products'] },
+        {
+          method: 'GET',
+          url: '/V1/acme/widgets/:id',
+          service: 'Acme\\Widgets::get',
+          resources: ['Acme_Widgets::read'],
+        },
+        {
+          method: 'GET',
+          url: '/V1/products/:sku',
+          service: 'Acme\\Override::get',
+          resources: ['Magento_Catalog::products'],
+        },
       ],
     });
     const m = createRouteMatcher(loadRoutes({ routesFile: file }));
-    expect(m.match('GET', '/rest/V1/acme/widgets/7')).toMatchObject({ params: { id: '7' }, route: { service: 'Acme\\Widgets::get' } });
+    expect(m.match('GET', '/rest/V1/acme/widgets/7')).toMatchObject({
+      params: { id: '7' },
+      route: { service: 'Acme\\Widgets::get' },
+    });
     expect(m.match('GET', '/rest/V1/products/X')?.route.service).toBe('Acme\\Override::get');
   });
 
   it('names the file and the entry when the shape is wrong', () => {
-    const bad = writeTemp({ routes: [{ method: 'GET', url: '/V1/ok', service: 'S', resources: ['A::b'] }, { method: 'FETCH', url: '/V1/x', service: 's', resources: ['a'] }] });
+    const bad = writeTemp({
+      routes: [
+        { method: 'GET', url: '/V1/ok', service: 'S', resources: ['A::b'] },
+        { method: 'FETCH', url: '/V1/x', service: 's', resources: ['a'] },
+      ],
+    });
     expect(() => loadRoutes({ routesFile: bad })).toThrow(/extra-routes\.json: routes\[1\] \(FETCH \/V1\/x\).*method/);
     const noResources = writeTemp({ routes: [{ method: 'GET', url: '/V1/x', service: 's', resources: [] }] });
     expect(() => loadRoutes({ routesFile: noResources })).toThrow(/routes\[0\].*resources/);
     expect(() => loadRoutes({ routesFile: writeTemp('{nope') })).toThrow(/extra-routes\.json is not valid JSON/);
     expect(() => loadRoutes({ routesFile: writeTemp({ items: [] }) })).toThrow(/"routes" array/);
-    expect(() => loadRoutes({ routesFile: '/nonexistent/routes.json' })).toThrow(/Cannot read routes file \/nonexistent\/routes.json/);
+    expect(() => loadRoutes({ routesFile: '/nonexistent/routes.json' })).toThrow(
+      /Cannot read routes file \/nonexistent\/routes.json/,
+    );
   });
 });
 

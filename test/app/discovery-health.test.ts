@@ -47,7 +47,10 @@ describe('server basics', () => {
 
   it('answers /healthz and /readyz', async () => {
     expect((await s.request.get('/healthz').expect(200)).body).toEqual({ status: 'ok' });
-    expect((await s.request.get('/readyz').expect(200)).body).toMatchObject({ status: 'ok', checks: { database: 'ok' } });
+    expect((await s.request.get('/readyz').expect(200)).body).toMatchObject({
+      status: 'ok',
+      checks: { database: 'ok' },
+    });
   });
 
   it('publishes only public keys, and the same JWKS after a restart', async () => {
@@ -58,7 +61,10 @@ describe('server basics', () => {
       expect(k.p).toBeUndefined();
     }
     // A second instance on the same database serves the same keys.
-    const second = await startTestServer({ testDb, env: { ENCRYPTION_KEY: s.config.encryptionKeys[0]!.toString('base64') } });
+    const second = await startTestServer({
+      testDb,
+      env: { ENCRYPTION_KEY: s.config.encryptionKeys[0]!.toString('base64') },
+    });
     try {
       const again = (await second.request.get('/jwks').expect(200)).body;
       expect(again).toEqual(first);

@@ -33,8 +33,10 @@ async function inProcessCli(env: Record<string, string | undefined>, argv: strin
 }
 
 // clients:list names the id clientId today; tolerate client_id (the create output's name) too.
-const listedIds = (out: string) => (JSON.parse(out) as { clientId?: string; client_id?: string }[]).map((c) => c.client_id ?? c.clientId);
-const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
+const listedIds = (out: string) =>
+  (JSON.parse(out) as { clientId?: string; client_id?: string }[]).map((c) => c.client_id ?? c.clientId);
+const basic = (id: string, secret: string) =>
+  `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
 
 describe('embedded database shared by the server and the CLI (real processes)', () => {
   let port: number;
@@ -55,13 +57,31 @@ describe('embedded database shared by the server and the CLI (real processes)', 
     await server.listening;
     expect(existsSync(socketPathFor(env.DATA_DIR!))).toBe(true);
 
-    const admin = await runCliProcess(['admins:create', '--username', 'alice', '--password-stdin', '--json'], env, { stdin: PASSWORD });
+    const admin = await runCliProcess(['admins:create', '--username', 'alice', '--password-stdin', '--json'], env, {
+      stdin: PASSWORD,
+    });
     expect(admin.code, admin.err).toBe(0);
     expect(JSON.parse(admin.out)).toMatchObject({ username: 'alice' });
 
     const created = await runCliProcess(
-      ['clients:create', '--name', 'Shop tool', '--type', 'confidential', '--redirect-uri', REDIRECT, '--scope', 'catalog:read offline_access',
-        '--grant-type', 'authorization_code', '--grant-type', 'refresh_token', '--grant-type', 'client_credentials', '--json'],
+      [
+        'clients:create',
+        '--name',
+        'Shop tool',
+        '--type',
+        'confidential',
+        '--redirect-uri',
+        REDIRECT,
+        '--scope',
+        'catalog:read offline_access',
+        '--grant-type',
+        'authorization_code',
+        '--grant-type',
+        'refresh_token',
+        '--grant-type',
+        'client_credentials',
+        '--json',
+      ],
       env,
     );
     expect(created.code, created.err).toBe(0);
@@ -74,7 +94,14 @@ describe('embedded database shared by the server and the CLI (real processes)', 
     );
     expect(auth.status, await auth.clone().text()).toBe(303);
     expect(auth.headers.get('location')).toMatch(/^\/interaction\//);
-    const signIn = await fetch(`http://127.0.0.1:${port}${auth.headers.get('location')}`, { headers: { cookie: auth.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ') } });
+    const signIn = await fetch(`http://127.0.0.1:${port}${auth.headers.get('location')}`, {
+      headers: {
+        cookie: auth.headers
+          .getSetCookie()
+          .map((c) => c.split(';')[0])
+          .join('; '),
+      },
+    });
     expect(await signIn.text()).toContain('Sign in');
 
     const t = await token(app.client_id, app.client_secret);
@@ -95,9 +122,23 @@ describe('embedded database shared by the server and the CLI (real processes)', 
     await Promise.all(
       [0, 1].map(async () => {
         for (let i = jobs.shift(); i !== undefined; i = jobs.shift()) {
-          const argv = i % 10 === 9
-            ? ['clients:create', '--name', `Job ${i}`, '--type', 'confidential', '--scope', 'catalog:read', '--grant-type', 'client_credentials', '--json']
-            : i % 2 ? ['clients:show', '--client-id', app.client_id, '--json'] : ['clients:list', '--json'];
+          const argv =
+            i % 10 === 9
+              ? [
+                  'clients:create',
+                  '--name',
+                  `Job ${i}`,
+                  '--type',
+                  'confidential',
+                  '--scope',
+                  'catalog:read',
+                  '--grant-type',
+                  'client_credentials',
+                  '--json',
+                ]
+              : i % 2
+                ? ['clients:show', '--client-id', app.client_id, '--json']
+                : ['clients:list', '--json'];
           const r = await inProcessCli(env, argv);
           results.push(r);
           // A client created mid-load works at /token at once.
@@ -122,10 +163,14 @@ describe('embedded database shared by the server and the CLI (real processes)', 
 
   it('a CLI with another ENCRYPTION_KEY, or on an empty DATA_DIR, refuses to act', async () => {
     const otherKey = { ...env, ENCRYPTION_KEY: randomBytes(32).toString('base64') };
-    await expect(inProcessCli(otherKey, ['clients:list', '--json'])).rejects.toThrow(/ENCRYPTION_KEY does not match this database.*ENCRYPTION_KEYS_OLD/);
+    await expect(inProcessCli(otherKey, ['clients:list', '--json'])).rejects.toThrow(
+      /ENCRYPTION_KEY does not match this database.*ENCRYPTION_KEYS_OLD/,
+    );
     const elsewhere = testEnv({ DATABASE_URL: undefined });
     try {
-      await expect(inProcessCli(elsewhere, ['clients:list', '--json'])).rejects.toThrow(`no database in DATA_DIR ${elsewhere.DATA_DIR}: start the server first`);
+      await expect(inProcessCli(elsewhere, ['clients:list', '--json'])).rejects.toThrow(
+        `no database in DATA_DIR ${elsewhere.DATA_DIR}: start the server first`,
+      );
       expect(existsSync(`${elsewhere.DATA_DIR}/pgdata`)).toBe(false);
     } finally {
       rmSync(elsewhere.DATA_DIR!, { recursive: true, force: true });
@@ -135,7 +180,9 @@ describe('embedded database shared by the server and the CLI (real processes)', 
   it('a second server on the same DATA_DIR refuses to start, naming it and the pid', async () => {
     const second = startServerProcess({ ...env, PORT: String(await freePort()) });
     expect(await second.exited).toBe(69);
-    expect(second.output()).toContain(`DATA_DIR ${env.DATA_DIR} is in use by a running server (pid ${server.child.pid}`);
+    expect(second.output()).toContain(
+      `DATA_DIR ${env.DATA_DIR} is in use by a running server (pid ${server.child.pid}`,
+    );
     // The first one is untouched.
     expect((await token(app.client_id, app.client_secret)).status).toBe(200);
   }, 120_000);

@@ -25,7 +25,12 @@ describe('process lifecycle', () => {
     const t = await createTestDb();
     dbs.push(t);
     const port = await freePort();
-    const env: Record<string, string | undefined> = { ...testEnv(), PORT: String(port), LOG_LEVEL: "info", DATABASE_URL: t.url ?? undefined };
+    const env: Record<string, string | undefined> = {
+      ...testEnv(),
+      PORT: String(port),
+      LOG_LEVEL: 'info',
+      DATABASE_URL: t.url ?? undefined,
+    };
     const p = start(env);
     await p.listening;
     const res = await fetch(`http://127.0.0.1:${port}/.well-known/openid-configuration`);
@@ -40,7 +45,10 @@ describe('process lifecycle', () => {
     // The child may be seen exiting before its last bytes are read here: wait for the socket too.
     const socketClosed = new Promise((r) => socket.once('close', r));
     const body = 'grant_type=client_credentials&client_id=nobody';
-    socket.write(`POST /token HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, 10)}`);
+    socket.write(
+      `POST /token HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: ` +
+        `application/x-www-form-urlencoded\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, 10)}`,
+    );
     await new Promise((r) => setTimeout(r, 200));
     const t0 = Date.now();
     p.child.kill('SIGTERM');
@@ -58,7 +66,12 @@ describe('process lifecycle', () => {
 
   it('keeps the same JWKS across a restart on the embedded database', async () => {
     const port = await freePort();
-    const env = { ...testEnv(), PORT: String(port), LOG_LEVEL: 'info', ENCRYPTION_KEY: randomBytes(32).toString('base64') };
+    const env = {
+      ...testEnv(),
+      PORT: String(port),
+      LOG_LEVEL: 'info',
+      ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+    };
     const jwks: unknown[] = [];
     for (let i = 0; i < 2; i++) {
       const p = start(env);

@@ -19,10 +19,14 @@ const config = loadConfig(testEnv());
 let opened = 0;
 
 const cli = (argv: string[], stdin = '') =>
-  runCliInProcess(argv, () => {
-    opened++;
-    return { config, db: t.db, box: createSecretBox(config.encryptionKeys), clock };
-  }, { stdin });
+  runCliInProcess(
+    argv,
+    () => {
+      opened++;
+      return { config, db: t.db, box: createSecretBox(config.encryptionKeys), clock };
+    },
+    { stdin },
+  );
 const json = async (argv: string[], stdin = '') => {
   const r = await cli([...argv, '--json'], stdin);
   expect(r.code, `${argv.join(' ')}: ${r.err}`).toBe(0);
@@ -34,10 +38,38 @@ let publicClientId: string;
 
 beforeAll(async () => {
   t = await createTestDb();
-  expect((await cli(['admins:create', '--username', 'alice', '--password-stdin'], 'a-Long-and-unusual-passphrase')).code).toBe(0);
+  expect(
+    (await cli(['admins:create', '--username', 'alice', '--password-stdin'], 'a-Long-and-unusual-passphrase')).code,
+  ).toBe(0);
   clock.advance(2 * 3600_000); // what follows is 2 h later (audit:list --since/--until)
-  clientId = ((await json(['clients:create', '--name', 'Tool', '--type', 'confidential', '--scope', 'stores:read', '--grant-type', 'client_credentials'])) as { client_id: string }).client_id;
-  publicClientId = ((await json(['clients:create', '--name', 'App', '--type', 'public', '--redirect-uri', 'https://app.example/cb', '--scope', 'catalog:read', '--grant-type', 'authorization_code'])) as { client_id: string }).client_id;
+  clientId = (
+    (await json([
+      'clients:create',
+      '--name',
+      'Tool',
+      '--type',
+      'confidential',
+      '--scope',
+      'stores:read',
+      '--grant-type',
+      'client_credentials',
+    ])) as { client_id: string }
+  ).client_id;
+  publicClientId = (
+    (await json([
+      'clients:create',
+      '--name',
+      'App',
+      '--type',
+      'public',
+      '--redirect-uri',
+      'https://app.example/cb',
+      '--scope',
+      'catalog:read',
+      '--grant-type',
+      'authorization_code',
+    ])) as { client_id: string }
+  ).client_id;
 });
 afterAll(async () => t?.destroy());
 
@@ -47,15 +79,39 @@ describe(`CLI contract (${process.env.DATABASE_URL ? 'postgresql' : 'pglite'})`,
       [['clients:show', '--client', 'CID'], 0, ''],
       [['clients:show', '--client-id', 'CID'], 0, ''],
       // Warnings a command writes name it too.
-      [['magento:link-urls', '--client', 'CID'], 0, "magento:link-urls: warning: MAGENTO_BASE_URL is not set; Magento's activation will be refused until it is"],
+      [
+        ['magento:link-urls', '--client', 'CID'],
+        0,
+        "magento:link-urls: warning: MAGENTO_BASE_URL is not set; Magento's activation will be refused until it is",
+      ],
       [['admins:create', '--username', 'bob', '--password-stdin'], 1, /^admins:create: .*(short|characters)/],
-      [['clients:rotate-secret', '--client', 'PUBLIC'], 1, /^clients:rotate-secret: client .* authenticates with none, not a secret$/],
-      [['admins:show'], 2, /^admins:show: --username is required\n\nUsage: npm run cli -- admins:show --username <value>/],
+      [
+        ['clients:rotate-secret', '--client', 'PUBLIC'],
+        1,
+        /^clients:rotate-secret: client .* authenticates with none, not a secret$/,
+      ],
+      [
+        ['admins:show'],
+        2,
+        /^admins:show: --username is required\n\nUsage: npm run cli -- admins:show --username <value>/,
+      ],
       [['admins:show', '--username', 'alice', '--bogus'], 2, /^admins:show: Unknown option '--bogus'/],
       [['clients:show'], 2, 'clients:show: --client <id> is required'],
-      [['clients:show', '--client', 'a', '--client-id', 'b'], 2, 'clients:show: --client and --client-id name different clients; give one'],
-      [['clients:delete', '--client', 'CID'], 2, /^clients:delete: deleting a client revokes all its grants; add --yes/],
-      [['audit:list', '--type', 'consent.maybe'], 2, /^audit:list: unknown --type "consent.maybe" \(valid: admin\.login, .*consent\.approved, .*\)$/],
+      [
+        ['clients:show', '--client', 'a', '--client-id', 'b'],
+        2,
+        'clients:show: --client and --client-id name different clients; give one',
+      ],
+      [
+        ['clients:delete', '--client', 'CID'],
+        2,
+        /^clients:delete: deleting a client revokes all its grants; add --yes/,
+      ],
+      [
+        ['audit:list', '--type', 'consent.maybe'],
+        2,
+        /^audit:list: unknown --type "consent.maybe" \(valid: admin\.login, .*consent\.approved, .*\)$/,
+      ],
       [['audit:list', '--since', 'yesterday'], 2, /^audit:list: --since must be an ISO date/],
       [['sessions:revoke'], 2, 'sessions:revoke: give either --session <id> or --admin <username>'],
       [['admins:show', '--username', 'ghost'], 3, 'admins:show: no admin named "ghost"'],
@@ -102,7 +158,13 @@ describe(`CLI contract (${process.env.DATABASE_URL ? 'postgresql' : 'pglite'})`,
       expect(new Set(optionRows.map(column)).size, name).toBeLessThanOrEqual(1);
     }
     // The commands that need an id say so in their usage line.
-    for (const name of ['clients:show', 'clients:update', 'clients:rotate-secret', 'magento:status', 'magento:link-urls']) {
+    for (const name of [
+      'clients:show',
+      'clients:update',
+      'clients:rotate-secret',
+      'magento:status',
+      'magento:link-urls',
+    ]) {
       expect(usageOf(commandTable[name]!), name).toMatch(/^--client <id>/);
     }
     expect(usageOf(commandTable['admins:show']!)).toMatch(/^--username <value>/);
@@ -117,7 +179,10 @@ describe(`CLI contract (${process.env.DATABASE_URL ? 'postgresql' : 'pglite'})`,
   it('--json is snake_case in every command and nested object; dates are ISO strings', async () => {
     expect((await cli(['keys:rotate'])).code).toBe(0);
     const outputs: Record<string, unknown> = {
-      'admins:create': await json(['admins:create', '--username', 'carol', '--password-stdin'], 'another-Fine-passphrase-9'),
+      'admins:create': await json(
+        ['admins:create', '--username', 'carol', '--password-stdin'],
+        'another-Fine-passphrase-9',
+      ),
       'admins:list': await json(['admins:list']),
       'admins:show': await json(['admins:show', '--username', 'alice']),
       'clients:list': await json(['clients:list']),
@@ -132,24 +197,42 @@ describe(`CLI contract (${process.env.DATABASE_URL ? 'postgresql' : 'pglite'})`,
     const camel: string[] = [];
     const walk = (v: unknown, path: string) => {
       if (Array.isArray(v)) v.forEach((x, i) => walk(x, `${path}[${i}]`));
-      else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) {
-        if (!/^[a-z0-9_]+$/.test(k)) camel.push(`${path}.${k}`);
-        if (k !== 'jwks') walk(x, `${path}.${k}`);
-      }
+      else if (v && typeof v === 'object')
+        for (const [k, x] of Object.entries(v)) {
+          if (!/^[a-z0-9_]+$/.test(k)) camel.push(`${path}.${k}`);
+          if (k !== 'jwks') walk(x, `${path}.${k}`);
+        }
     };
     for (const [cmd, v] of Object.entries(outputs)) walk(v, cmd);
     expect(camel).toEqual([]);
-    expect(outputs['admins:show']).toMatchObject({ username: 'alice', totp_enrolled: true, last_login_at: null, created_at: '2026-12-01T12:00:00.000Z' });
-    expect(outputs['clients:update']).toMatchObject({ client_id: clientId, lifetimes: { access_token: 600 }, grant_types: ['client_credentials'], token_format: 'opaque' });
+    expect(outputs['admins:show']).toMatchObject({
+      username: 'alice',
+      totp_enrolled: true,
+      last_login_at: null,
+      created_at: '2026-12-01T12:00:00.000Z',
+    });
+    expect(outputs['clients:update']).toMatchObject({
+      client_id: clientId,
+      lifetimes: { access_token: 600 },
+      grant_types: ['client_credentials'],
+      token_format: 'opaque',
+    });
     expect((outputs['keys:list'] as { created_at: string }[])[0]!.created_at).toMatch(/^\d{4}-\d{2}-\d{2}T/);
-    const created = (outputs['audit:list'] as { type: string; client_id: string | null; details: Record<string, unknown> }[]).find((e) => e.type === 'client.created' && e.client_id === clientId);
+    const created = (
+      outputs['audit:list'] as { type: string; client_id: string | null; details: Record<string, unknown> }[]
+    ).find((e) => e.type === 'client.created' && e.client_id === clientId);
     expect(created?.details).toMatchObject({ grant_types: ['client_credentials'] });
   });
 
   it('audit:list --since / --until (ISO or relative) and --actor', async () => {
     const audit = createAuditLog({ db: t.db, clock, logger: createLogger({ level: 'error', write: () => undefined }) });
     await audit.record({ type: 'consent.approved', outcome: 'success', actor: 'alice', clientId });
-    const types = async (...argv: string[]) => ((await json(['audit:list', '--limit', '1000', ...argv])) as { type: string; actor: string; details: { admin?: string } }[]);
+    const types = async (...argv: string[]) =>
+      (await json(['audit:list', '--limit', '1000', ...argv])) as {
+        type: string;
+        actor: string;
+        details: { admin?: string };
+      }[];
 
     // alice was created at 12:00, everything else 2 h later.
     const recent = await types('--since', '1h');
@@ -157,11 +240,15 @@ describe(`CLI contract (${process.env.DATABASE_URL ? 'postgresql' : 'pglite'})`,
     expect(recent.some((e) => e.details.admin === 'alice')).toBe(false);
     const old = await types('--until', '1h');
     expect(old.map((e) => [e.type, e.details.admin])).toEqual([['admin.created', 'alice']]);
-    expect((await types('--since', '2026-12-01', '--until', '2026-12-01T13:00:00Z')).map((e) => [e.type, e.details.admin])).toEqual([['admin.created', 'alice']]);
+    expect(
+      (await types('--since', '2026-12-01', '--until', '2026-12-01T13:00:00Z')).map((e) => [e.type, e.details.admin]),
+    ).toEqual([['admin.created', 'alice']]);
     expect((await types('--since', '3d')).length).toBe(recent.length + 1);
 
     const byAlice = await types('--actor', 'alice');
     expect(byAlice.map((e) => [e.type, e.actor])).toEqual([['consent.approved', 'alice']]);
-    expect((await cli(['audit:list', '--since', '1h', '--until', '2h'])).err).toBe('audit:list: --since must be before --until');
+    expect((await cli(['audit:list', '--since', '1h', '--until', '2h'])).err).toBe(
+      'audit:list: --since must be before --until',
+    );
   });
 });

@@ -37,16 +37,24 @@ describe('loadConfig', () => {
   });
 
   it('derives the issuer from PORT and normalizes MAGENTO_BASE_URL', () => {
-    const c = loadConfig({ PORT: '4001', MAGENTO_BASE_URL: 'https://Shop.example', ENCRYPTION_KEY: key, COOKIE_KEYS: cookie }, quiet);
+    const c = loadConfig(
+      { PORT: '4001', MAGENTO_BASE_URL: 'https://Shop.example', ENCRYPTION_KEY: key, COOKIE_KEYS: cookie },
+      quiet,
+    );
     expect(c.issuer).toBe('http://localhost:4001');
     expect(c.magentoBaseUrl).toBe('https://shop.example/');
   });
 
-  it('reads the activation endpoint\'s per-IP limit (default 10 POSTs per 300 s)', () => {
+  it("reads the activation endpoint's per-IP limit (default 10 POSTs per 300 s)", () => {
     const base = { ENCRYPTION_KEY: key, COOKIE_KEYS: cookie };
     expect(loadConfig(base, quiet).activationRateLimit).toEqual({ max: 10, windowSeconds: 300 });
-    expect(loadConfig({ ...base, ACTIVATION_RATE_LIMIT_MAX: '4', ACTIVATION_RATE_LIMIT_WINDOW_SECONDS: '60' }, quiet).activationRateLimit).toEqual({ max: 4, windowSeconds: 60 });
-    const p = problems({ ...base, ACTIVATION_RATE_LIMIT_MAX: '0', ACTIVATION_RATE_LIMIT_WINDOW_SECONDS: 'soon' }).join('\n');
+    expect(
+      loadConfig({ ...base, ACTIVATION_RATE_LIMIT_MAX: '4', ACTIVATION_RATE_LIMIT_WINDOW_SECONDS: '60' }, quiet)
+        .activationRateLimit,
+    ).toEqual({ max: 4, windowSeconds: 60 });
+    const p = problems({ ...base, ACTIVATION_RATE_LIMIT_MAX: '0', ACTIVATION_RATE_LIMIT_WINDOW_SECONDS: 'soon' }).join(
+      '\n',
+    );
     expect(p).toMatch(/ACTIVATION_RATE_LIMIT_MAX/);
     expect(p).toMatch(/ACTIVATION_RATE_LIMIT_WINDOW_SECONDS/);
   });
@@ -70,23 +78,30 @@ describe('loadConfig', () => {
   });
 
   it('accepts a complete production configuration', () => {
-    const c = loadConfig({
-      NODE_ENV: 'production',
-      ISSUER: 'https://auth.example',
-      DATABASE_URL: 'postgres://u@db/bridge',
-      ENCRYPTION_KEY: key,
-      COOKIE_KEYS: cookie,
-      MAGENTO_BASE_URL: 'https://shop.example/',
-      TRUST_PROXY: 'true',
-    }, quiet);
+    const c = loadConfig(
+      {
+        NODE_ENV: 'production',
+        ISSUER: 'https://auth.example',
+        DATABASE_URL: 'postgres://u@db/bridge',
+        ENCRYPTION_KEY: key,
+        COOKIE_KEYS: cookie,
+        MAGENTO_BASE_URL: 'https://shop.example/',
+        TRUST_PROXY: 'true',
+      },
+      quiet,
+    );
     expect(c.production).toBe(true);
     expect(c.trustProxy).toBe(true);
   });
 
   it('reads BRAND_NAME (the store name on every page), trimmed; null when unset; rejects long or control text', () => {
-    expect(loadConfig({ BRAND_NAME: '  Acme Outdoor ', ENCRYPTION_KEY: key, COOKIE_KEYS: cookie }, quiet).brandName).toBe('Acme Outdoor');
+    expect(
+      loadConfig({ BRAND_NAME: '  Acme Outdoor ', ENCRYPTION_KEY: key, COOKIE_KEYS: cookie }, quiet).brandName,
+    ).toBe('Acme Outdoor');
     expect(loadConfig({ ENCRYPTION_KEY: key, COOKIE_KEYS: cookie }, quiet).brandName).toBeNull();
-    expect(problems({ BRAND_NAME: 'x'.repeat(61) }).join()).toMatch(/BRAND_NAME must be at most 60 printable characters/);
+    expect(problems({ BRAND_NAME: 'x'.repeat(61) }).join()).toMatch(
+      /BRAND_NAME must be at most 60 printable characters/,
+    );
     expect(problems({ BRAND_NAME: 'Acme\u0007Shop' }).join()).toMatch(/BRAND_NAME must be at most 60 printable/);
   });
 
@@ -98,12 +113,20 @@ describe('loadConfig', () => {
     expect(problems({ ISSUER: 'https://a.example/?x=1' }).join()).toMatch(/ISSUER must not carry a query/);
   });
 
-  it('GATEWAY_MAX_CONNECTIONS_PER_CLIENT defaults to a quarter of the pool (at least 1) and must be a positive integer', () => {
-    const dir = testTmpDir('cfg-');
-    const base = { DATA_DIR: dir, ENCRYPTION_KEY: key, COOKIE_KEYS: cookie };
-    expect(loadConfig(base, quiet).gateway).toMatchObject({ maxConnections: 64, maxConnectionsPerClient: 16 });
-    expect(loadConfig({ ...base, GATEWAY_MAX_CONNECTIONS: '3' }, quiet).gateway.maxConnectionsPerClient).toBe(1);
-    expect(loadConfig({ ...base, GATEWAY_MAX_CONNECTIONS_PER_CLIENT: '5' }, quiet).gateway.maxConnectionsPerClient).toBe(5);
-    expect(problems({ ...base, GATEWAY_MAX_CONNECTIONS_PER_CLIENT: '0' }).join()).toMatch(/GATEWAY_MAX_CONNECTIONS_PER_CLIENT/);
-  });
+  it(
+    'GATEWAY_MAX_CONNECTIONS_PER_CLIENT defaults to a quarter of the pool (at least 1) and must be a ' +
+      'positive integer',
+    () => {
+      const dir = testTmpDir('cfg-');
+      const base = { DATA_DIR: dir, ENCRYPTION_KEY: key, COOKIE_KEYS: cookie };
+      expect(loadConfig(base, quiet).gateway).toMatchObject({ maxConnections: 64, maxConnectionsPerClient: 16 });
+      expect(loadConfig({ ...base, GATEWAY_MAX_CONNECTIONS: '3' }, quiet).gateway.maxConnectionsPerClient).toBe(1);
+      expect(
+        loadConfig({ ...base, GATEWAY_MAX_CONNECTIONS_PER_CLIENT: '5' }, quiet).gateway.maxConnectionsPerClient,
+      ).toBe(5);
+      expect(problems({ ...base, GATEWAY_MAX_CONNECTIONS_PER_CLIENT: '0' }).join()).toMatch(
+        /GATEWAY_MAX_CONNECTIONS_PER_CLIENT/,
+      );
+    },
+  );
 });

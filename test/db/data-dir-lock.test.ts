@@ -20,7 +20,10 @@ describe('DATA_DIR lock', () => {
   it('one holder at a time; the second is told who holds it; release frees it', () => {
     const dir = tempDir();
     // Held by a live process other than us (our parent, the test runner's own process tree).
-    writeFileSync(lockPathFor(dir), JSON.stringify({ pid: process.ppid, role: 'server', startedAt: '2026-12-03T00:00:00.000Z' }));
+    writeFileSync(
+      lockPathFor(dir),
+      JSON.stringify({ pid: process.ppid, role: 'server', startedAt: '2026-12-03T00:00:00.000Z' }),
+    );
     let err: unknown;
     try {
       acquireDataDirLock(dir, 'cli');
@@ -28,7 +31,9 @@ describe('DATA_DIR lock', () => {
       err = e;
     }
     expect(err).toBeInstanceOf(DataDirBusyError);
-    expect((err as Error).message).toBe(`DATA_DIR ${dir} is in use by a running server (pid ${process.ppid}, since 2026-12-03T00:00:00.000Z)`);
+    expect((err as Error).message).toBe(
+      `DATA_DIR ${dir} is in use by a running server (pid ${process.ppid}, since 2026-12-03T00:00:00.000Z)`,
+    );
     rmSync(lockPathFor(dir));
 
     const lock = acquireDataDirLock(dir, 'server');
@@ -51,7 +56,10 @@ describe('DATA_DIR lock', () => {
   it('a live pid that belongs to a later process (pid reused) is not a holder', () => {
     const dir = tempDir();
     const boot = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
-    writeFileSync(lockPathFor(dir), JSON.stringify({ pid: process.ppid, role: 'server', startedAt: 'then', procStart: '1', bootId: boot }));
+    writeFileSync(
+      lockPathFor(dir),
+      JSON.stringify({ pid: process.ppid, role: 'server', startedAt: 'then', procStart: '1', bootId: boot }),
+    );
     const lock = acquireDataDirLock(dir, 'server');
     lock.release();
   });

@@ -66,11 +66,15 @@ describe('PGlite shared with the CLI over the socket in DATA_DIR', () => {
     ]);
   });
 
-  it('serves several CLI connections at once, each seeing the server\'s writes at once', async () => {
+  it("serves several CLI connections at once, each seeing the server's writes at once", async () => {
     const other = createSocketDb(dataDir, SOCKET_PORT);
     try {
       await server.db('t').insert({ id: 10, who: 'server' });
-      const counts = await Promise.all([cli('t').where({ id: 10 }).count('* as n'), other('t').where({ id: 10 }).count('* as n'), server.db('t').where({ id: 10 }).count('* as n')]);
+      const counts = await Promise.all([
+        cli('t').where({ id: 10 }).count('* as n'),
+        other('t').where({ id: 10 }).count('* as n'),
+        server.db('t').where({ id: 10 }).count('* as n'),
+      ]);
       expect(counts.map((c) => Number(c[0]!.n))).toEqual([1, 1, 1]);
     } finally {
       await other.destroy();

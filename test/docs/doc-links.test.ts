@@ -5,7 +5,12 @@ import { describe, expect, it } from 'vitest';
 // The README and docs/ point only at things the repository has: relative links resolve to files
 // (and their #anchors to headings), and every repository path quoted in backticks exists.
 const root = resolve(import.meta.dirname, '..', '..');
-const docs = ['README.md', ...readdirSync(join(root, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+const docs = [
+  'README.md',
+  ...readdirSync(join(root, 'docs'))
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => `docs/${f}`),
+];
 const read = (file: string) => readFileSync(join(root, file), 'utf8');
 
 /** GitHub's heading anchors: lower case, punctuation dropped, spaces to hyphens. */

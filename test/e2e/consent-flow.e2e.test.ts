@@ -2,7 +2,17 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import type { TestServer } from '../support/test-server.js';
-import { PASSWORD, REDIRECT_URI, authorizationUrl, createAdmin, createClient, exchangeCode, nextStep, startInteractionServer, totpNow } from '../pages/interaction-test-kit.js';
+import {
+  PASSWORD,
+  REDIRECT_URI,
+  authorizationUrl,
+  createAdmin,
+  createClient,
+  exchangeCode,
+  nextStep,
+  startInteractionServer,
+  totpNow,
+} from '../pages/interaction-test-kit.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const SHOTS = 'test-results';
@@ -20,7 +30,10 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('consent flow in a rea
     s = await startInteractionServer();
     client = await createClient(s);
     secret = (await createAdmin(s, 'olivia')).secret!;
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    });
   });
   afterAll(async () => {
     await browser?.close();
@@ -32,7 +45,11 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('consent flow in a rea
     const reached = new Promise<URL>((resolve) => {
       void page.route(`${new URL(REDIRECT_URI).origin}/**`, async (route) => {
         resolve(new URL(route.request().url()));
-        await route.fulfill({ status: 200, contentType: 'text/html', body: '<!doctype html><title>App</title><p>Back at the app</p>' });
+        await route.fulfill({
+          status: 200,
+          contentType: 'text/html',
+          body: '<!doctype html><title>App</title><p>Back at the app</p>',
+        });
       });
     });
     return reached;

@@ -1,5 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EMULATOR_TEST_ROUTES_FILE, startMagentoEmulator, type MagentoEmulator } from '../../tools/magento-emulator/start-magento-emulator.js';
+import {
+  EMULATOR_TEST_ROUTES_FILE,
+  startMagentoEmulator,
+  type MagentoEmulator,
+} from '../../tools/magento-emulator/start-magento-emulator.js';
 import { CLIENT_CACHE_TTL_MS } from '../../src/clients/client-store.js';
 import { validateClientInput } from '../../src/clients/validate-client-input.js';
 import type { TestServer } from '../support/test-server.js';
@@ -15,10 +19,15 @@ let emu: MagentoEmulator;
 let s: TestServer;
 const apps: Record<'a' | 'b', { clientId: string; secret: string; token: string }> = {} as never;
 
-const app = (name: string, corsOrigins: string[]) => linkedClient(s, emu, { name, scopes: ['catalog:read'], corsOrigins });
+const app = (name: string, corsOrigins: string[]) =>
+  linkedClient(s, emu, { name, scopes: ['catalog:read'], corsOrigins });
 
 const preflight = (server: TestServer, path: string, origin: string, method = 'GET') =>
-  server.request.options(path).set('Origin', origin).set('Access-Control-Request-Method', method).set('Access-Control-Request-Headers', 'authorization, content-type');
+  server.request
+    .options(path)
+    .set('Origin', origin)
+    .set('Access-Control-Request-Method', method)
+    .set('Access-Control-Request-Headers', 'authorization, content-type');
 
 beforeAll(async () => {
   emu = await startMagentoEmulator();
@@ -52,29 +61,44 @@ describe('gateway CORS', () => {
     expect(res.headers['access-control-allow-origin']).toBeUndefined();
   });
 
-  it('an actual call is readable only from an origin the token\'s own client lists; Magento\'s CORS headers never pass', async () => {
-    const own = await s.request.get('/rest/V1/test/headers').set('Authorization', `Bearer ${apps.a.token}`).set('Origin', SHOP_A);
+  it("an actual call is readable only from an origin the token's own client lists; Magento's CORS headers never pass", async () => {
+    const own = await s.request
+      .get('/rest/V1/test/headers')
+      .set('Authorization', `Bearer ${apps.a.token}`)
+      .set('Origin', SHOP_A);
     expect(own.status).toBe(200);
     expect(own.headers['access-control-allow-origin']).toBe(SHOP_A);
     expect(own.headers['access-control-allow-credentials']).toBeUndefined(); // the store sent "true"
     expect(own.headers['access-control-expose-headers']).toMatch(/WWW-Authenticate/);
     expect(own.headers.vary).toMatch(/Origin/);
     // Client B does not list shop A: a page on shop A cannot read B's answers, even with B's token.
-    const other = await s.request.get('/rest/V1/test/headers').set('Authorization', `Bearer ${apps.b.token}`).set('Origin', SHOP_A);
+    const other = await s.request
+      .get('/rest/V1/test/headers')
+      .set('Authorization', `Bearer ${apps.b.token}`)
+      .set('Origin', SHOP_A);
     expect(other.status).toBe(200);
     expect(other.headers['access-control-allow-origin']).toBeUndefined(); // the store sent "*"
     expect(other.headers.vary).toMatch(/Origin/);
-    const evil = await s.request.get('/rest/V1/products/ABC%2F10').set('Authorization', `Bearer ${apps.a.token}`).set('Origin', EVIL);
+    const evil = await s.request
+      .get('/rest/V1/products/ABC%2F10')
+      .set('Authorization', `Bearer ${apps.a.token}`)
+      .set('Origin', EVIL);
     expect(evil.status).toBe(200);
     expect(evil.headers['access-control-allow-origin']).toBeUndefined();
     // The bridge's own errors for the client are readable too (a page must see insufficient_scope).
-    const denied = await s.request.get('/rest/V1/orders/1').set('Authorization', `Bearer ${apps.a.token}`).set('Origin', SHOP_A);
+    const denied = await s.request
+      .get('/rest/V1/orders/1')
+      .set('Authorization', `Bearer ${apps.a.token}`)
+      .set('Origin', SHOP_A);
     expect(denied.status).toBe(403);
     expect(denied.headers['access-control-allow-origin']).toBe(SHOP_A);
   });
 
-  it('origins added or removed reach other instances within the client cache bound; disabled clients\' origins do not count', async () => {
-    const sibling = await startSibling(s, { MAGENTO_BASE_URL: emu.storeBaseUrl, ROUTES_FILE: EMULATOR_TEST_ROUTES_FILE });
+  it("origins added or removed reach other instances within the client cache bound; disabled clients' origins do not count", async () => {
+    const sibling = await startSibling(s, {
+      MAGENTO_BASE_URL: emu.storeBaseUrl,
+      ROUTES_FILE: EMULATOR_TEST_ROUTES_FILE,
+    });
     try {
       expect((await preflight(sibling, '/rest/V1/products/X', SHOP_B)).status).toBe(403);
       await s.runtime.clients.update(apps.b.clientId, { corsOrigins: [SHOP_B] });
@@ -95,7 +119,12 @@ describe('gateway CORS', () => {
 
 describe('token endpoint CORS (oidc-provider clientBasedCORS)', () => {
   const tokenFrom = (origin: string) =>
-    s.request.post('/token').auth(apps.a.clientId, apps.a.secret).type('form').set('Origin', origin).send({ grant_type: 'client_credentials', scope: 'catalog:read' });
+    s.request
+      .post('/token')
+      .auth(apps.a.clientId, apps.a.secret)
+      .type('form')
+      .set('Origin', origin)
+      .send({ grant_type: 'client_credentials', scope: 'catalog:read' });
 
   it('allowed from an origin the client lists', async () => {
     const res = await tokenFrom(SHOP_A);
@@ -107,17 +136,30 @@ describe('token endpoint CORS (oidc-provider clientBasedCORS)', () => {
   it('refused from any other origin, with no CORS header', async () => {
     const res = await tokenFrom(SHOP_B);
     expect(res.status).toBe(400);
-    expect(res.body).toMatchObject({ error: 'invalid_request', error_description: expect.stringMatching(/origin .* not allowed/) });
+    expect(res.body).toMatchObject({
+      error: 'invalid_request',
+      error_description: expect.stringMatching(/origin .* not allowed/),
+    });
     expect(res.headers['access-control-allow-origin']).toBeUndefined();
   });
 });
 
 describe('client cors_origins validation', () => {
-  const base = { name: 'x', type: 'confidential' as const, grantTypes: ['client_credentials'], scopes: ['catalog:read'] };
-  const check = (corsOrigins: string[], production = false) => () => validateClientInput({ ...base, corsOrigins }, null, { apiScopes: ['catalog:read'], production });
+  const base = {
+    name: 'x',
+    type: 'confidential' as const,
+    grantTypes: ['client_credentials'],
+    scopes: ['catalog:read'],
+  };
+  const check =
+    (corsOrigins: string[], production = false) =>
+    () =>
+      validateClientInput({ ...base, corsOrigins }, null, { apiScopes: ['catalog:read'], production });
 
   it('accepts exact origins; https only in production except loopback', () => {
-    expect(check(['https://app.example.com', 'https://app.example.com:8443', 'http://localhost:5173'])().corsOrigins).toEqual(['https://app.example.com', 'https://app.example.com:8443', 'http://localhost:5173']);
+    expect(
+      check(['https://app.example.com', 'https://app.example.com:8443', 'http://localhost:5173'])().corsOrigins,
+    ).toEqual(['https://app.example.com', 'https://app.example.com:8443', 'http://localhost:5173']);
     expect(check(['http://127.0.0.1:5173', 'http://[::1]:3000'], true)().corsOrigins).toHaveLength(2);
     expect(check(['http://app.example.com'])().corsOrigins).toEqual(['http://app.example.com']);
     expect(check(['http://app.example.com'], true)).toThrow(/must use https/);

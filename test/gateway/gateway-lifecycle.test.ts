@@ -1,8 +1,21 @@
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EMULATOR_TEST_ROUTES_FILE, startMagentoEmulator } from '../../tools/magento-emulator/start-magento-emulator.js';
+import {
+  EMULATOR_TEST_ROUTES_FILE,
+  startMagentoEmulator,
+} from '../../tools/magento-emulator/start-magento-emulator.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
-import { codeFlow, discover, register, startOAuthServer, webApp, WEB_REDIRECT, oauth, insecure, type RegisteredClient } from '../oidc/oauth-test-kit.js';
+import {
+  codeFlow,
+  discover,
+  register,
+  startOAuthServer,
+  webApp,
+  WEB_REDIRECT,
+  oauth,
+  insecure,
+  type RegisteredClient,
+} from '../oidc/oauth-test-kit.js';
 import { linkToEmulator } from './linked-client.js';
 
 type Emulator = Awaited<ReturnType<typeof startMagentoEmulator>>;
@@ -24,10 +37,16 @@ afterAll(async () => {
   await emu?.close();
 });
 
-async function userToken(over: Parameters<typeof webApp>[0] = {}): Promise<{ rc: RegisteredClient; tokens: oauth.TokenEndpointResponse }> {
+async function userToken(
+  over: Parameters<typeof webApp>[0] = {},
+): Promise<{ rc: RegisteredClient; tokens: oauth.TokenEndpointResponse }> {
   const rc = await register(s, webApp(over));
   await linkTo(rc.clientId);
-  const { tokens } = await codeFlow(s, as, rc, { scope: 'catalog:read offline_access', redirectUri: WEB_REDIRECT, extra: { prompt: 'consent' } });
+  const { tokens } = await codeFlow(s, as, rc, {
+    scope: 'catalog:read offline_access',
+    redirectUri: WEB_REDIRECT,
+    extra: { prompt: 'consent' },
+  });
   return { rc, tokens };
 }
 
@@ -60,7 +79,7 @@ describe('gateway: token and client lifecycle', () => {
     expect((await get('/rest/V1/products/ABC%2F10', tokens.access_token)).status).toBe(401);
   });
 
-  it('a disabled client\'s tokens are refused within 5 s', async () => {
+  it("a disabled client's tokens are refused within 5 s", async () => {
     const { rc, tokens } = await userToken();
     expect((await get('/rest/V1/products/ABC%2F10', tokens.access_token)).status).toBe(200);
     await s.runtime.clients.setEnabled(rc.clientId, false);
@@ -73,7 +92,10 @@ describe('gateway: token and client lifecycle', () => {
     const { tokens } = await codeFlow(s, as, rc, { scope: 'catalog:read', redirectUri: WEB_REDIRECT });
     const res = await get('/rest/V1/products/ABC%2F10', tokens.access_token);
     expect(res.status).toBe(503);
-    expect(res.body).toMatchObject({ error: 'store_not_linked', message: expect.stringMatching(/not linked this app/) });
+    expect(res.body).toMatchObject({
+      error: 'store_not_linked',
+      message: expect.stringMatching(/not linked this app/),
+    });
     // A revoked link stops signing at once.
     await linkTo(rc.clientId);
     expect((await get('/rest/V1/products/ABC%2F10', tokens.access_token)).status).toBe(200);
@@ -109,7 +131,9 @@ describe('gateway: token and client lifecycle', () => {
       const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 5);
       let bytes = 0;
       try {
-        const res = await fetch(`${s.baseUrl}/rest/V1/test/large?mb=${mb}`, { headers: { authorization: `Bearer ${tokens.access_token}` } });
+        const res = await fetch(`${s.baseUrl}/rest/V1/test/large?mb=${mb}`, {
+          headers: { authorization: `Bearer ${tokens.access_token}` },
+        });
         expect(res.status).toBe(200);
         let nextGc = 0;
         for await (const chunk of res.body!) {
@@ -128,7 +152,10 @@ describe('gateway: token and client lifecycle', () => {
     const small = await growthFor(10);
     const large = await growthFor(50);
     // Buffering would retain the extra 40 MiB; streaming keeps both near the same figure.
-    expect(large - small, `RSS growth: 10 MiB → ${(small / 2 ** 20).toFixed(1)} MiB, 50 MiB → ${(large / 2 ** 20).toFixed(1)} MiB`).toBeLessThan(20 * 1024 * 1024);
+    expect(
+      large - small,
+      `RSS growth: 10 MiB → ${(small / 2 ** 20).toFixed(1)} MiB, 50 MiB → ${(large / 2 ** 20).toFixed(1)} MiB`,
+    ).toBeLessThan(20 * 1024 * 1024);
   });
 });
 
@@ -143,13 +170,36 @@ describe('gateway: Magento unreachable', () => {
     // A second instance on the same database (same keys) whose store is a closed port.
     const down = await startTestServer({
       testDb: s.testDb,
-      env: { MAGENTO_BASE_URL: `http://127.0.0.1:${port}/`, ENCRYPTION_KEY: s.config.encryptionKeys[0]!.toString('base64') },
+      env: {
+        MAGENTO_BASE_URL: `http://127.0.0.1:${port}/`,
+        ENCRYPTION_KEY: s.config.encryptionKeys[0]!.toString('base64'),
+      },
     });
     try {
-      const { client, clientSecret } = await down.runtime.clients.create({ name: 'job', type: 'confidential', grantTypes: ['client_credentials'], scopes: ['catalog:read'] });
+      const { client, clientSecret } = await down.runtime.clients.create({
+        name: 'job',
+        type: 'confidential',
+        grantTypes: ['client_credentials'],
+        scopes: ['catalog:read'],
+      });
       await down.runtime.links.ensure(client.clientId);
-      await down.runtime.links.importActive(client.clientId, { mode: 'oauth1', consumerKey: 'a'.repeat(32), consumerSecret: 'b'.repeat(32), token: 'c'.repeat(32), tokenSecret: 'd'.repeat(32), storeBaseUrl: `http://127.0.0.1:${port}/` }, 'test');
-      const tok = await down.request.post('/token').auth(client.clientId, clientSecret!).type('form').send({ grant_type: 'client_credentials', scope: 'catalog:read' });
+      await down.runtime.links.importActive(
+        client.clientId,
+        {
+          mode: 'oauth1',
+          consumerKey: 'a'.repeat(32),
+          consumerSecret: 'b'.repeat(32),
+          token: 'c'.repeat(32),
+          tokenSecret: 'd'.repeat(32),
+          storeBaseUrl: `http://127.0.0.1:${port}/`,
+        },
+        'test',
+      );
+      const tok = await down.request
+        .post('/token')
+        .auth(client.clientId, clientSecret!)
+        .type('form')
+        .send({ grant_type: 'client_credentials', scope: 'catalog:read' });
       expect(tok.status).toBe(200);
       const res = await down.request.get('/rest/V1/products/X').set('Authorization', `Bearer ${tok.body.access_token}`);
       expect(res.status).toBe(502);

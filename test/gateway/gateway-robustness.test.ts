@@ -1,6 +1,10 @@
 import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EMULATOR_TEST_ROUTES_FILE, startMagentoEmulator, type MagentoEmulator } from '../../tools/magento-emulator/start-magento-emulator.js';
+import {
+  EMULATOR_TEST_ROUTES_FILE,
+  startMagentoEmulator,
+  type MagentoEmulator,
+} from '../../tools/magento-emulator/start-magento-emulator.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 import { linkedClient } from './linked-client.js';
 
@@ -8,10 +12,13 @@ import { linkedClient } from './linked-client.js';
 let emu: MagentoEmulator;
 
 async function startGateway(env: Record<string, string>): Promise<TestServer> {
-  return startTestServer({ env: { MAGENTO_BASE_URL: emu.storeBaseUrl, ROUTES_FILE: EMULATOR_TEST_ROUTES_FILE, ...env } });
+  return startTestServer({
+    env: { MAGENTO_BASE_URL: emu.storeBaseUrl, ROUTES_FILE: EMULATOR_TEST_ROUTES_FILE, ...env },
+  });
 }
 
-const linked = (s: TestServer, name: string) => linkedClient(s, emu, { name, scopes: ['catalog:read', 'catalog:write'] });
+const linked = (s: TestServer, name: string) =>
+  linkedClient(s, emu, { name, scopes: ['catalog:read', 'catalog:write'] });
 
 function rawSocket(s: TestServer): Promise<Socket> {
   const { port } = new URL(s.baseUrl);
@@ -26,10 +33,18 @@ function rawSocket(s: TestServer): Promise<Socket> {
  * GATEWAY_TIMEOUT_MS (60 s here), so a call held until the timeout fails the test, while a
  * loaded machine has time to authenticate them all.
  */
-async function auditedCalls(s: TestServer, clientId: string, n: number, withinMs = 40_000): Promise<Record<string, unknown>[]> {
+async function auditedCalls(
+  s: TestServer,
+  clientId: string,
+  n: number,
+  withinMs = 40_000,
+): Promise<Record<string, unknown>[]> {
   const until = performance.now() + withinMs;
   for (;;) {
-    const rows = await s.testDb.db('audit_events').where({ client_id: clientId }).whereIn('type', ['gateway.call', 'gateway.denied']);
+    const rows = await s.testDb
+      .db('audit_events')
+      .where({ client_id: clientId })
+      .whereIn('type', ['gateway.call', 'gateway.denied']);
     if (rows.length >= n || performance.now() > until) return rows;
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -68,8 +83,9 @@ describe('gateway: one client cannot starve the others', () => {
       sock.on('data', () => undefined);
       sock.on('error', () => undefined);
       sock.write(
-        `${targets[i % 2]} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${attacker.token}\r\nContent-Type: application/json\r\n`
-        + `Content-Length: ${body.length}\r\n\r\n${body}NOT HTTP AT ALL\r\n\r\n`,
+        `${targets[i % 2]} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ` +
+          `${attacker.token}\r\nContent-Type: application/json\r\n` +
+          `Content-Length: ${body.length}\r\n\r\n${body}NOT HTTP AT ALL\r\n\r\n`,
       );
     });
     await Promise.all(sockets.map(closed));
@@ -85,34 +101,41 @@ describe('gateway: one client cannot starve the others', () => {
     expect(again.ms).toBeLessThan(3000);
   }, 90_000);
 
-  it('a client holding its share of upstream connections gets 429 + Retry-After; another client is not delayed', async () => {
-    const greedy = await linked(s, 'greedy');
-    const polite = await linked(s, 'polite');
-    // 8 connections → 2 per client by default. Without the cap, 10 slow calls (6 s) would hold
-    // the whole pool and the polite client would wait for one of them to finish.
-    const slow = Array.from({ length: 10 }, () => timedGet(s, '/rest/V1/test/slow?ms=6000', greedy.token));
-    await new Promise((r) => setTimeout(r, 500));
-    const polite1 = await timedGet(s, '/rest/V1/products/ABC%2F10', polite.token);
-    expect(polite1.res.status).toBe(200);
-    expect(polite1.ms).toBeLessThan(3000);
-    const results = await Promise.all(slow);
-    const statuses = results.map((r) => r.res.status).sort();
-    expect(statuses).toEqual([200, 200, ...Array(8).fill(429)]);
-    const refused = results.find((r) => r.res.status === 429)!;
-    expect(refused.ms).toBeLessThan(3000); // refused at once, not queued behind the 6 s calls
-    expect(refused.res.headers['retry-after']).toMatch(/^\d+$/);
-    expect(refused.res.headers['x-bridge-source']).toBe('bridge');
-    expect(refused.res.body).toEqual({ error: 'too_many_requests', message: expect.stringMatching(/in flight/) });
-    // Its slots come back once its calls finish.
-    expect((await timedGet(s, '/rest/V1/products/ABC%2F10', greedy.token)).res.status).toBe(200);
-  });
+  it(
+    'a client holding its share of upstream connections gets 429 + Retry-After; another client is not ' + 'delayed',
+    async () => {
+      const greedy = await linked(s, 'greedy');
+      const polite = await linked(s, 'polite');
+      // 8 connections → 2 per client by default. Without the cap, 10 slow calls (6 s) would hold
+      // the whole pool and the polite client would wait for one of them to finish.
+      const slow = Array.from({ length: 10 }, () => timedGet(s, '/rest/V1/test/slow?ms=6000', greedy.token));
+      await new Promise((r) => setTimeout(r, 500));
+      const polite1 = await timedGet(s, '/rest/V1/products/ABC%2F10', polite.token);
+      expect(polite1.res.status).toBe(200);
+      expect(polite1.ms).toBeLessThan(3000);
+      const results = await Promise.all(slow);
+      const statuses = results.map((r) => r.res.status).sort();
+      expect(statuses).toEqual([200, 200, ...Array(8).fill(429)]);
+      const refused = results.find((r) => r.res.status === 429)!;
+      expect(refused.ms).toBeLessThan(3000); // refused at once, not queued behind the 6 s calls
+      expect(refused.res.headers['retry-after']).toMatch(/^\d+$/);
+      expect(refused.res.headers['x-bridge-source']).toBe('bridge');
+      expect(refused.res.body).toEqual({ error: 'too_many_requests', message: expect.stringMatching(/in flight/) });
+      // Its slots come back once its calls finish.
+      expect((await timedGet(s, '/rest/V1/products/ABC%2F10', greedy.token)).res.status).toBe(200);
+    },
+  );
 });
 
 describe('gateway: no client input ends the process', () => {
   let s: TestServer;
   beforeAll(async () => {
     // A small pool and no per-client cap, so most of these requests wait in the upstream queue.
-    s = await startGateway({ GATEWAY_MAX_CONNECTIONS: '4', GATEWAY_MAX_CONNECTIONS_PER_CLIENT: '1000', GATEWAY_TIMEOUT_MS: '60000' });
+    s = await startGateway({
+      GATEWAY_MAX_CONNECTIONS: '4',
+      GATEWAY_MAX_CONNECTIONS_PER_CLIENT: '1000',
+      GATEWAY_TIMEOUT_MS: '60000',
+    });
   });
   afterAll(async () => s?.close());
 
@@ -127,8 +150,9 @@ describe('gateway: no client input ends the process', () => {
       for (const sock of sockets) {
         sock.on('error', () => undefined);
         sock.write(
-          `PUT /rest/V1/products/ABC%2F10 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nContent-Type: application/json\r\n`
-          + `Content-Length: 1000\r\n\r\n{"product":{"name":"${'y'.repeat(400)}`,
+          `PUT /rest/V1/products/ABC%2F10 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ` +
+            `${token}\r\nContent-Type: application/json\r\n` +
+            `Content-Length: 1000\r\n\r\n{"product":{"name":"${'y'.repeat(400)}`,
         );
       }
       await new Promise((r) => setTimeout(r, 500)); // all forwarded or queued for Magento
@@ -136,7 +160,9 @@ describe('gateway: no client input ends the process', () => {
       // Each one ends as soon as its caller is gone, wherever it was (authenticating, queued, sending).
       const rows = await auditedCalls(s, clientId, 100);
       expect(rows).toHaveLength(100);
-      expect(rows.map((r) => (typeof r.details === 'string' ? JSON.parse(r.details) : r.details).reason)).toEqual(Array(100).fill('client_closed'));
+      expect(rows.map((r) => (typeof r.details === 'string' ? JSON.parse(r.details) : r.details).reason)).toEqual(
+        Array(100).fill('client_closed'),
+      );
       const { res, ms } = await timedGet(s, '/rest/V1/products/ABC%2F10', token);
       expect(res.status, JSON.stringify(res.body)).toBe(200);
       expect(res.body.sku).toBe('ABC/10');

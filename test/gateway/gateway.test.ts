@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EMULATOR_TEST_ROUTES_FILE, startMagentoEmulator } from '../../tools/magento-emulator/start-magento-emulator.js';
+import {
+  EMULATOR_TEST_ROUTES_FILE,
+  startMagentoEmulator,
+} from '../../tools/magento-emulator/start-magento-emulator.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 
 type Emulator = Awaited<ReturnType<typeof startMagentoEmulator>>;
@@ -22,18 +25,29 @@ async function clientCredentialsToken(scope: string, id = clientId, secret = cli
 
 async function linkClient(id: string) {
   const integration = emu.createIntegration({
-    resources: ['Magento_Catalog::products', 'Magento_Sales::actions_view', 'Magento_Sales::comment', 'Magento_Customer::customer', 'Magento_Backend::store', 'Magento_CatalogInventory::cataloginventory'],
+    resources: [
+      'Magento_Catalog::products',
+      'Magento_Sales::actions_view',
+      'Magento_Sales::comment',
+      'Magento_Customer::customer',
+      'Magento_Backend::store',
+      'Magento_CatalogInventory::cataloginventory',
+    ],
   });
   const t = emu.issueAccessToken(integration.id);
   await s.runtime.links.ensure(id);
-  await s.runtime.links.importActive(id, {
-    mode: 'oauth1',
-    consumerKey: t.consumerKey,
-    consumerSecret: t.consumerSecret,
-    token: t.accessToken,
-    tokenSecret: t.accessTokenSecret,
-    storeBaseUrl: emu.storeBaseUrl,
-  }, 'test');
+  await s.runtime.links.importActive(
+    id,
+    {
+      mode: 'oauth1',
+      consumerKey: t.consumerKey,
+      consumerSecret: t.consumerSecret,
+      token: t.accessToken,
+      tokenSecret: t.accessTokenSecret,
+      storeBaseUrl: emu.storeBaseUrl,
+    },
+    'test',
+  );
   return integration;
 }
 
@@ -48,7 +62,17 @@ beforeAll(async () => {
     name: 'ERP sync',
     type: 'confidential',
     grantTypes: ['client_credentials'],
-    scopes: ['catalog:read', 'catalog:write', 'orders:read', 'orders:write', 'customers:read', 'stores:read', 'inventory:read', 'graphql:read', 'graphql:write'],
+    scopes: [
+      'catalog:read',
+      'catalog:write',
+      'orders:read',
+      'orders:write',
+      'customers:read',
+      'stores:read',
+      'inventory:read',
+      'graphql:read',
+      'graphql:write',
+    ],
   });
   clientId = created.client.clientId;
   clientSecret = created.clientSecret!;
@@ -69,8 +93,9 @@ const auth = (token: string) => ({ Authorization: `Bearer ${token}` });
 
 describe('gateway: authorized calls are signed for Magento and streamed back', () => {
   it('GET with bracketed searchCriteria filters and paging', async () => {
-    const q = 'searchCriteria[filter_groups][0][filters][0][field]=name&searchCriteria[filter_groups][0][filters][0][value]=%25Shirt%25'
-      + '&searchCriteria[filter_groups][0][filters][0][condition_type]=like&searchCriteria[pageSize]=1&searchCriteria[currentPage]=1';
+    const q =
+      'searchCriteria[filter_groups][0][filters][0][field]=name&searchCriteria[filter_groups][0][filters][0][value]=%25Shirt%25' +
+      '&searchCriteria[filter_groups][0][filters][0][condition_type]=like&searchCriteria[pageSize]=1&searchCriteria[currentPage]=1';
     const res = await s.request.get(`/rest/V1/products?${q}`).set(auth(tokens.catalogRead!));
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     expect(res.headers['x-bridge-source']).toBe('upstream');
@@ -145,7 +170,11 @@ describe('gateway: refusals', () => {
 
   it('tokens in a form body are refused too', async () => {
     const before = emu.verdicts.length;
-    const res = await s.request.post('/rest/V1/test/form').set(auth(tokens.catalogWrite!)).type('form').send(`note=x&access_token=${tokens.catalogRead}`);
+    const res = await s.request
+      .post('/rest/V1/test/form')
+      .set(auth(tokens.catalogWrite!))
+      .type('form')
+      .send(`note=x&access_token=${tokens.catalogRead}`);
     expect(res.status).toBe(400);
     expect(res.body.error).toBe('invalid_request');
     expect(emu.verdicts.length).toBe(before);
@@ -165,7 +194,11 @@ describe('gateway: refusals', () => {
     const res = await s.request.put('/rest/V1/products/ABC%2F10').set(auth(tokens.catalogRead!)).send({ product: {} });
     expect(res.status).toBe(403);
     expect(res.headers['www-authenticate']).toMatch(/error="insufficient_scope", scope="catalog:write"/);
-    expect(res.body).toMatchObject({ error: 'insufficient_scope', route: 'PUT /V1/products/:sku', scope_needed: 'catalog:write' });
+    expect(res.body).toMatchObject({
+      error: 'insufficient_scope',
+      route: 'PUT /V1/products/:sku',
+      scope_needed: 'catalog:write',
+    });
     expect(emu.verdicts.length).toBe(before);
   });
 
@@ -181,7 +214,7 @@ describe('gateway: refusals', () => {
     expect(res.body.message).toMatch(/customer's own data/);
   });
 
-  it('unknown route → 404 in Magento\'s shape, without calling Magento', async () => {
+  it("unknown route → 404 in Magento's shape, without calling Magento", async () => {
     const before = emu.verdicts.length;
     const res = await s.request.get('/rest/V1/no/such/route').set(auth(tokens.catalogRead!));
     expect(res.status).toBe(404);
@@ -218,7 +251,7 @@ describe('gateway: refusals', () => {
     expect(res.headers.get('x-bridge-source')).toBe('bridge');
   });
 
-  it('Magento\'s own errors pass through unchanged, marked as upstream', async () => {
+  it("Magento's own errors pass through unchanged, marked as upstream", async () => {
     const res = await s.request.get('/rest/V1/products/NO-SUCH-SKU').set(auth(tokens.catalogRead!));
     expect(res.status).toBe(404);
     expect(res.headers['x-bridge-source']).toBe('upstream');
@@ -228,23 +261,34 @@ describe('gateway: refusals', () => {
 
 describe('gateway: GraphQL', () => {
   it('graphql:read allows queries and refuses mutations', async () => {
-    const q = await s.request.post('/graphql').set(auth(tokens.graphqlRead!)).send({ query: '{ products(search: "x") { total_count } }' });
+    const q = await s.request
+      .post('/graphql')
+      .set(auth(tokens.graphqlRead!))
+      .send({ query: '{ products(search: "x") { total_count } }' });
     expect(q.status, JSON.stringify(q.body)).toBe(200);
     expect(lastVerdict()).toMatchObject({ ok: true, path: '/graphql' });
-    const m = await s.request.post('/graphql').set(auth(tokens.graphqlRead!)).send({ query: 'mutation { createEmptyCart }' });
+    const m = await s.request
+      .post('/graphql')
+      .set(auth(tokens.graphqlRead!))
+      .send({ query: 'mutation { createEmptyCart }' });
     expect(m.status).toBe(403);
     expect(m.body.scope_needed).toBe('graphql:write');
   });
 
   it('graphql:write allows mutations', async () => {
-    const m = await s.request.post('/graphql').set(auth(tokens.graphqlWrite!)).send({ query: 'mutation { createEmptyCart }' });
+    const m = await s.request
+      .post('/graphql')
+      .set(auth(tokens.graphqlWrite!))
+      .send({ query: 'mutation { createEmptyCart }' });
     expect(m.status, JSON.stringify(m.body)).toBe(200);
     expect(lastVerdict()).toMatchObject({ ok: true, method: 'POST', path: '/graphql' });
   });
 
   it('a REST-only token cannot use GraphQL; garbage is a 400', async () => {
     expect((await s.request.post('/graphql').set(auth(tokens.catalogRead!)).send({ query: '{ a }' })).status).toBe(403);
-    expect((await s.request.post('/graphql').set(auth(tokens.graphqlRead!)).type('json').send('{nope')).status).toBe(400);
+    expect((await s.request.post('/graphql').set(auth(tokens.graphqlRead!)).type('json').send('{nope')).status).toBe(
+      400,
+    );
   });
 });
 
@@ -260,8 +304,12 @@ describe('gateway: upstream trouble', () => {
     const events = await s.runtime.audit.list({ clientId, limit: 200 });
     const calls = events.filter((e) => e.type === 'gateway.call');
     expect(calls.length).toBeGreaterThan(5);
-    expect(calls[0]!.details).toMatchObject({ route: expect.any(String), status: expect.any(Number), durationMs: expect.any(Number) });
+    expect(calls[0]!.details).toMatchObject({
+      route: expect.any(String),
+      status: expect.any(Number),
+      durationMs: expect.any(Number),
+    });
     expect(JSON.stringify(events)).not.toContain(tokens.catalogRead);
-    expect(events.some((e) => e.type === "gateway.denied" && e.details?.reason === "missing_scope")).toBe(true);
+    expect(events.some((e) => e.type === 'gateway.denied' && e.details?.reason === 'missing_scope')).toBe(true);
   });
 });

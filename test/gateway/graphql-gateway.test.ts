@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EMULATOR_TEST_ROUTES_FILE, startMagentoEmulator } from '../../tools/magento-emulator/start-magento-emulator.js';
+import {
+  EMULATOR_TEST_ROUTES_FILE,
+  startMagentoEmulator,
+} from '../../tools/magento-emulator/start-magento-emulator.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 import { linkToEmulator } from './linked-client.js';
 
@@ -16,7 +19,11 @@ const MAX_DEPTH = 6;
 const MAX_TOKENS = 400;
 
 async function token(clientId: string, clientSecret: string, scope: string): Promise<string> {
-  const res = await s.request.post('/token').auth(clientId, clientSecret).type('form').send({ grant_type: 'client_credentials', scope });
+  const res = await s.request
+    .post('/token')
+    .auth(clientId, clientSecret)
+    .type('form')
+    .send({ grant_type: 'client_credentials', scope });
   expect(res.status, JSON.stringify(res.body)).toBe(200);
   return res.body.access_token;
 }
@@ -31,7 +38,12 @@ beforeAll(async () => {
       GATEWAY_GRAPHQL_MAX_TOKENS: String(MAX_TOKENS),
     },
   });
-  const created = await s.runtime.clients.create({ name: 'Storefront', type: 'confidential', grantTypes: ['client_credentials'], scopes: ['graphql:read', 'graphql:write'] });
+  const created = await s.runtime.clients.create({
+    name: 'Storefront',
+    type: 'confidential',
+    grantTypes: ['client_credentials'],
+    scopes: ['graphql:read', 'graphql:write'],
+  });
   const { clientId } = created.client;
   await linkToEmulator(s, emu, clientId, { resources: ['Magento_Catalog::products'] });
   read = await token(clientId, created.clientSecret!, 'graphql:read');
@@ -48,13 +60,23 @@ const postJson = (t: string, body: string, type = 'application/json') =>
   s.request.post('/graphql').set(auth(t)).set('Content-Type', type).send(body);
 /** Raw bytes (superagent would JSON-encode a Buffer), answered in supertest's shape. */
 async function postBytes(t: string, body: Buffer) {
-  const res = await fetch(`${s.baseUrl}/graphql`, { method: 'POST', headers: { ...auth(t), 'content-type': 'application/json' }, body: new Uint8Array(body) });
-  return { status: res.status, headers: Object.fromEntries(res.headers), body: (await res.json()) as Record<string, unknown> };
+  const res = await fetch(`${s.baseUrl}/graphql`, {
+    method: 'POST',
+    headers: { ...auth(t), 'content-type': 'application/json' },
+    body: new Uint8Array(body),
+  });
+  return {
+    status: res.status,
+    headers: Object.fromEntries(res.headers),
+    body: (await res.json()) as Record<string, unknown>,
+  };
 }
 const lastVerdict = () => emu.verdicts[emu.verdicts.length - 1]!;
 
 /** Runs a call that must be refused by the bridge and checks the store never saw it. */
-async function refused(call: () => PromiseLike<{ status: number; body: Record<string, unknown>; headers: Record<string, string> }>) {
+async function refused(
+  call: () => PromiseLike<{ status: number; body: Record<string, unknown>; headers: Record<string, string> }>,
+) {
   const before = emu.verdicts.length;
   const res = await call();
   expect(res.headers['x-bridge-source'], JSON.stringify(res.body)).toBe('bridge');
@@ -70,7 +92,11 @@ describe('GraphQL: comments, line terminators and BOMs are read as GraphQL reads
   ])('a mutation after a comment ended by %s needs graphql:write', async (_label, query) => {
     const res = await refused(() => postJson(read, JSON.stringify({ query })));
     expect(res.status).toBe(403);
-    expect(res.body).toMatchObject({ error: 'insufficient_scope', scope_needed: 'graphql:write', route: 'POST /graphql' });
+    expect(res.body).toMatchObject({
+      error: 'insufficient_scope',
+      scope_needed: 'graphql:write',
+      route: 'POST /graphql',
+    });
     expect(res.headers['www-authenticate']).toMatch(/error="insufficient_scope", scope="graphql:write"/);
 
     const ok = await postJson(write, JSON.stringify({ query }));
@@ -87,11 +113,14 @@ describe('GraphQL: comments, line terminators and BOMs are read as GraphQL reads
     expect(res.body.data.echo.query).toBe(query);
   });
 
-  it('a body starting with a byte-order mark is refused like Magento\'s JSON decoder refuses it', async () => {
+  it("a body starting with a byte-order mark is refused like Magento's JSON decoder refuses it", async () => {
     const body = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(JSON.stringify({ query: '{ a }' }))]);
     const res = await refused(() => postBytes(read, body));
     expect(res.status).toBe(400);
-    expect(res.body).toEqual({ error: 'invalid_request', message: 'GraphQL request body must not start with a byte-order mark' });
+    expect(res.body).toEqual({
+      error: 'invalid_request',
+      message: 'GraphQL request body must not start with a byte-order mark',
+    });
   });
 });
 
@@ -110,7 +139,10 @@ describe('GraphQL: one media type, one body format', () => {
   ])('Content-Type: %s → 415 before anything is forwarded', async (type) => {
     const res = await refused(() => postJson(write, mutation, type));
     expect(res.status).toBe(415);
-    expect(res.body).toEqual({ error: 'unsupported_media_type', message: 'GraphQL requests must be sent as Content-Type: application/json (charset utf-8)' });
+    expect(res.body).toEqual({
+      error: 'unsupported_media_type',
+      message: 'GraphQL requests must be sent as Content-Type: application/json (charset utf-8)',
+    });
   });
 
   it('a missing Content-Type → 415', async () => {
@@ -119,9 +151,19 @@ describe('GraphQL: one media type, one body format', () => {
   });
 
   it('a content-encoded body → 415 (the bytes checked must be the bytes Magento reads)', async () => {
-    const res = await refused(() => s.request.post('/graphql').set(auth(write)).set('Content-Type', 'application/json').set('Content-Encoding', 'br').send(mutation));
+    const res = await refused(() =>
+      s.request
+        .post('/graphql')
+        .set(auth(write))
+        .set('Content-Type', 'application/json')
+        .set('Content-Encoding', 'br')
+        .send(mutation),
+    );
     expect(res.status).toBe(415);
-    expect(res.body).toEqual({ error: 'unsupported_media_type', message: 'GraphQL request bodies must not be content-encoded' });
+    expect(res.body).toEqual({
+      error: 'unsupported_media_type',
+      message: 'GraphQL request bodies must not be content-encoded',
+    });
   });
 
   it('the JSON type in any case, with charset utf-8, is accepted', async () => {
@@ -131,15 +173,27 @@ describe('GraphQL: one media type, one body format', () => {
   });
 
   it.each([
-    ['a batch (JSON array)', JSON.stringify([{ query: '{ a }' }, { query: 'mutation { createEmptyCart }' }]), /Batched GraphQL requests/],
+    [
+      'a batch (JSON array)',
+      JSON.stringify([{ query: '{ a }' }, { query: 'mutation { createEmptyCart }' }]),
+      /Batched GraphQL requests/,
+    ],
     ['a JSON string', JSON.stringify('{ a }'), /must be a JSON object/],
     ['JSON null', 'null', /must be a JSON object/],
     ['not JSON', '{nope', /must be JSON/],
     ['an empty body', '', /must be JSON/],
-    ['a query that is not a string', JSON.stringify({ query: ['mutation { createEmptyCart }'] }), /query must be a string/],
+    [
+      'a query that is not a string',
+      JSON.stringify({ query: ['mutation { createEmptyCart }'] }),
+      /query must be a string/,
+    ],
     ['no query', JSON.stringify({ variables: {} }), /has no query/],
     ['variables as an array', JSON.stringify({ query: '{ a }', variables: [1] }), /variables must be a JSON object/],
-    ['operationName as a number', JSON.stringify({ query: '{ a }', operationName: 1 }), /operationName must be a string/],
+    [
+      'operationName as a number',
+      JSON.stringify({ query: '{ a }', operationName: 1 }),
+      /operationName must be a string/,
+    ],
     ['a lone surrogate', '{"query":"{ a(s: \\"\\ud800\\") }"}', /valid Unicode/],
   ])('%s → 400 invalid_request', async (_label, body, message) => {
     const res = await refused(() => postJson(write, body));
@@ -149,14 +203,22 @@ describe('GraphQL: one media type, one body format', () => {
   });
 
   it('a body that is not UTF-8 → 400', async () => {
-    const body = Buffer.concat([Buffer.from('{"query":"{ a(s: \\"'), Buffer.from([0xc3, 0x28]), Buffer.from('\\") }"}')]);
+    const body = Buffer.concat([
+      Buffer.from('{"query":"{ a(s: \\"'),
+      Buffer.from([0xc3, 0x28]),
+      Buffer.from('\\") }"}'),
+    ]);
     const res = await refused(() => postBytes(write, body));
     expect(res.status).toBe(400);
     expect(res.body.message).toBe('GraphQL request body is not valid UTF-8');
   });
 
   it('variables and operationName reach Magento as sent', async () => {
-    const body = JSON.stringify({ query: 'query P($s: String) { products(search: $s) { total_count } }', operationName: 'P', variables: { s: 'shirt' } });
+    const body = JSON.stringify({
+      query: 'query P($s: String) { products(search: $s) { total_count } }',
+      operationName: 'P',
+      variables: { s: 'shirt' },
+    });
     const res = await postJson(read, body);
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     expect(res.body.data.echo).toMatchObject({ operationName: 'P', variables: { s: 'shirt' } });
@@ -184,22 +246,30 @@ describe('GraphQL: the operation that runs is the one checked', () => {
     const none = await refused(() => postJson(write, JSON.stringify({ query: doc })));
     expect(none.status).toBe(400);
     expect(none.body.message).toBe('operationName is required when the document has several operations');
-    const unknown = await refused(() => postJson(write, JSON.stringify({ query: 'mutation Write { createEmptyCart }', operationName: 'Read' })));
+    const unknown = await refused(() =>
+      postJson(write, JSON.stringify({ query: 'mutation Write { createEmptyCart }', operationName: 'Read' })),
+    );
     expect(unknown.status).toBe(400);
     expect(unknown.body.message).toBe('operation "Read" not found in the document');
   });
 
   it('fragments: a mutation built from fragments needs graphql:write; a query with them passes', async () => {
     const frag = 'fragment C on Cart { id items { id } }';
-    const m = await refused(() => postJson(read, JSON.stringify({ query: `${frag} mutation { createEmptyCart { ...C } }` })));
+    const m = await refused(() =>
+      postJson(read, JSON.stringify({ query: `${frag} mutation { createEmptyCart { ...C } }` })),
+    );
     expect(m.status).toBe(403);
     const q = await postJson(read, JSON.stringify({ query: `query { cart(cart_id: "1") { ...C } } ${frag}` }));
     expect(q.status, JSON.stringify(q.body)).toBe(200);
   });
 
   it('subscriptions and schema definitions are refused', async () => {
-    expect((await refused(() => postJson(write, JSON.stringify({ query: 'subscription { a }' })))).body.message).toBe('GraphQL subscriptions are not supported');
-    expect((await refused(() => postJson(write, JSON.stringify({ query: 'type Query { a: Int } { a }' })))).status).toBe(400);
+    expect((await refused(() => postJson(write, JSON.stringify({ query: 'subscription { a }' })))).body.message).toBe(
+      'GraphQL subscriptions are not supported',
+    );
+    expect(
+      (await refused(() => postJson(write, JSON.stringify({ query: 'type Query { a: Int } { a }' })))).status,
+    ).toBe(400);
   });
 });
 
@@ -211,13 +281,21 @@ describe('GraphQL: size and depth limits (GATEWAY_GRAPHQL_MAX_DEPTH, GATEWAY_GRA
     expect(ok.status, JSON.stringify(ok.body)).toBe(200);
     const res = await refused(() => postJson(read, JSON.stringify({ query: nested(MAX_DEPTH + 1) })));
     expect(res.status).toBe(400);
-    expect(res.body).toEqual({ error: 'invalid_request', message: `GraphQL document is nested more than ${MAX_DEPTH} levels deep (GATEWAY_GRAPHQL_MAX_DEPTH)` });
+    expect(res.body).toEqual({
+      error: 'invalid_request',
+      message: `GraphQL document is nested more than ${MAX_DEPTH} levels deep (GATEWAY_GRAPHQL_MAX_DEPTH)`,
+    });
   });
 
   it('depth through fragments counts, and fragment cycles are refused at once', async () => {
-    const viaFragments = '{ a { ...F } } fragment F on T { b { c { ...G } } } fragment G on T { d { e { f { g } } } }'; // 1 + 2 + 4 levels
-    expect((await refused(() => postJson(read, JSON.stringify({ query: viaFragments })))).body.message).toMatch(/GATEWAY_GRAPHQL_MAX_DEPTH/);
-    const cycle = await refused(() => postJson(read, JSON.stringify({ query: '{ ...A } fragment A on Q { a { ...B } } fragment B on Q { ...A }' })));
+    const viaFragments =
+      '{ a { ...F } } fragment F on T { b { c { ...G } } } fragment G on T { d { e { ' + 'f { g } } } }'; // 1 + 2 + 4 levels
+    expect((await refused(() => postJson(read, JSON.stringify({ query: viaFragments })))).body.message).toMatch(
+      /GATEWAY_GRAPHQL_MAX_DEPTH/,
+    );
+    const cycle = await refused(() =>
+      postJson(read, JSON.stringify({ query: '{ ...A } fragment A on Q { a { ...B } } fragment B on Q { ...A }' })),
+    );
     expect(cycle.status).toBe(400);
     expect(cycle.body.message).toMatch(/fragment cycle/);
   });
@@ -233,8 +311,13 @@ describe('GraphQL: size and depth limits (GATEWAY_GRAPHQL_MAX_DEPTH, GATEWAY_GRA
     const wide = '{ ' + Array.from({ length: MAX_TOKENS }, (_, i) => `f${i}`).join(' ') + ' }';
     const res = await refused(() => postJson(read, JSON.stringify({ query: wide })));
     expect(res.status).toBe(400);
-    expect(res.body).toEqual({ error: 'invalid_request', message: `GraphQL document has more than ${MAX_TOKENS} tokens or comments (GATEWAY_GRAPHQL_MAX_TOKENS)` });
-    const comments = await refused(() => postJson(read, JSON.stringify({ query: '#\n'.repeat(MAX_TOKENS + 1) + '{ a }' })));
+    expect(res.body).toEqual({
+      error: 'invalid_request',
+      message: `GraphQL document has more than ${MAX_TOKENS} tokens or comments (GATEWAY_GRAPHQL_MAX_TOKENS)`,
+    });
+    const comments = await refused(() =>
+      postJson(read, JSON.stringify({ query: '#\n'.repeat(MAX_TOKENS + 1) + '{ a }' })),
+    );
     expect(comments.status).toBe(400);
   });
 });
@@ -243,10 +326,14 @@ describe('GraphQL over GET: queries only', () => {
   const get = (qs: string, t = read) => s.request.get(`/graphql?${qs}`).set(auth(t));
 
   it('a query passes, with its query string forwarded unchanged', async () => {
-    const qs = `query=${encodeURIComponent('query P($s: String) { products(search: $s) { total_count } }')}&operationName=P&variables=${encodeURIComponent('{"s":"x"}')}`;
+    const query = 'query P($s: String) { products(search: $s) { total_count } }';
+    const qs = `query=${encodeURIComponent(query)}&operationName=P&variables=${encodeURIComponent('{"s":"x"}')}`;
     const res = await get(qs);
     expect(res.status, JSON.stringify(res.body)).toBe(200);
-    expect(res.body.data.echo).toMatchObject({ query: 'query P($s: String) { products(search: $s) { total_count } }', operationName: 'P' });
+    expect(res.body.data.echo).toMatchObject({
+      query: 'query P($s: String) { products(search: $s) { total_count } }',
+      operationName: 'P',
+    });
     expect(lastVerdict()).toMatchObject({ ok: true, method: 'GET', path: `/graphql?${qs}` });
   });
 
@@ -256,18 +343,28 @@ describe('GraphQL over GET: queries only', () => {
     expect(res.headers.allow).toBe('POST');
     expect(res.body).toEqual({ error: 'invalid_request', message: 'GraphQL mutations must be sent with POST' });
     // Selecting a query does not make a document holding a mutation acceptable over GET.
-    const mixed = await refused(() => get(`query=${encodeURIComponent('mutation W { createEmptyCart } query R { a }')}&operationName=R`, write));
+    const mixed = await refused(() =>
+      get(`query=${encodeURIComponent('mutation W { createEmptyCart } query R { a }')}&operationName=R`, write),
+    );
     expect(mixed.status).toBe(405);
     const hidden = await refused(() => get(`query=${encodeURIComponent('# x\rmutation { createEmptyCart }')}`, write));
     expect(hidden.status).toBe(405);
   });
 
   it.each([
-    ['a repeated query parameter', `query=${encodeURIComponent('{ a }')}&query=${encodeURIComponent('mutation { createEmptyCart }')}`, /must appear once/],
+    [
+      'a repeated query parameter',
+      `query=${encodeURIComponent('{ a }')}&query=${encodeURIComponent('mutation { createEmptyCart }')}`,
+      /must appear once/,
+    ],
     ['query[] (an array for PHP)', `query[]=${encodeURIComponent('mutation { createEmptyCart }')}`, /ambiguous/],
     ['a name PHP trims to query', `%20query=${encodeURIComponent('mutation { createEmptyCart }')}`, /ambiguous/],
     ['no query', 'operationName=A', /has no query/],
-    ['variables that are not a JSON object', `query=${encodeURIComponent('{ a }')}&variables=%5B1%5D`, /variables must be a JSON object/],
+    [
+      'variables that are not a JSON object',
+      `query=${encodeURIComponent('{ a }')}&variables=%5B1%5D`,
+      /variables must be a JSON object/,
+    ],
   ])('%s → 400', async (_label, qs, message) => {
     const res = await refused(() => get(qs, write));
     expect(res.status).toBe(400);
@@ -275,13 +372,25 @@ describe('GraphQL over GET: queries only', () => {
   });
 
   it('a GET with a body → 400 (nothing of it would be checked)', async () => {
-    const res = await refused(() => s.request.get(`/graphql?query=${encodeURIComponent('{ a }')}`).set(auth(read)).set('Content-Type', 'application/json').send(JSON.stringify({ query: 'mutation { createEmptyCart }' })));
+    const res = await refused(() =>
+      s.request
+        .get(`/graphql?query=${encodeURIComponent('{ a }')}`)
+        .set(auth(read))
+        .set('Content-Type', 'application/json')
+        .send(JSON.stringify({ query: 'mutation { createEmptyCart }' })),
+    );
     expect(res.status).toBe(400);
     expect(res.body.message).toBe('GraphQL GET requests carry no body');
   });
 
   it('other methods → 405 with Allow: GET, POST', async () => {
-    const res = await refused(() => s.request.put('/graphql').set(auth(write)).set('Content-Type', 'application/json').send(JSON.stringify({ query: '{ a }' })));
+    const res = await refused(() =>
+      s.request
+        .put('/graphql')
+        .set(auth(write))
+        .set('Content-Type', 'application/json')
+        .send(JSON.stringify({ query: '{ a }' })),
+    );
     expect(res.status).toBe(405);
     expect(res.headers.allow).toBe('GET, POST');
   });
@@ -293,8 +402,13 @@ describe('GraphQL refusals are audited', () => {
     const events = await s.runtime.audit.list({ limit: 500 });
     const denied = events.filter((e) => e.type === 'gateway.denied');
     const reasons = new Set(denied.map((e) => e.details?.reason));
-    for (const reason of ['missing_scope', 'unsupported_media_type', 'invalid_request', 'get_mutation']) expect(reasons).toContain(reason);
-    expect(denied.find((e) => e.details?.reason === 'get_mutation')!.details).toMatchObject({ route: 'GET /graphql', method: 'GET', status: 405 });
+    for (const reason of ['missing_scope', 'unsupported_media_type', 'invalid_request', 'get_mutation'])
+      expect(reasons).toContain(reason);
+    expect(denied.find((e) => e.details?.reason === 'get_mutation')!.details).toMatchObject({
+      route: 'GET /graphql',
+      method: 'GET',
+      status: 405,
+    });
     expect(JSON.stringify(events)).not.toContain(read);
   });
 });

@@ -1,6 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EMULATOR_TEST_ROUTES_FILE, startMagentoEmulator, type MagentoEmulator } from '../../tools/magento-emulator/start-magento-emulator.js';
-import { startTestServer, type TestServer } from '../support/test-server.js';
+import {
+  EMULATOR_TEST_ROUTES_FILE,
+  startMagentoEmulator,
+  type MagentoEmulator,
+} from '../../tools/magento-emulator/start-magento-emulator.js';
+import { startTestServer } from '../support/test-server.js';
 import { linkedClient } from './linked-client.js';
 
 type Line = '2.4-develop' | '2.4-urifix' | '2.4-laminas';
@@ -14,11 +18,29 @@ const PICKY: Record<Line, string> = {
 
 async function setup(line: Line, env: Record<string, string> = {}) {
   const emu = await startMagentoEmulator({ signingProfile: line });
-  const s = await startTestServer({ env: { MAGENTO_BASE_URL: emu.storeBaseUrl, ROUTES_FILE: EMULATOR_TEST_ROUTES_FILE, MAGENTO_SIGNING_PROFILE: 'auto', ...env } });
+  const s = await startTestServer({
+    env: {
+      MAGENTO_BASE_URL: emu.storeBaseUrl,
+      ROUTES_FILE: EMULATOR_TEST_ROUTES_FILE,
+      MAGENTO_SIGNING_PROFILE: 'auto',
+      ...env,
+    },
+  });
   const { clientId, token } = await linkedClient(s, emu, { name: 'ERP', scopes: ['catalog:read'] });
   const get = (path: string) => s.request.get(path).set('Authorization', `Bearer ${token}`);
-  const stored = async () => (await s.testDb.db('magento_signing_profiles').where({ client_id: clientId }).first())?.profile ?? null;
-  return { emu, s, clientId, get, stored, close: async () => { await s.close(); await emu.close(); } };
+  const stored = async () =>
+    (await s.testDb.db('magento_signing_profiles').where({ client_id: clientId }).first())?.profile ?? null;
+  return {
+    emu,
+    s,
+    clientId,
+    get,
+    stored,
+    close: async () => {
+      await s.close();
+      await emu.close();
+    },
+  };
 }
 
 const signatureVerdicts = (emu: MagentoEmulator) => emu.verdicts.filter((v) => v.path.startsWith('/rest/V1/products'));
@@ -35,7 +57,9 @@ describe('MAGENTO_SIGNING_PROFILE=auto', () => {
         expect(first.status).not.toBe(401);
         await f.s.runtime.signingProfiles.idle();
         expect(await f.stored()).toBe(line);
-        const audit = await f.s.testDb.db('audit_events').where({ type: 'magento.signing_profile_detected', client_id: f.clientId });
+        const audit = await f.s.testDb
+          .db('audit_events')
+          .where({ type: 'magento.signing_profile_detected', client_id: f.clientId });
         expect(audit).toHaveLength(1);
         const picky = await f.get(PICKY[line]);
         expect(picky.status, JSON.stringify(picky.body)).not.toBe(401);
@@ -74,7 +98,9 @@ describe('MAGENTO_SIGNING_PROFILE=auto', () => {
       const res = await f.get('/rest/V1/products?0=x');
       expect(res.status).toBe(400);
       expect(res.body).toMatchObject({ error: 'invalid_request' });
-      expect(res.body.message ?? res.body.error_description, JSON.stringify(res.body)).toMatch(/numeric parameter name "0"/);
+      expect(res.body.message ?? res.body.error_description, JSON.stringify(res.body)).toMatch(
+        /numeric parameter name "0"/,
+      );
       expect(f.emu.verdicts.length).toBe(before);
     } finally {
       await f.close();

@@ -17,13 +17,30 @@ function run(args: string[], opts: { env?: Record<string, string>; until?: RegEx
   let err = '';
   child.stdout.on('data', (c) => (out += c));
   child.stderr.on('data', (c) => (err += c));
-  return new Promise<{ code: number | null; out: string; err: string; stop: () => Promise<number | null> }>((resolve, reject) => {
-    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`emulator did not finish: ${out} ${err}`)); }, 60_000);
-    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-    const stop = async () => { child.kill('SIGTERM'); return exited; };
-    if (opts.until) child.stdout.on('data', () => { if (opts.until!.test(out)) { clearTimeout(timer); resolve({ code: null, out, err, stop }); } });
-    void exited.then((code) => { clearTimeout(timer); resolve({ code, out, err, stop }); });
-  });
+  return new Promise<{ code: number | null; out: string; err: string; stop: () => Promise<number | null> }>(
+    (resolve, reject) => {
+      const timer = setTimeout(() => {
+        child.kill('SIGKILL');
+        reject(new Error(`emulator did not finish: ${out} ${err}`));
+      }, 60_000);
+      const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+      const stop = async () => {
+        child.kill('SIGTERM');
+        return exited;
+      };
+      if (opts.until)
+        child.stdout.on('data', () => {
+          if (opts.until!.test(out)) {
+            clearTimeout(timer);
+            resolve({ code: null, out, err, stop });
+          }
+        });
+      void exited.then((code) => {
+        clearTimeout(timer);
+        resolve({ code, out, err, stop });
+      });
+    },
+  );
 }
 
 async function freePort(): Promise<number> {
@@ -56,7 +73,10 @@ describe('magento:emulator command line', () => {
 
   it('--port <n> is the port it listens on (over MAGENTO_EMULATOR_PORT), and it answers there', async () => {
     const port = await freePort();
-    const r = await run(['--port', String(port)], { env: { MAGENTO_EMULATOR_PORT: '1' }, until: /"integrationId"[\s\S]*\}\n/ });
+    const r = await run(['--port', String(port)], {
+      env: { MAGENTO_EMULATOR_PORT: '1' },
+      until: /"integrationId"[\s\S]*\}\n/,
+    });
     try {
       expect(r.out).toContain(`Magento emulator listening on http://127.0.0.1:${port}`);
       const res = await fetch(`http://127.0.0.1:${port}/rest/V1/store/storeConfigs`);

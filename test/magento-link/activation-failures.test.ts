@@ -5,7 +5,11 @@ import { randomToken } from '../../tools/magento-emulator/emulator-store.js';
 import { startLinkFixture, type LinkFixture } from './link-fixture.js';
 
 const post = (url: string, fields: Record<string, string>) =>
-  fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(fields).toString() });
+  fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(fields).toString(),
+  });
 
 describe('Magento activation POST: refusals and failed exchanges', () => {
   let f: LinkFixture;
@@ -26,7 +30,12 @@ describe('Magento activation POST: refusals and failed exchanges', () => {
   });
   afterAll(() => f.close());
 
-  const valid = () => ({ oauth_consumer_key: randomToken(), oauth_consumer_secret: randomToken(), store_base_url: f.emu.storeBaseUrl, oauth_verifier: randomToken() });
+  const valid = () => ({
+    oauth_consumer_key: randomToken(),
+    oauth_consumer_secret: randomToken(),
+    store_base_url: f.emu.storeBaseUrl,
+    oauth_verifier: randomToken(),
+  });
 
   it('refuses another store_base_url without any outbound call, and audits it', async () => {
     const before = f.emu.verdicts.length;
@@ -55,7 +64,9 @@ describe('Magento activation POST: refusals and failed exchanges', () => {
     ['a verifier with symbols', { oauth_verifier: `${'a'.repeat(31)}!` }, /oauth_verifier/],
     ['a store URL with a query', { store_base_url: 'http://127.0.0.1/?x=1' }, /store_base_url/],
   ])('refuses %s with 400', async (_name, patch, message) => {
-    const fields = Object.fromEntries(Object.entries({ ...valid(), ...patch }).filter(([, v]) => v !== undefined)) as Record<string, string>;
+    const fields = Object.fromEntries(
+      Object.entries({ ...valid(), ...patch }).filter(([, v]) => v !== undefined),
+    ) as Record<string, string>;
     const before = f.emu.verdicts.length;
     const res = await post(f.urls.endpoint_url, fields);
     expect(res.status).toBe(400);
@@ -65,7 +76,11 @@ describe('Magento activation POST: refusals and failed exchanges', () => {
 
   it('answers 404 to an unknown endpoint token and 415 to a non-form body', async () => {
     expect((await post(`${f.s.baseUrl}/magento/activate/not-a-real-token`, valid())).status).toBe(404);
-    const json = await fetch(f.urls.endpoint_url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(valid()) });
+    const json = await fetch(f.urls.endpoint_url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(valid()),
+    });
     expect(json.status).toBe(415);
     // An oversized form is refused before it is read, and the link is left as it was.
     const before = await f.s.runtime.links.get(f.clientId);
@@ -74,11 +89,16 @@ describe('Magento activation POST: refusals and failed exchanges', () => {
     expect(await f.s.runtime.links.get(f.clientId)).toEqual(before);
   });
 
-  it('marks the link failed with Magento\'s oauth_problem when the verifier is wrong', async () => {
+  it("marks the link failed with Magento's oauth_problem when the verifier is wrong", async () => {
     const integration = f.emu.createIntegration({ resources: ['Magento_Catalog::products'] });
     // Magento issues a verifier on Activate; the POST that reaches us carries another one.
     await f.emu.activate(integration.id, `${f.s.baseUrl}/magento/activate/elsewhere`);
-    const res = await post(f.urls.endpoint_url, { oauth_consumer_key: integration.consumerKey, oauth_consumer_secret: integration.consumerSecret, store_base_url: f.emu.storeBaseUrl, oauth_verifier: randomToken() });
+    const res = await post(f.urls.endpoint_url, {
+      oauth_consumer_key: integration.consumerKey,
+      oauth_consumer_secret: integration.consumerSecret,
+      store_base_url: f.emu.storeBaseUrl,
+      oauth_verifier: randomToken(),
+    });
     expect(res.status).toBe(200);
     await f.s.runtime.activation.idle();
     const link = await f.s.runtime.links.get(f.clientId);
@@ -89,23 +109,30 @@ describe('Magento activation POST: refusals and failed exchanges', () => {
     const status = await f.cli(['magento:status', '--client', f.clientId]);
     expect(status.code).toBe(0);
     expect(status.out).toMatch(/status:\s+failed/);
-    expect(status.out).toContain('last error:  Magento refused the token exchange (access token, HTTP 401): Token verifier and verifier token do not match');
+    expect(status.out).toContain(
+      'last error:  Magento refused the token exchange (access token, HTTP 401): Token verifier and ' +
+        'verifier token do not match',
+    );
     const [failed] = await f.s.runtime.audit.list({ type: 'magento.link_failed' });
     expect(failed).toMatchObject({ outcome: 'failure', clientId: f.clientId });
   });
 
-  it('fails with "Consumer key has expired" when the exchange starts too late (fake clock shared with the emulator)', async () => {
-    const integration = f.emu.createIntegration({ resources: ['Magento_Catalog::products'] });
-    delayNext = true;
-    await f.emu.activate(integration.id, f.urls.endpoint_url);
-    await f.s.runtime.activation.idle();
-    const link = await f.s.runtime.links.get(f.clientId);
-    expect(link?.status).toBe('failed');
-    expect(link?.lastError).toMatch(/request token, HTTP 401\): Consumer key has expired/);
-    const status = JSON.parse((await f.cli(['magento:status', '--client', f.clientId, '--json'])).out);
-    expect(status).toMatchObject({ status: 'failed', has_access_token: false });
-    expect(status.last_error).toContain('Consumer key has expired');
-  });
+  it(
+    'fails with "Consumer key has expired" when the exchange starts too late (fake clock shared with ' +
+      'the emulator)',
+    async () => {
+      const integration = f.emu.createIntegration({ resources: ['Magento_Catalog::products'] });
+      delayNext = true;
+      await f.emu.activate(integration.id, f.urls.endpoint_url);
+      await f.s.runtime.activation.idle();
+      const link = await f.s.runtime.links.get(f.clientId);
+      expect(link?.status).toBe('failed');
+      expect(link?.lastError).toMatch(/request token, HTTP 401\): Consumer key has expired/);
+      const status = JSON.parse((await f.cli(['magento:status', '--client', f.clientId, '--json'])).out);
+      expect(status).toMatchObject({ status: 'failed', has_access_token: false });
+      expect(status.last_error).toContain('Consumer key has expired');
+    },
+  );
 });
 
 describe('Magento activation received by a process that died before the exchange', () => {
@@ -120,7 +147,10 @@ describe('Magento activation received by a process that died before the exchange
     const capture = createServer((_req, res) => res.end('ok'));
     await new Promise<void>((r) => capture.listen(0, '127.0.0.1', r));
     const integration = f.emu.createIntegration({ resources: ['Magento_Catalog::products'] });
-    const posted = await f.emu.activate(integration.id, `http://127.0.0.1:${(capture.address() as { port: number }).port}/`);
+    const posted = await f.emu.activate(
+      integration.id,
+      `http://127.0.0.1:${(capture.address() as { port: number }).port}/`,
+    );
     capture.close();
     await f.s.runtime.links.recordActivation(f.clientId, {
       consumerKey: posted.oauth_consumer_key,
@@ -132,7 +162,10 @@ describe('Magento activation received by a process that died before the exchange
 
     expect(await f.s.runtime.activation.resumeUnfinished()).toBe(1);
     await f.s.runtime.activation.idle();
-    expect(await f.s.runtime.links.get(f.clientId)).toMatchObject({ status: 'awaiting_confirmation', hasAccessToken: true });
+    expect(await f.s.runtime.links.get(f.clientId)).toMatchObject({
+      status: 'awaiting_confirmation',
+      hasAccessToken: true,
+    });
     // The finished exchange is not resumed again.
     expect(await f.s.runtime.activation.resumeUnfinished()).toBe(0);
   });

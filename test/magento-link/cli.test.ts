@@ -10,7 +10,12 @@ describe('magento:* and scopes:list commands', () => {
 
   const creds = (integrationId: number) => {
     const t = f.emu.issueAccessToken(integrationId); // what "Save & Activate" shows in Magento
-    return { consumer_key: t.consumerKey, consumer_secret: t.consumerSecret, access_token: t.accessToken, access_token_secret: t.accessTokenSecret };
+    return {
+      consumer_key: t.consumerKey,
+      consumer_secret: t.consumerSecret,
+      access_token: t.accessToken,
+      access_token_secret: t.accessTokenSecret,
+    };
   };
 
   it('magento:link-urls prints both URLs for an existing client, the same ones every time', async () => {
@@ -24,7 +29,12 @@ describe('magento:* and scopes:list commands', () => {
   });
 
   it('magento:link-urls creates the link of a new client and refuses unknown clients', async () => {
-    const { client } = await f.s.runtime.clients.create({ name: 'Second app', type: 'confidential', redirectUris: ['https://two.example/cb'], scopes: ['orders:read'] });
+    const { client } = await f.s.runtime.clients.create({
+      name: 'Second app',
+      type: 'confidential',
+      redirectUris: ['https://two.example/cb'],
+      scopes: ['orders:read'],
+    });
     expect(await f.s.runtime.links.get(client.clientId)).toBeNull();
     const r = await f.cli(['magento:link-urls', '--client', client.clientId, '--json']);
     expect(r.code).toBe(0);
@@ -43,11 +53,15 @@ describe('magento:* and scopes:list commands', () => {
   it('magento:import refuses credentials Magento does not accept, and keeps the link unusable', async () => {
     const integration = f.emu.createIntegration({ resources: ['Magento_Backend::store'] });
     const good = creds(integration.id);
-    const r = await f.cli(['magento:import', '--client', f.clientId], { stdin: JSON.stringify({ ...good, access_token_secret: 'z'.repeat(32) }) });
+    const r = await f.cli(['magento:import', '--client', f.clientId], {
+      stdin: JSON.stringify({ ...good, access_token_secret: 'z'.repeat(32) }),
+    });
     expect(r.code).toBe(1);
     expect(r.err).toContain('The signature is invalid');
     expect(await f.s.runtime.links.activeCredentials(f.clientId)).toBeNull();
-    const unknownToken = await f.cli(['magento:import', '--client', f.clientId], { stdin: JSON.stringify({ ...good, access_token: '0'.repeat(32) }) });
+    const unknownToken = await f.cli(['magento:import', '--client', f.clientId], {
+      stdin: JSON.stringify({ ...good, access_token: '0'.repeat(32) }),
+    });
     expect(unknownToken.code).toBe(1);
     expect(unknownToken.err).toContain('Specified token does not exist');
     const [failed] = await f.s.runtime.audit.list({ type: 'magento.link_imported' });
@@ -55,10 +69,19 @@ describe('magento:* and scopes:list commands', () => {
   });
 
   it('magento:import checks its input without echoing values', async () => {
-    const missing = await f.cli(['magento:import', '--client', f.clientId], { stdin: 'consumer_key=abcdefabcdefabcdefabcdefabcdef12\n' });
+    const missing = await f.cli(['magento:import', '--client', f.clientId], {
+      stdin: 'consumer_key=abcdefabcdefabcdefabcdefabcdef12\n',
+    });
     expect(missing.code).toBe(2);
     expect(missing.err).toContain('missing consumer_secret, access_token, access_token_secret');
-    const malformed = await f.cli(['magento:import', '--client', f.clientId], { stdin: JSON.stringify({ consumer_key: 'SECRETVALUE', consumer_secret: 'x', access_token: 'y', access_token_secret: 'z' }) });
+    const malformed = await f.cli(['magento:import', '--client', f.clientId], {
+      stdin: JSON.stringify({
+        consumer_key: 'SECRETVALUE',
+        consumer_secret: 'x',
+        access_token: 'y',
+        access_token_secret: 'z',
+      }),
+    });
     expect(malformed.code).toBe(2);
     expect(malformed.err).not.toContain('SECRETVALUE');
     const empty = await f.cli(['magento:import', '--client', f.clientId]);
@@ -74,25 +97,49 @@ describe('magento:* and scopes:list commands', () => {
     const integration = f.emu.createIntegration({ resources: ['Magento_Backend::store', 'Magento_Catalog::products'] });
     const good = creds(integration.id);
     const before = f.emu.verdicts.length;
-    const stdin = Object.entries(good).map(([k, v]) => `${k}=${v}`).join('\n');
+    const stdin = Object.entries(good)
+      .map(([k, v]) => `${k}=${v}`)
+      .join('\n');
     const r = await f.cli(['magento:import', '--client', f.clientId, '--json'], { stdin });
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.out)).toMatchObject({ status: 'active', mode: 'oauth1', verified: true, warning: null, confirmed_by: 'cli' });
-    expect(f.emu.verdicts.slice(before)).toEqual([expect.objectContaining({ method: 'GET', path: '/rest/V1/store/storeConfigs', ok: true, status: 200 })]);
+    expect(JSON.parse(r.out)).toMatchObject({
+      status: 'active',
+      mode: 'oauth1',
+      verified: true,
+      warning: null,
+      confirmed_by: 'cli',
+    });
+    expect(f.emu.verdicts.slice(before)).toEqual([
+      expect.objectContaining({ method: 'GET', path: '/rest/V1/store/storeConfigs', ok: true, status: 200 }),
+    ]);
     const active = await f.s.runtime.links.activeCredentials(f.clientId);
-    expect(active).toEqual({ mode: 'oauth1', consumerKey: good.consumer_key, consumerSecret: good.consumer_secret, token: good.access_token, tokenSecret: good.access_token_secret });
+    expect(active).toEqual({
+      mode: 'oauth1',
+      consumerKey: good.consumer_key,
+      consumerSecret: good.consumer_secret,
+      token: good.access_token,
+      tokenSecret: good.access_token_secret,
+    });
     for (const v of Object.values(good)) expect(r.out + r.err).not.toContain(v);
   });
 
-  it('magento:import from the environment; an integration without Magento_Backend::store passes with a warning', async () => {
-    const integration = f.emu.createIntegration({ resources: ['Magento_Catalog::products'] });
-    const good = creds(integration.id);
-    const env = { MAGENTO_CONSUMER_KEY: good.consumer_key, MAGENTO_CONSUMER_SECRET: good.consumer_secret, MAGENTO_ACCESS_TOKEN: good.access_token, MAGENTO_ACCESS_TOKEN_SECRET: good.access_token_secret };
-    const r = await f.cli(['magento:import', '--client', f.clientId], { env });
-    expect(r.code).toBe(0);
-    expect(r.err).toContain('lacks Magento_Backend::store');
-    expect((await f.s.runtime.links.activeCredentials(f.clientId))?.token).toBe(good.access_token);
-  });
+  it(
+    'magento:import from the environment; an integration without Magento_Backend::store passes with a ' + 'warning',
+    async () => {
+      const integration = f.emu.createIntegration({ resources: ['Magento_Catalog::products'] });
+      const good = creds(integration.id);
+      const env = {
+        MAGENTO_CONSUMER_KEY: good.consumer_key,
+        MAGENTO_CONSUMER_SECRET: good.consumer_secret,
+        MAGENTO_ACCESS_TOKEN: good.access_token,
+        MAGENTO_ACCESS_TOKEN_SECRET: good.access_token_secret,
+      };
+      const r = await f.cli(['magento:import', '--client', f.clientId], { env });
+      expect(r.code).toBe(0);
+      expect(r.err).toContain('lacks Magento_Backend::store');
+      expect((await f.s.runtime.links.activeCredentials(f.clientId))?.token).toBe(good.access_token);
+    },
+  );
 
   it('magento:import --mode bearer needs the store to accept integration tokens as bearer', async () => {
     const integration = f.emu.createIntegration({ resources: ['Magento_Backend::store'] });
@@ -126,14 +173,31 @@ describe('magento:* and scopes:list commands', () => {
     const mine = list.find((l) => l.client_id === f.clientId);
     const link = (await f.s.runtime.links.get(f.clientId))!;
     expect(mine).toEqual({
-      client_id: f.clientId, client_name: 'Warehouse Sync', status: 'active', mode: link.mode, store_base_url: link.storeBaseUrl,
-      last_handshake_at: link.activationReceivedAt?.toISOString() ?? null, confirmed_at: link.confirmedAt!.toISOString(),
-      last_error: link.lastError, updated_at: link.updatedAt.toISOString(),
+      client_id: f.clientId,
+      client_name: 'Warehouse Sync',
+      status: 'active',
+      mode: link.mode,
+      store_base_url: link.storeBaseUrl,
+      last_handshake_at: link.activationReceivedAt?.toISOString() ?? null,
+      confirmed_at: link.confirmedAt!.toISOString(),
+      last_error: link.lastError,
+      updated_at: link.updatedAt.toISOString(),
     });
-    expect(list.find((l) => l.client_name === 'Second app')).toMatchObject({ status: 'pending', store_base_url: null, last_handshake_at: null });
-    expect(list).toHaveLength(await f.s.testDb.db('magento_links').count<{ n: string }[]>({ n: '*' }).then((r) => Number(r[0]!.n)));
+    expect(list.find((l) => l.client_name === 'Second app')).toMatchObject({
+      status: 'pending',
+      store_base_url: null,
+      last_handshake_at: null,
+    });
+    expect(list).toHaveLength(
+      await f.s.testDb
+        .db('magento_links')
+        .count<{ n: string }[]>({ n: '*' })
+        .then((r) => Number(r[0]!.n)),
+    );
     const text = await f.cli(['magento:list']);
-    expect(text.out).toMatch(new RegExp(`^${f.clientId}  Warehouse Sync +active +${link.mode} +${link.storeBaseUrl}`, 'm'));
+    expect(text.out).toMatch(
+      new RegExp(`^${f.clientId}  Warehouse Sync +active +${link.mode} +${link.storeBaseUrl}`, 'm'),
+    );
   });
 
   it('magento:revoke forgets every secret', async () => {
@@ -142,7 +206,13 @@ describe('magento:* and scopes:list commands', () => {
     expect(r.out).toContain('Also delete (or Reauthorize) the integration in Magento');
     expect(await f.s.runtime.links.activeCredentials(f.clientId)).toBeNull();
     const row = await f.s.testDb.db('magento_links').where({ client_id: f.clientId }).first();
-    expect([row.consumer_key_sealed, row.consumer_secret_sealed, row.access_token_sealed, row.access_token_secret_sealed, row.consumer_key_hash]).toEqual([null, null, null, null, null]);
+    expect([
+      row.consumer_key_sealed,
+      row.consumer_secret_sealed,
+      row.access_token_sealed,
+      row.access_token_secret_sealed,
+      row.consumer_key_hash,
+    ]).toEqual([null, null, null, null, null]);
     expect(JSON.parse((await f.cli(['magento:status', '--client', f.clientId, '--json'])).out).status).toBe('revoked');
     const [revoked] = await f.s.runtime.audit.list({ type: 'magento.link_revoked' });
     expect(revoked).toMatchObject({ outcome: 'success', actor: 'cli', clientId: f.clientId });
@@ -152,7 +222,11 @@ describe('magento:* and scopes:list commands', () => {
     const text = await f.cli(['scopes:list']);
     expect(text.code).toBe(0);
     expect(text.out).toContain('catalog:read');
-    const json = JSON.parse((await f.cli(['scopes:list', '--json'])).out) as Array<{ name: string; resources: string[]; routes: string[] }>;
+    const json = JSON.parse((await f.cli(['scopes:list', '--json'])).out) as Array<{
+      name: string;
+      resources: string[];
+      routes: string[];
+    }>;
     const catalogRead = json.find((s) => s.name === 'catalog:read')!;
     expect(catalogRead.resources).toContain('Magento_Catalog::products');
     expect(catalogRead.routes).toContain('GET /V1/products');

@@ -1,7 +1,11 @@
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startMagentoEmulator, type ActivationPayload, type MagentoEmulator } from '../../tools/magento-emulator/start-magento-emulator.js';
+import {
+  startMagentoEmulator,
+  type ActivationPayload,
+  type MagentoEmulator,
+} from '../../tools/magento-emulator/start-magento-emulator.js';
 import { MagentoHandshakeError, performIntegrationHandshake } from '../../src/magento-link/integration-handshake.js';
 import { signRequest } from '../../src/oauth1/oauth1-signer.js';
 
@@ -63,7 +67,10 @@ describe('performIntegrationHandshake against the emulator', () => {
     return { integration, payload: endpoint.received.at(-1)! };
   }
   const input = (p: ActivationPayload, storeBaseUrl = p.store_base_url) => ({
-    storeBaseUrl, consumerKey: p.oauth_consumer_key, consumerSecret: p.oauth_consumer_secret, verifier: p.oauth_verifier,
+    storeBaseUrl,
+    consumerKey: p.oauth_consumer_key,
+    consumerSecret: p.oauth_consumer_secret,
+    verifier: p.oauth_verifier,
   });
 
   it('receives the activation POST and obtains a working access token', async () => {
@@ -73,22 +80,39 @@ describe('performIntegrationHandshake against the emulator', () => {
     const tokens = await performIntegrationHandshake(input(payload));
     expect(emu.getIntegration(integration.id).status).toBe('active');
     const url = `${emu.baseUrl}/rest/V1/products/MB-01`;
-    const { authorization } = signRequest({ method: 'GET', url, consumerKey: payload.oauth_consumer_key, consumerSecret: payload.oauth_consumer_secret, token: tokens.accessToken, tokenSecret: tokens.accessTokenSecret });
+    const { authorization } = signRequest({
+      method: 'GET',
+      url,
+      consumerKey: payload.oauth_consumer_key,
+      consumerSecret: payload.oauth_consumer_secret,
+      token: tokens.accessToken,
+      tokenSecret: tokens.accessTokenSecret,
+    });
     expect((await fetch(url, { headers: { authorization } })).status).toBe(200);
   });
 
   it('maps oauth_problem to an error with Magento text and status, without retrying', async () => {
     const { payload } = await activate();
-    const err = await performIntegrationHandshake({ ...input(payload), verifier: 'z'.repeat(32) }).catch((e: unknown) => e);
+    const err = await performIntegrationHandshake({ ...input(payload), verifier: 'z'.repeat(32) }).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(MagentoHandshakeError);
-    expect(err).toMatchObject({ status: 401, problem: 'Token verifier and verifier token do not match', step: 'access', transient: false });
+    expect(err).toMatchObject({
+      status: 401,
+      problem: 'Token verifier and verifier token do not match',
+      step: 'access',
+      transient: false,
+    });
   });
 
   it('reports an expired consumer (activation more than 300 s ago)', async () => {
     const { integration, payload } = await activate();
     // This emulator runs on the real clock: move the activation 301 s into the past.
     emu.getIntegration(integration.id).activatedAt = Date.now() - 301_000;
-    await expect(performIntegrationHandshake(input(payload))).rejects.toMatchObject({ status: 401, problem: 'Consumer key has expired' });
+    await expect(performIntegrationHandshake(input(payload))).rejects.toMatchObject({
+      status: 401,
+      problem: 'Consumer key has expired',
+    });
   });
 
   it('retries 5xx and dropped connections with backoff, then succeeds', async () => {
@@ -97,7 +121,10 @@ describe('performIntegrationHandshake against the emulator', () => {
       const proxy = await startFlakyProxy(emu.baseUrl, 2, mode);
       cleanup.push(proxy.close);
       const delays: number[] = [];
-      const tokens = await performIntegrationHandshake(input(payload, proxy.url), { sleep: async (ms) => void delays.push(ms), baseDelayMs: 100 });
+      const tokens = await performIntegrationHandshake(input(payload, proxy.url), {
+        sleep: async (ms) => void delays.push(ms),
+        baseDelayMs: 100,
+      });
       expect(tokens.accessToken).toMatch(/^[0-9a-z]{32}$/);
       expect(delays).toEqual([100, 200]);
       expect(proxy.attempts()).toBe(4);

@@ -18,21 +18,29 @@ export interface LinkFixture {
   urls: { endpoint_url: string; identity_link_url: string };
   /** A fresh TOTP code: moves the clock to the next 30 s step first (codes are single-use). */
   nextCode(): string;
-  cli(argv: string[], opts?: { stdin?: string; env?: Record<string, string> }): Promise<{ code: number; out: string; err: string }>;
+  cli(
+    argv: string[],
+    opts?: { stdin?: string; env?: Record<string, string> },
+  ): Promise<{ code: number; out: string; err: string }>;
   close(): Promise<void>;
 }
 
-export async function startLinkFixture(opts: {
-  handshake?: (s: () => TestServer) => Omit<HandshakeOptions, 'activatedAt'>;
-  magentoBaseUrl?: string;
-  emulator?: { bearerEnabled?: boolean; signingProfile?: SignatureLine };
-  /** Extra server environment; the activation limit defaults high (these tests POST from 127.0.0.1 a lot). */
-  env?: Record<string, string>;
-} = {}): Promise<LinkFixture> {
+export async function startLinkFixture(
+  opts: {
+    handshake?: (s: () => TestServer) => Omit<HandshakeOptions, 'activatedAt'>;
+    magentoBaseUrl?: string;
+    emulator?: { bearerEnabled?: boolean; signingProfile?: SignatureLine };
+    /** Extra server environment; the activation limit defaults high (these tests POST from 127.0.0.1 a lot). */
+    env?: Record<string, string>;
+  } = {},
+): Promise<LinkFixture> {
   let server: TestServer | undefined;
   const current = () => server!;
   // The emulator reads the server's fake clock: consumer expiry and timestamps move together.
-  const emu = await startMagentoEmulator({ clock: { now: () => (server ? server.clock.now() : Date.now()) }, ...opts.emulator });
+  const emu = await startMagentoEmulator({
+    clock: { now: () => (server ? server.clock.now() : Date.now()) },
+    ...opts.emulator,
+  });
   server = await startTestServer({
     env: { MAGENTO_BASE_URL: opts.magentoBaseUrl ?? emu.storeBaseUrl, ACTIVATION_RATE_LIMIT_MAX: '1000', ...opts.env },
     handshake: { baseDelayMs: 1, sleep: async () => {}, ...opts.handshake?.(current) },
@@ -40,7 +48,12 @@ export async function startLinkFixture(opts: {
   const s = server;
   const { enrolment } = await s.runtime.admins.management.create({ ...ADMIN, withTotp: true });
   const totp = s.runtime.admins.core.totp;
-  const { client } = await s.runtime.clients.create({ name: 'Warehouse Sync', type: 'confidential', redirectUris: ['https://app.example/callback'], scopes: ['catalog:read'] });
+  const { client } = await s.runtime.clients.create({
+    name: 'Warehouse Sync',
+    type: 'confidential',
+    redirectUris: ['https://app.example/callback'],
+    scopes: ['catalog:read'],
+  });
 
   const cli: LinkFixture['cli'] = (argv, o = {}) => runCliInProcess(argv, () => serverCliContext(s), o);
 
@@ -67,7 +80,10 @@ export async function startLinkFixture(opts: {
 }
 
 /** `magento:link-urls --client <id> --json`: the two URLs, and the Endpoint URL armed for an Activate. */
-export async function linkUrlsFromCli(cli: LinkFixture['cli'], clientId: string): Promise<{ endpoint_url: string; identity_link_url: string }> {
+export async function linkUrlsFromCli(
+  cli: LinkFixture['cli'],
+  clientId: string,
+): Promise<{ endpoint_url: string; identity_link_url: string }> {
   const r = await cli(['magento:link-urls', '--client', clientId, '--json']);
   if (r.code !== 0) throw new Error(`magento:link-urls failed: ${r.err}`);
   const { endpoint_url, identity_link_url } = JSON.parse(r.out) as { endpoint_url: string; identity_link_url: string };
@@ -77,7 +93,8 @@ export async function linkUrlsFromCli(cli: LinkFixture['cli'], clientId: string)
 /** The hidden fields of the first form on the page. */
 export function hiddenFields(html: string): Record<string, string> {
   const fields: Record<string, string> = {};
-  for (const m of html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) if (!(m[1]! in fields)) fields[m[1]!] = decodeEntities(m[2]!);
+  for (const m of html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g))
+    if (!(m[1]! in fields)) fields[m[1]!] = decodeEntities(m[2]!);
   return fields;
 }
 
@@ -87,15 +104,26 @@ export function popupUrl(identityLinkUrl: string, consumerKey: string, successCa
 }
 
 /** Sign in and confirm in the popup like an admin's browser (cookies kept by the agent). */
-export async function confirmInPopup(f: LinkFixture, consumerKey: string, successCallBack = `${f.emu.baseUrl}/admin/admin/integration/loginSuccessCallback/`, urls = f.urls) {
+export async function confirmInPopup(
+  f: LinkFixture,
+  consumerKey: string,
+  successCallBack = `${f.emu.baseUrl}/admin/admin/integration/loginSuccessCallback/`,
+  urls = f.urls,
+) {
   const agent = supertest.agent(f.s.baseUrl);
   const popup = new URL(popupUrl(urls.identity_link_url, consumerKey, successCallBack));
   const page = await agent.get(popup.pathname + popup.search);
   if (page.status !== 200) throw new Error(`identity page answered ${page.status}: ${page.text}`);
   const path = new URL(urls.identity_link_url).pathname;
-  const login = await agent.post(`${path}/login`).type('form').send({ ...hiddenFields(page.text), username: ADMIN.username, password: ADMIN.password });
+  const login = await agent
+    .post(`${path}/login`)
+    .type('form')
+    .send({ ...hiddenFields(page.text), username: ADMIN.username, password: ADMIN.password });
   if (login.status !== 303) throw new Error(`login answered ${login.status}`);
   const confirmPage = await agent.get(login.headers.location!);
-  const done = await agent.post(`${path}/confirm`).type('form').send({ ...hiddenFields(confirmPage.text), code: f.nextCode() });
+  const done = await agent
+    .post(`${path}/confirm`)
+    .type('form')
+    .send({ ...hiddenFields(confirmPage.text), code: f.nextCode() });
   return { agent, page, confirmPage, done };
 }

@@ -16,7 +16,11 @@ describe(`migration ${MIGRATION}`, () => {
   afterAll(() => t.destroy());
 
   it('gives a link caught mid-exchange by the upgrade its parked working credentials back', async () => {
-    const before = { ...migrationSource, getMigrations: async (loadExtensions: readonly string[]) => (await migrationSource.getMigrations(loadExtensions)).filter((n) => n < MIGRATION) };
+    const before = {
+      ...migrationSource,
+      getMigrations: async (loadExtensions: readonly string[]) =>
+        (await migrationSource.getMigrations(loadExtensions)).filter((n) => n < MIGRATION),
+    };
     await t.db.migrate.latest({ migrationSource: before });
     const box = createSecretBox([randomBytes(32)]);
     const seal = (column: string, v: string) => box.seal(v, `magento_links:c_mid:${column}`);
@@ -34,19 +38,42 @@ describe(`migration ${MIGRATION}`, () => {
     };
     // What the old recordActivation left while a (forged) activation was being exchanged.
     await t.db('magento_links').insert({
-      client_id: 'c_mid', endpoint_token: 'tok', status: 'pending', consumer_key_hash: 'hash-of-forged-key',
-      consumer_key_sealed: seal('consumer_key', 'f'.repeat(32)), consumer_secret_sealed: seal('consumer_secret', 'e'.repeat(32)),
-      verifier_sealed: seal('verifier', 'd'.repeat(32)), previous_working: JSON.stringify(working),
+      client_id: 'c_mid',
+      endpoint_token: 'tok',
+      status: 'pending',
+      consumer_key_hash: 'hash-of-forged-key',
+      consumer_key_sealed: seal('consumer_key', 'f'.repeat(32)),
+      consumer_secret_sealed: seal('consumer_secret', 'e'.repeat(32)),
+      verifier_sealed: seal('verifier', 'd'.repeat(32)),
+      previous_working: JSON.stringify(working),
     });
-    await t.db('magento_links').insert({ client_id: 'c_plain', endpoint_token: 'tok2', status: 'failed', last_error: 'x' });
+    await t
+      .db('magento_links')
+      .insert({ client_id: 'c_plain', endpoint_token: 'tok2', status: 'failed', last_error: 'x' });
 
     // Just this migration (later ones reshape the table further).
     await t.db.migrate.up({ migrationSource });
     expect((await t.db('knex_migrations').orderBy('id', 'desc').first()).name).toBe(MIGRATION);
     const row = await t.db('magento_links').where({ client_id: 'c_mid' }).first();
-    expect(row).toMatchObject({ status: 'active', consumer_key_hash: 'hash-of-working-key', verifier_sealed: null, previous_working: null, confirmed_by: 'store-owner', armed_until: null });
+    expect(row).toMatchObject({
+      status: 'active',
+      consumer_key_hash: 'hash-of-working-key',
+      verifier_sealed: null,
+      previous_working: null,
+      confirmed_by: 'store-owner',
+      armed_until: null,
+    });
     const links = createLinkStore({ db: t.db, box, clock: createFakeClock() });
-    expect(await links.activeCredentials('c_mid')).toEqual({ mode: 'oauth1', consumerKey: 'k'.repeat(32), consumerSecret: 's'.repeat(32), token: 't'.repeat(32), tokenSecret: 'u'.repeat(32) });
-    expect(await t.db('magento_links').where({ client_id: 'c_plain' }).first()).toMatchObject({ status: 'failed', last_error: 'x' });
+    expect(await links.activeCredentials('c_mid')).toEqual({
+      mode: 'oauth1',
+      consumerKey: 'k'.repeat(32),
+      consumerSecret: 's'.repeat(32),
+      token: 't'.repeat(32),
+      tokenSecret: 'u'.repeat(32),
+    });
+    expect(await t.db('magento_links').where({ client_id: 'c_plain' }).first()).toMatchObject({
+      status: 'failed',
+      last_error: 'x',
+    });
   }, 120_000); // every migration runs inside this test (on PGlite that is most of a minute on a busy machine)
 });

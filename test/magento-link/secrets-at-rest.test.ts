@@ -14,7 +14,9 @@ const NEW_MIGRATION = '20261203140000_seal_secrets_at_rest';
 
 /** Every row of every table of the schema, as text: what someone holding a dump would read. */
 async function dumpAllTables(db: Db): Promise<string> {
-  const tables = await db.raw("select table_name from information_schema.tables where table_schema = current_schema() and table_type = 'BASE TABLE'");
+  const tables = await db.raw(
+    "select table_name from information_schema.tables where table_schema = current_schema() and table_type = 'BASE TABLE'",
+  );
   let out = '';
   for (const { table_name: t } of tables.rows as { table_name: string }[]) {
     const rows = await db.raw(`select coalesce(string_agg(row_to_json(x)::text, E'\\n'), '') as dump from "${t}" x`);
@@ -30,47 +32,54 @@ describe('secrets at rest: no Magento or form secret is stored in clear', () => 
   });
   afterAll(() => f.close());
 
-  it('after activation, token exchange and identity-link confirmation, a dump of every table holds none of them', async () => {
-    const integration = f.emu.createIntegration({ name: 'Warehouse Sync', resources: ['Magento_Catalog::products'] });
-    await f.emu.activate(integration.id, f.urls.endpoint_url);
-    await f.s.runtime.activation.idle();
-    // A popup left open mid-way keeps its CSRF token in interaction_states.
-    const popup = new URL(popupUrl(f.urls.identity_link_url, integration.consumerKey, ''));
-    const open = await f.s.request.get(popup.pathname + popup.search);
-    expect(open.status).toBe(200);
-    const csrf = hiddenFields(open.text)._csrf!;
-    expect(csrf).toMatch(/^[A-Za-z0-9_-]{20,}$/);
-    const { done } = await confirmInPopup(f, integration.consumerKey);
-    expect(done.status).toBe(200);
-    expect(await f.s.runtime.links.get(f.clientId)).toMatchObject({ status: 'active' });
+  it(
+    'after activation, token exchange and identity-link confirmation, a dump of every table holds none ' + 'of them',
+    async () => {
+      const integration = f.emu.createIntegration({ name: 'Warehouse Sync', resources: ['Magento_Catalog::products'] });
+      await f.emu.activate(integration.id, f.urls.endpoint_url);
+      await f.s.runtime.activation.idle();
+      // A popup left open mid-way keeps its CSRF token in interaction_states.
+      const popup = new URL(popupUrl(f.urls.identity_link_url, integration.consumerKey, ''));
+      const open = await f.s.request.get(popup.pathname + popup.search);
+      expect(open.status).toBe(200);
+      const csrf = hiddenFields(open.text)._csrf!;
+      expect(csrf).toMatch(/^[A-Za-z0-9_-]{20,}$/);
+      const { done } = await confirmInPopup(f, integration.consumerKey);
+      expect(done.status).toBe(200);
+      expect(await f.s.runtime.links.get(f.clientId)).toMatchObject({ status: 'active' });
 
-    const emulated = f.emu.getIntegration(integration.id);
-    const endpointToken = new URL(f.urls.endpoint_url).pathname.split('/').pop()!;
-    const secrets = {
-      endpointToken,
-      consumerKey: emulated.consumerKey,
-      consumerSecret: emulated.consumerSecret,
-      accessToken: emulated.token!.token,
-      tokenSecret: emulated.token!.secret,
-      verifier: emulated.token!.verifier,
-      csrf,
-    };
-    for (const v of Object.values(secrets)) expect(v.length).toBeGreaterThanOrEqual(20);
-    const dump = await dumpAllTables(f.s.testDb.db);
-    expect(dump).toContain('magento_links');
-    for (const [name, value] of Object.entries(secrets)) expect({ name, found: dump.includes(value) }).toEqual({ name, found: false });
+      const emulated = f.emu.getIntegration(integration.id);
+      const endpointToken = new URL(f.urls.endpoint_url).pathname.split('/').pop()!;
+      const secrets = {
+        endpointToken,
+        consumerKey: emulated.consumerKey,
+        consumerSecret: emulated.consumerSecret,
+        accessToken: emulated.token!.token,
+        tokenSecret: emulated.token!.secret,
+        verifier: emulated.token!.verifier,
+        csrf,
+      };
+      for (const v of Object.values(secrets)) expect(v.length).toBeGreaterThanOrEqual(20);
+      const dump = await dumpAllTables(f.s.testDb.db);
+      expect(dump).toContain('magento_links');
+      for (const [name, value] of Object.entries(secrets))
+        expect({ name, found: dump.includes(value) }).toEqual({ name, found: false });
 
-    // Still usable: the stores open what they sealed, and a lookup by endpoint token finds the link.
-    expect(await f.s.runtime.links.clientIdForEndpoint(endpointToken)).toBe(f.clientId);
-    expect(await f.s.runtime.links.clientIdForEndpoint(`${endpointToken}x`)).toBeNull();
-    expect(await f.s.runtime.links.ensure(f.clientId)).toEqual({ endpointToken });
-    expect(await f.s.runtime.links.activeCredentials(f.clientId)).toMatchObject({
-      consumerKey: secrets.consumerKey, consumerSecret: secrets.consumerSecret, token: secrets.accessToken, tokenSecret: secrets.tokenSecret,
-    });
-    const row = await f.s.testDb.db('magento_links').where({ client_id: f.clientId }).first();
-    expect(row.endpoint_token_sealed).toMatch(/^v1\./);
-    expect(row).not.toHaveProperty('endpoint_token');
-  });
+      // Still usable: the stores open what they sealed, and a lookup by endpoint token finds the link.
+      expect(await f.s.runtime.links.clientIdForEndpoint(endpointToken)).toBe(f.clientId);
+      expect(await f.s.runtime.links.clientIdForEndpoint(`${endpointToken}x`)).toBeNull();
+      expect(await f.s.runtime.links.ensure(f.clientId)).toEqual({ endpointToken });
+      expect(await f.s.runtime.links.activeCredentials(f.clientId)).toMatchObject({
+        consumerKey: secrets.consumerKey,
+        consumerSecret: secrets.consumerSecret,
+        token: secrets.accessToken,
+        tokenSecret: secrets.tokenSecret,
+      });
+      const row = await f.s.testDb.db('magento_links').where({ client_id: f.clientId }).first();
+      expect(row.endpoint_token_sealed).toMatch(/^v1\./);
+      expect(row).not.toHaveProperty('endpoint_token');
+    },
+  );
 });
 
 describe(`migration ${NEW_MIGRATION} seals existing rows (and its down restores them)`, () => {
@@ -83,19 +92,39 @@ describe(`migration ${NEW_MIGRATION} seals existing rows (and its down restores 
   const linkAad = (column: string) => `magento_links:c_legacy:${column}`;
   const legacyHash = (key: string) => createHash('sha256').update(`magento-consumer:${key}`).digest('base64url');
   const before = createMigrationSource({ box });
-  const upTo: Knex.MigrationSource<string> = { ...before, getMigrations: async () => (await before.getMigrations([])).filter((m) => !m.startsWith(NEW_MIGRATION)) };
+  const upTo: Knex.MigrationSource<string> = {
+    ...before,
+    getMigrations: async () => (await before.getMigrations([])).filter((m) => !m.startsWith(NEW_MIGRATION)),
+  };
 
   beforeAll(async () => {
     t = await createTestDb({ migrate: false });
     await t.db.migrate.latest({ migrationSource: upTo });
-    await t.db('oauth_clients').insert({ client_id: 'c_legacy', name: 'Legacy', type: 'confidential', auth_method: 'client_secret_basic', created_at: new Date(), updated_at: new Date() });
-    const previous = { consumer_key_hash: legacyHash(consumerKey), consumer_key_sealed: box.seal(consumerKey, linkAad('consumer_key')), status: 'active' };
-    await t.db('magento_links').insert({
-      client_id: 'c_legacy', endpoint_token: endpointToken, status: 'pending',
-      consumer_key_hash: legacyHash(consumerKey), consumer_key_sealed: box.seal(consumerKey, linkAad('consumer_key')),
-      verifier_sealed: box.seal('v', linkAad('verifier')), previous_working: JSON.stringify(previous),
+    await t.db('oauth_clients').insert({
+      client_id: 'c_legacy',
+      name: 'Legacy',
+      type: 'confidential',
+      auth_method: 'client_secret_basic',
+      created_at: new Date(),
+      updated_at: new Date(),
     });
-    await t.db('interaction_states').insert({ uid: 'uid-legacy', csrf_token: csrf, stage: 'start', expires_at: new Date(clock.now() + 60_000) });
+    const previous = {
+      consumer_key_hash: legacyHash(consumerKey),
+      consumer_key_sealed: box.seal(consumerKey, linkAad('consumer_key')),
+      status: 'active',
+    };
+    await t.db('magento_links').insert({
+      client_id: 'c_legacy',
+      endpoint_token: endpointToken,
+      status: 'pending',
+      consumer_key_hash: legacyHash(consumerKey),
+      consumer_key_sealed: box.seal(consumerKey, linkAad('consumer_key')),
+      verifier_sealed: box.seal('v', linkAad('verifier')),
+      previous_working: JSON.stringify(previous),
+    });
+    await t
+      .db('interaction_states')
+      .insert({ uid: 'uid-legacy', csrf_token: csrf, stage: 'start', expires_at: new Date(clock.now() + 60_000) });
   });
   afterAll(() => t.destroy());
 

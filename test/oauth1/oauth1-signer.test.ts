@@ -1,13 +1,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import OAuth from 'oauth-1.0a';
 import { describe, expect, it } from 'vitest';
-import {
-  baseString,
-  normalizeParams,
-  parseFormPairs,
-  percentEncode,
-  splitUrl,
-} from '../../src/oauth1/oauth1-base-string.js';
+import { baseString, parseFormPairs, percentEncode, splitUrl } from '../../src/oauth1/oauth1-base-string.js';
 import { buildQuery, createNonce, hmacSignature, signRequest } from '../../src/oauth1/oauth1-signer.js';
 
 const RFC_BASE =
@@ -60,13 +54,23 @@ describe('Magento rules (PROTOCOL.md §3)', () => {
   const base = { consumerKey: 'ck', consumerSecret: 'cs', token: 't', tokenSecret: 'ts', nonce: 'n', timestamp: 1 };
 
   it('treats bracketed searchCriteria keys as flat keys, encoded twice in the base string', () => {
-    const s = signRequest({ ...base, method: 'GET', url: 'https://shop.example/rest/V1/products?searchCriteria[filter_groups][0][filters][0][field]=sku' });
-    expect(s.baseString).toContain('searchCriteria%255Bfilter_groups%255D%255B0%255D%255Bfilters%255D%255B0%255D%255Bfield%255D%3Dsku');
+    const s = signRequest({
+      ...base,
+      method: 'GET',
+      url: 'https://shop.example/rest/V1/products?searchCriteria[filter_groups][0][filters][0][field]=sku',
+    });
+    expect(s.baseString).toContain(
+      'searchCriteria%255Bfilter_groups%255D%255B0%255D%255Bfilters%255D%255B0%255D%255Bfield%255D%3Dsku',
+    );
   });
 
   it('keeps %2F in the path, lowercases the host, drops the default port, keeps others', () => {
-    expect(splitUrl('HTTPS://Shop.Example:443/rest/default/V1/products/ABC%2F10').baseUrl).toBe('https://shop.example/rest/default/V1/products/ABC%2F10');
-    expect(splitUrl('http://shop.example:8080/index.php/rest/all/V1/x').baseUrl).toBe('http://shop.example:8080/index.php/rest/all/V1/x');
+    expect(splitUrl('HTTPS://Shop.Example:443/rest/default/V1/products/ABC%2F10').baseUrl).toBe(
+      'https://shop.example/rest/default/V1/products/ABC%2F10',
+    );
+    expect(splitUrl('http://shop.example:8080/index.php/rest/all/V1/x').baseUrl).toBe(
+      'http://shop.example:8080/index.php/rest/all/V1/x',
+    );
     expect(splitUrl('http://shop.example/rest/V1/a%7Eb%2fc').baseUrl).toBe('http://shop.example/rest/V1/a~b%2Fc');
   });
 
@@ -80,7 +84,12 @@ describe('Magento rules (PROTOCOL.md §3)', () => {
 
   it('signs form bodies, not JSON bodies, and drops oauth_* from the query', () => {
     const plain = signRequest({ ...base, method: 'POST', url: 'https://s.example/rest/V1/x' });
-    const form = signRequest({ ...base, method: 'POST', url: 'https://s.example/rest/V1/x', formBody: 'comment=hi+there' });
+    const form = signRequest({
+      ...base,
+      method: 'POST',
+      url: 'https://s.example/rest/V1/x',
+      formBody: 'comment=hi+there',
+    });
     expect(form.baseString).toContain('comment%3Dhi%2520there');
     expect(form.signature).not.toBe(plain.signature);
     const withOauthQuery = signRequest({ ...base, method: 'POST', url: 'https://s.example/rest/V1/x?oauth_x=1' });
@@ -88,8 +97,15 @@ describe('Magento rules (PROTOCOL.md §3)', () => {
   });
 
   it('builds the header Magento expects and a 32-char alphanumeric nonce', () => {
-    const s = signRequest({ method: 'GET', url: 'https://s.example/rest/V1/x', consumerKey: 'ck', consumerSecret: 'cs' });
-    expect(s.authorization).toMatch(/^OAuth oauth_consumer_key="ck",oauth_nonce="[A-Za-z0-9]{32}",oauth_signature_method="HMAC-SHA256",oauth_timestamp="\d+",oauth_version="1.0",oauth_signature="[^"]+"$/);
+    const s = signRequest({
+      method: 'GET',
+      url: 'https://s.example/rest/V1/x',
+      consumerKey: 'ck',
+      consumerSecret: 'cs',
+    });
+    expect(s.authorization).toMatch(
+      /^OAuth oauth_consumer_key="ck",oauth_nonce="[A-Za-z0-9]{32}",oauth_signature_method="HMAC-SHA256",oauth_timestamp="\d+",oauth_version="1.0",oauth_signature="[^"]+"$/,
+    );
     expect(createNonce()).toMatch(/^[A-Za-z0-9]{32}$/);
     expect(createNonce()).not.toBe(createNonce());
   });
@@ -98,7 +114,21 @@ describe('Magento rules (PROTOCOL.md §3)', () => {
 // --- cross-check against the npm package oauth-1.0a ---
 const rnd = (n: number) => Math.floor(Math.random() * n);
 const pick = <T>(xs: readonly T[]): T => xs[rnd(xs.length)]!;
-const WORDS = ['red shirt', 'a+b', 'ümlaut', '日本', '100%', 'x/y', 'ABC/10', 'tilde~', "it's", 'a=b', 'semi;colon', '', 'plain'];
+const WORDS = [
+  'red shirt',
+  'a+b',
+  'ümlaut',
+  '日本',
+  '100%',
+  'x/y',
+  'ABC/10',
+  'tilde~',
+  "it's",
+  'a=b',
+  'semi;colon',
+  '',
+  'plain',
+];
 const SEGMENTS = ['products', 'orders', 'ABC%2F10', 'sku%2Fwith%2Fslashes', 'caf%C3%A9', 'a-b_c.d~e', '123', 'items'];
 
 function generateRequest() {
@@ -109,14 +139,23 @@ function generateRequest() {
   const path = prefix + Array.from({ length: 1 + rnd(3) }, () => '/' + pick(SEGMENTS)).join('');
   const query: Record<string, string> = {};
   for (let i = 0; i < rnd(4); i++) {
-    const k = pick([`searchCriteria[filter_groups][${i}][filters][0][field]`, `searchCriteria[pageSize]`, `fields`, `q${i}`, `store_id`]);
+    const k = pick([
+      `searchCriteria[filter_groups][${i}][filters][0][field]`,
+      `searchCriteria[pageSize]`,
+      `fields`,
+      `q${i}`,
+      `store_id`,
+    ]);
     query[k] = pick(WORDS);
   }
   const method = pick(['GET', 'POST', 'PUT', 'DELETE']);
   const form: Record<string, string> = {};
-  if (method !== 'GET' && Math.random() < 0.5) for (let i = 0; i < 1 + rnd(3); i++) form[`f${i}[${pick(['a', 'b'])}]`] = pick(WORDS);
+  if (method !== 'GET' && Math.random() < 0.5)
+    for (let i = 0; i < 1 + rnd(3); i++) form[`f${i}[${pick(['a', 'b'])}]`] = pick(WORDS);
   // Keys travel raw (oauth-1.0a does not decode keys); values RFC 3986-encoded.
-  const qs = Object.entries(query).map(([k, v]) => `${k}=${percentEncode(v)}`).join('&');
+  const qs = Object.entries(query)
+    .map(([k, v]) => `${k}=${percentEncode(v)}`)
+    .join('&');
   return { method, url: `${scheme}://${host}${port}${path}${qs ? '?' + qs : ''}`, form };
 }
 
@@ -124,7 +163,10 @@ describe('cross-check with oauth-1.0a (HMAC-SHA256)', () => {
   it('produces identical signatures on 300 generated requests', () => {
     for (let i = 0; i < 300; i++) {
       const req = generateRequest();
-      const consumer = { key: randomBytes(16).toString('hex'), secret: pick(['s3cr3t', 'sp ace+plus', randomBytes(16).toString('hex')]) };
+      const consumer = {
+        key: randomBytes(16).toString('hex'),
+        secret: pick(['s3cr3t', 'sp ace+plus', randomBytes(16).toString('hex')]),
+      };
       const token = { key: randomBytes(16).toString('hex'), secret: randomBytes(16).toString('hex') };
       const nonce = createNonce();
       const timestamp = 1_700_000_000 + i;

@@ -1,7 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeJwt, decodeProtectedHeader, exportJWK, generateKeyPair } from 'jose';
 import type { TestServer } from '../support/test-server.js';
-import { basic, discover, insecure, oauth, postToken, publicApp, register, startOAuthServer, startSibling, type RegisteredClient } from './oauth-test-kit.js';
+import {
+  basic,
+  discover,
+  insecure,
+  oauth,
+  postToken,
+  publicApp,
+  register,
+  startOAuthServer,
+  startSibling,
+  type RegisteredClient,
+} from './oauth-test-kit.js';
 
 let s: TestServer;
 let as: oauth.AuthorizationServer;
@@ -33,7 +44,11 @@ describe(`client credentials (${process.env.DATABASE_URL ? 'postgresql' : 'pglit
     expect(t.scope?.split(' ').sort()).toEqual(['catalog:read', 'orders:read']);
     expect(t.refresh_token).toBeUndefined();
     expect(t.expires_in).toBe(3600);
-    expect(await s.runtime.accessTokenVerifier.verify(t.access_token)).toMatchObject({ clientId: erp.clientId, grantId: null, format: 'opaque' });
+    expect(await s.runtime.accessTokenVerifier.verify(t.access_token)).toMatchObject({
+      clientId: erp.clientId,
+      grantId: null,
+      format: 'opaque',
+    });
   });
 
   it('invalid_scope for a scope the client may not use (and for openid / offline_access)', async () => {
@@ -45,7 +60,11 @@ describe(`client credentials (${process.env.DATABASE_URL ? 'postgresql' : 'pglit
   });
 
   it('invalid_client (401 + WWW-Authenticate) for a wrong secret or unknown client', async () => {
-    const wrong = await postToken(s, { grant_type: 'client_credentials', scope: 'catalog:read' }, basic(erp.clientId, 'not-the-secret'));
+    const wrong = await postToken(
+      s,
+      { grant_type: 'client_credentials', scope: 'catalog:read' },
+      basic(erp.clientId, 'not-the-secret'),
+    );
     expect(wrong.status).toBe(401);
     expect(wrong.body.error).toBe('invalid_client');
     expect(wrong.headers.get('www-authenticate')).toMatch(/^Basic /);
@@ -53,26 +72,50 @@ describe(`client credentials (${process.env.DATABASE_URL ? 'postgresql' : 'pglit
     expect(unknown.status).toBe(401);
     expect(unknown.body.error).toBe('invalid_client');
     // client_secret_post is accepted too, and fails the same way.
-    const post = await postToken(s, { grant_type: 'client_credentials', client_id: erp.clientId, client_secret: 'nope' });
+    const post = await postToken(s, {
+      grant_type: 'client_credentials',
+      client_id: erp.clientId,
+      client_secret: 'nope',
+    });
     expect(post.status).toBe(401);
     expect(post.body.error).toBe('invalid_client');
     expect(JSON.stringify(post.body)).not.toMatch(/stack|at \w+ \(/);
   });
 
   it('unauthorized_client, unsupported_grant_type, invalid_request', async () => {
-    const web = await register(s, { name: 'web', type: 'confidential', redirectUris: ['https://x.example/cb'], scopes: ['catalog:read'], grantTypes: ['authorization_code'] });
-    const r1 = await postToken(s, { grant_type: 'client_credentials', scope: 'catalog:read' }, basic(web.clientId, web.secret!));
+    const web = await register(s, {
+      name: 'web',
+      type: 'confidential',
+      redirectUris: ['https://x.example/cb'],
+      scopes: ['catalog:read'],
+      grantTypes: ['authorization_code'],
+    });
+    const r1 = await postToken(
+      s,
+      { grant_type: 'client_credentials', scope: 'catalog:read' },
+      basic(web.clientId, web.secret!),
+    );
     expect([r1.status, r1.body.error]).toEqual([400, 'unauthorized_client']);
-    const r2 = await postToken(s, { grant_type: 'password', username: 'a', password: 'b' }, basic(erp.clientId, erp.secret!));
+    const r2 = await postToken(
+      s,
+      { grant_type: 'password', username: 'a', password: 'b' },
+      basic(erp.clientId, erp.secret!),
+    );
     expect([r2.status, r2.body.error]).toEqual([400, 'unsupported_grant_type']);
     const r3 = await postToken(s, {}, basic(erp.clientId, erp.secret!));
     expect([r3.status, r3.body.error]).toEqual([400, 'invalid_request']);
-    const r4 = await postToken(s, { grant_type: 'client_credentials', scope: 'catalog:read', resource: 'https://elsewhere.example/api' }, basic(erp.clientId, erp.secret!));
+    const r4 = await postToken(
+      s,
+      { grant_type: 'client_credentials', scope: 'catalog:read', resource: 'https://elsewhere.example/api' },
+      basic(erp.clientId, erp.secret!),
+    );
     expect([r4.status, r4.body.error]).toEqual([400, 'invalid_target']);
   });
 
   it('public clients cannot be registered for client_credentials', async () => {
-    await expect(register(s, publicApp({ grantTypes: ['client_credentials'] }))).rejects.toThrow(/public clients cannot use client_credentials/);
+    await expect(register(s, publicApp({ grantTypes: ['client_credentials'] }))).rejects.toThrow(
+      /public clients cannot use client_credentials/,
+    );
   });
 
   it('JWT format: RFC 9068 at+jwt, audience = the API, verified by the gateway verifier', async () => {
@@ -80,9 +123,18 @@ describe(`client credentials (${process.env.DATABASE_URL ? 'postgresql' : 'pglit
     const t = await cc(rc, 'catalog:read');
     expect(decodeProtectedHeader(t.access_token)).toMatchObject({ typ: 'at+jwt', alg: 'RS256' });
     const claims = decodeJwt(t.access_token);
-    expect(claims).toMatchObject({ aud: `${s.baseUrl}/api`, client_id: rc.clientId, scope: 'catalog:read', iss: s.baseUrl });
+    expect(claims).toMatchObject({
+      aud: `${s.baseUrl}/api`,
+      client_id: rc.clientId,
+      scope: 'catalog:read',
+      iss: s.baseUrl,
+    });
     expect(t.expires_in).toBe(600);
-    expect(await s.runtime.accessTokenVerifier.verify(t.access_token)).toMatchObject({ clientId: rc.clientId, scopes: ['catalog:read'], format: 'jwt' });
+    expect(await s.runtime.accessTokenVerifier.verify(t.access_token)).toMatchObject({
+      clientId: rc.clientId,
+      scopes: ['catalog:read'],
+      format: 'jwt',
+    });
     // Tampered → refused.
     expect(await s.runtime.accessTokenVerifier.verify(t.access_token.slice(0, -4) + 'AAAA')).toBeNull();
   });
@@ -93,12 +145,22 @@ describe(`client credentials (${process.env.DATABASE_URL ? 'postgresql' : 'pglit
     const { clientSecret: newSecret } = await s.runtime.clients.rotateSecret(rc.clientId, 'test');
     expect(newSecret).not.toBe(oldSecret);
     for (const secret of [oldSecret, newSecret]) {
-      expect((await postToken(s, { grant_type: 'client_credentials', scope: 'catalog:read' }, basic(rc.clientId, secret))).status).toBe(200);
+      expect(
+        (await postToken(s, { grant_type: 'client_credentials', scope: 'catalog:read' }, basic(rc.clientId, secret)))
+          .status,
+      ).toBe(200);
     }
     s.clock.advance(24 * 3600 * 1000 + 1000);
-    const old = await postToken(s, { grant_type: 'client_credentials', scope: 'catalog:read' }, basic(rc.clientId, oldSecret));
+    const old = await postToken(
+      s,
+      { grant_type: 'client_credentials', scope: 'catalog:read' },
+      basic(rc.clientId, oldSecret),
+    );
     expect([old.status, old.body.error]).toEqual([401, 'invalid_client']);
-    expect((await postToken(s, { grant_type: 'client_credentials', scope: 'catalog:read' }, basic(rc.clientId, newSecret))).status).toBe(200);
+    expect(
+      (await postToken(s, { grant_type: 'client_credentials', scope: 'catalog:read' }, basic(rc.clientId, newSecret)))
+        .status,
+    ).toBe(200);
     const rows = await s.testDb.db('oauth_clients').where({ client_id: rc.clientId });
     expect(JSON.stringify(rows)).not.toContain(newSecret);
   });
@@ -109,19 +171,37 @@ describe(`client credentials (${process.env.DATABASE_URL ? 'postgresql' : 'pglit
     const jwtClient = await register(s, backOffice({ tokenFormat: 'jwt' }));
     const jt = await cc(jwtClient, 'catalog:read');
     // Straight in the table, as the CLI or another instance would: this process only learns from its cache expiring.
-    await s.testDb.db('oauth_clients').whereIn('client_id', [rc.clientId, jwtClient.clientId]).update({ enabled: false });
+    await s.testDb
+      .db('oauth_clients')
+      .whereIn('client_id', [rc.clientId, jwtClient.clientId])
+      .update({ enabled: false });
     s.clock.advance(5000);
-    const r = await postToken(s, { grant_type: 'client_credentials', scope: 'catalog:read' }, basic(rc.clientId, rc.secret!));
+    const r = await postToken(
+      s,
+      { grant_type: 'client_credentials', scope: 'catalog:read' },
+      basic(rc.clientId, rc.secret!),
+    );
     expect([r.status, r.body.error]).toEqual([401, 'invalid_client']);
     expect(await s.runtime.accessTokenVerifier.verify(t.access_token)).toBeNull();
     expect(await s.runtime.accessTokenVerifier.verify(jt.access_token)).toBeNull();
-    const intro = await oauth.processIntrospectionResponse(as, erp.client, await oauth.introspectionRequest(as, erp.client, erp.auth, t.access_token, insecure));
+    const intro = await oauth.processIntrospectionResponse(
+      as,
+      erp.client,
+      await oauth.introspectionRequest(as, erp.client, erp.auth, t.access_token, insecure),
+    );
     expect(intro.active).toBe(false);
-    const introJwt = await oauth.processIntrospectionResponse(as, erp.client, await oauth.introspectionRequest(as, erp.client, erp.auth, jt.access_token, insecure));
+    const introJwt = await oauth.processIntrospectionResponse(
+      as,
+      erp.client,
+      await oauth.introspectionRequest(as, erp.client, erp.auth, jt.access_token, insecure),
+    );
     expect(introJwt.active).toBe(false);
     // Enabled again: works again.
     await s.runtime.clients.setEnabled(rc.clientId, true, 'test');
-    expect((await postToken(s, { grant_type: 'client_credentials', scope: 'catalog:read' }, basic(rc.clientId, rc.secret!))).status).toBe(200);
+    expect(
+      (await postToken(s, { grant_type: 'client_credentials', scope: 'catalog:read' }, basic(rc.clientId, rc.secret!)))
+        .status,
+    ).toBe(200);
   });
 
   it('two instances on one database: a client disabled on one is refused by the other within 5 s', async () => {
@@ -129,11 +209,14 @@ describe(`client credentials (${process.env.DATABASE_URL ? 'postgresql' : 'pglit
     try {
       const rc = await register(s, backOffice());
       const form = { grant_type: 'client_credentials', scope: 'catalog:read' };
-      const viaOther = async () => (await fetch(`${other.baseUrl}/token`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', ...basic(rc.clientId, rc.secret!) },
-        body: new URLSearchParams(form),
-      })).status;
+      const viaOther = async () =>
+        (
+          await fetch(`${other.baseUrl}/token`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/x-www-form-urlencoded', ...basic(rc.clientId, rc.secret!) },
+            body: new URLSearchParams(form),
+          })
+        ).status;
       expect(await viaOther()).toBe(200);
       const t = await cc(rc, 'catalog:read');
       await s.runtime.clients.setEnabled(rc.clientId, false, 'test');
@@ -148,7 +231,9 @@ describe(`client credentials (${process.env.DATABASE_URL ? 'postgresql' : 'pglit
   it('private_key_jwt client authentication with a registered public JWKS', async () => {
     const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
     const jwk = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'ES256', use: 'sig' };
-    const { client } = await s.runtime.clients.create(backOffice({ authMethod: 'private_key_jwt', jwks: { keys: [jwk] } }));
+    const { client } = await s.runtime.clients.create(
+      backOffice({ authMethod: 'private_key_jwt', jwks: { keys: [jwk] } }),
+    );
     const c: oauth.Client = { client_id: client.clientId };
     const auth = oauth.PrivateKeyJwt({ key: privateKey, kid: 'k1' });
     const res = await oauth.clientCredentialsGrantRequest(as, c, auth, { scope: 'orders:read' }, insecure);

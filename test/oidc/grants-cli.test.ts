@@ -1,6 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestServer } from '../support/test-server.js';
-import { codeFlow, discover, oauth, postToken, register, startOAuthServer, webApp, WEB_REDIRECT, type RegisteredClient } from './oauth-test-kit.js';
+import {
+  codeFlow,
+  discover,
+  type oauth,
+  postToken,
+  register,
+  startOAuthServer,
+  webApp,
+  WEB_REDIRECT,
+  type RegisteredClient,
+} from './oauth-test-kit.js';
 import { runCliInProcess, serverCliContext } from '../support/in-process-cli.js';
 
 let s: TestServer;
@@ -21,25 +31,40 @@ describe('grants:list and grants:revoke', () => {
     const { tokens } = await codeFlow(s, as, app, { scope: 'catalog:read offline_access', redirectUri: WEB_REDIRECT });
     const listed = JSON.parse((await cli('grants:list', '--client', app.clientId, '--json')).out);
     expect(listed).toHaveLength(1);
-    expect(listed[0]).toMatchObject({ client_id: app.clientId, scopes: expect.arrayContaining(['catalog:read', 'offline_access']) });
+    expect(listed[0]).toMatchObject({
+      client_id: app.clientId,
+      scopes: expect.arrayContaining(['catalog:read', 'offline_access']),
+    });
     expect(listed[0].live_tokens).toBeGreaterThanOrEqual(2);
 
     const revoked = await cli('grants:revoke', '--grant', listed[0].grant_id);
     expect(revoked.code).toBe(0);
     expect(await s.runtime.accessTokenVerifier.verify(tokens.access_token)).toBeNull();
-    const refresh = await postToken(s, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token! }, { authorization: `Basic ${Buffer.from(`${app.clientId}:${app.secret}`).toString('base64')}` });
+    const refresh = await postToken(
+      s,
+      { grant_type: 'refresh_token', refresh_token: tokens.refresh_token! },
+      { authorization: `Basic ${Buffer.from(`${app.clientId}:${app.secret}`).toString('base64')}` },
+    );
     expect([refresh.status, refresh.body.error]).toEqual([400, 'invalid_grant']);
     expect(JSON.parse((await cli('grants:list', '--client', app.clientId, '--json')).out)).toEqual([]);
-    const audit = JSON.parse((await cli('audit:list', '--type', 'grant.revoked', '--json')).out) as { grant_id: string; actor: string }[];
+    const audit = JSON.parse((await cli('audit:list', '--type', 'grant.revoked', '--json')).out) as {
+      grant_id: string;
+      actor: string;
+    }[];
     expect(audit.some((e) => e.grant_id === listed[0].grant_id && e.actor === 'cli')).toBe(true);
     // The consent that created the grant is in the trail too, with the admin and the scopes.
-    const consents = JSON.parse((await cli('audit:list', '--client', app.clientId, '--type', 'consent.approved', '--json')).out);
+    const consents = JSON.parse(
+      (await cli('audit:list', '--client', app.clientId, '--type', 'consent.approved', '--json')).out,
+    );
     expect(consents[0]).toMatchObject({ type: 'consent.approved', client_id: app.clientId });
     expect((await cli('audit:list', '--limit', '0')).code).toBe(2);
   });
 
   it('an unknown grant or a missing flag is a clear error', async () => {
-    expect(await cli('grants:revoke', '--grant', 'nope')).toMatchObject({ code: 3, err: 'grants:revoke: no grant nope (see grants:list)' });
+    expect(await cli('grants:revoke', '--grant', 'nope')).toMatchObject({
+      code: 3,
+      err: 'grants:revoke: no grant nope (see grants:list)',
+    });
     expect((await cli('grants:revoke')).code).toBe(2);
   });
 });

@@ -8,14 +8,24 @@ let b: TestServer | undefined;
 const app = { id: '', secret: '' };
 
 async function jwtToken(s: TestServer): Promise<string> {
-  const res = await s.request.post('/token').auth(app.id, app.secret).type('form').send({ grant_type: 'client_credentials', scope: 'catalog:read' });
+  const res = await s.request
+    .post('/token')
+    .auth(app.id, app.secret)
+    .type('form')
+    .send({ grant_type: 'client_credentials', scope: 'catalog:read' });
   expect(res.status, JSON.stringify(res.body)).toBe(200);
   return res.body.access_token;
 }
 
 beforeAll(async () => {
   a = await startOAuthServer();
-  const { client, clientSecret } = await a.runtime.clients.create({ name: 'JWT job', type: 'confidential', grantTypes: ['client_credentials'], scopes: ['catalog:read'], tokenFormat: 'jwt' });
+  const { client, clientSecret } = await a.runtime.clients.create({
+    name: 'JWT job',
+    type: 'confidential',
+    grantTypes: ['client_credentials'],
+    scopes: ['catalog:read'],
+    tokenFormat: 'jwt',
+  });
   Object.assign(app, { id: client.clientId, secret: clientSecret! });
 });
 afterAll(async () => {

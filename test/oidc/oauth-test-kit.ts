@@ -21,7 +21,10 @@ export function startSibling(s: TestServer, env: Record<string, string> = {}): P
 
 export async function discover(s: TestServer): Promise<oauth.AuthorizationServer> {
   const issuer = new URL(s.baseUrl);
-  return oauth.processDiscoveryResponse(issuer, await oauth.discoveryRequest(issuer, { algorithm: 'oauth2', ...insecure }));
+  return oauth.processDiscoveryResponse(
+    issuer,
+    await oauth.discoveryRequest(issuer, { algorithm: 'oauth2', ...insecure }),
+  );
 }
 
 export interface RegisteredClient {
@@ -70,7 +73,12 @@ export function pageAdmin(s: TestServer): Promise<PageAdmin & { id: string }> {
   if (!admin) {
     const input = { username: 'store-admin', password: 'correct horse battery staple', withTotp: true };
     const management = s.runtime.admins.management;
-    admin = management.create(input).then(({ admin: a, enrolment }) => ({ id: a.id, username: a.username, password: input.password, code: authenticatorApp(enrolment!.secret) }));
+    admin = management.create(input).then(({ admin: a, enrolment }) => ({
+      id: a.id,
+      username: a.username,
+      password: input.password,
+      code: authenticatorApp(enrolment!.secret),
+    }));
     admins.set(s.testDb, admin);
   }
   return admin;
@@ -82,7 +90,13 @@ export function pageAdmin(s: TestServer): Promise<PageAdmin & { id: string }> {
  * sent the user back to (the client's redirect URI with code or error).
  */
 export async function browse(s: TestServer, startUrl: string | URL, opts: { deny?: boolean } = {}): Promise<URL> {
-  const page = await authorizeThroughPages(new Browser(s.baseUrl), s.clock, await pageAdmin(s), String(startUrl), opts.deny ? 'deny' : 'approve');
+  const page = await authorizeThroughPages(
+    new Browser(s.baseUrl),
+    s.clock,
+    await pageAdmin(s),
+    String(startUrl),
+    opts.deny ? 'deny' : 'approve',
+  );
   return new URL(page.url);
 }
 
@@ -113,9 +127,20 @@ export async function codeFlow(
     ...opts.extra,
   }).toString();
   const callback = await browse(s, authUrl);
-  if (callback.searchParams.get("error")) throw new Error(`authorization error: ${callback.searchParams.get("error")}: ${callback.searchParams.get("error_description")}`);
+  if (callback.searchParams.get('error'))
+    throw new Error(
+      `authorization error: ${callback.searchParams.get('error')}: ${callback.searchParams.get('error_description')}`,
+    );
   const params = oauth.validateAuthResponse(as, rc.client, callback, state);
-  const res = await oauth.authorizationCodeGrantRequest(as, rc.client, rc.auth, params, redirectUri, verifier, insecure);
+  const res = await oauth.authorizationCodeGrantRequest(
+    as,
+    rc.client,
+    rc.auth,
+    params,
+    redirectUri,
+    verifier,
+    insecure,
+  );
   const tokens = await oauth.processAuthorizationCodeResponse(as, rc.client, res);
   return { tokens, callback };
 }
@@ -128,7 +153,7 @@ export async function postToken(s: TestServer, form: Record<string, string>, hea
     body: new URLSearchParams(form),
   });
   const text = await res.text();
-  let body: Record<string, unknown> = {};
+  let body: Record<string, unknown>;
   try {
     body = JSON.parse(text);
   } catch {
@@ -137,4 +162,6 @@ export async function postToken(s: TestServer, form: Record<string, string>, hea
   return { status: res.status, body, headers: res.headers };
 }
 
-export const basic = (id: string, secret: string) => ({ authorization: `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}` });
+export const basic = (id: string, secret: string) => ({
+  authorization: `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`,
+});

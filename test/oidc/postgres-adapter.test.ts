@@ -78,7 +78,7 @@ describe(`postgres adapter (${process.env.DATABASE_URL ? 'postgresql' : 'pglite'
     expect(await a.find('gone')).toBeUndefined();
   });
 
-  it('revokeByGrantId removes only that model\'s records of the grant', async () => {
+  it("revokeByGrantId removes only that model's records of the grant", async () => {
     await factory('AccessToken').upsert('at-g9', { jti: 'at-g9', grantId: 'g9' }, 60);
     await factory('RefreshToken').upsert('rt-g9', { jti: 'rt-g9', grantId: 'g9' }, 60);
     await factory('Interaction').upsert('int-g9', { jti: 'int-g9', grantId: 'g9' }, 60);
@@ -101,13 +101,20 @@ describe(`postgres adapter (${process.env.DATABASE_URL ? 'postgresql' : 'pglite'
   it('seals Session and Interaction payloads (they carry session cookie values and accounts)', async () => {
     const sealed = createAdapterFactory({ db: t.db, clock, box: createSecretBox([randomBytes(32)]) });
     const cookieValue = 'session-cookie-value-abc';
-    await sealed('Interaction').upsert('int-sealed', { jti: 'int-sealed', session: { cookie: cookieValue, accountId: 'admin-7' } } as never, 60);
+    await sealed('Interaction').upsert(
+      'int-sealed',
+      { jti: 'int-sealed', session: { cookie: cookieValue, accountId: 'admin-7' } } as never,
+      60,
+    );
     await sealed('Session').upsert('sess-sealed', { jti: 'sess-sealed', uid: 'uid-sealed', accountId: 'admin-7' }, 60);
     const rows = await t.db('oidc_payloads').whereIn('id', [hashId('int-sealed'), hashId('sess-sealed')]);
     expect(rows).toHaveLength(2);
     expect(JSON.stringify(rows)).not.toContain(cookieValue);
     expect(JSON.stringify(rows)).not.toContain('admin-7');
-    expect(await sealed('Interaction').find('int-sealed')).toMatchObject({ jti: 'int-sealed', session: { cookie: cookieValue } });
+    expect(await sealed('Interaction').find('int-sealed')).toMatchObject({
+      jti: 'int-sealed',
+      session: { cookie: cookieValue },
+    });
     expect(await sealed('Session').findByUid('uid-sealed')).toMatchObject({ accountId: 'admin-7' });
     // Other models stay plain jsonb (queried by grant id, and holding no cookie values).
     await sealed('AccessToken').upsert('at-plain', { jti: 'at-plain', accountId: 'admin-7' }, 60);

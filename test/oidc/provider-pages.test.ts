@@ -2,7 +2,13 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestServer } from '../support/test-server.js';
 import { contentSecurityPolicy } from '../../src/security/security-headers.js';
-import { REDIRECT_URI, authorizationUrl, createClient, heading, startInteractionServer } from '../pages/interaction-test-kit.js';
+import {
+  REDIRECT_URI,
+  authorizationUrl,
+  createClient,
+  heading,
+  startInteractionServer,
+} from '../pages/interaction-test-kit.js';
 
 /** The headers every bridge page carries (src/security/security-headers.ts). */
 function expectPageHeaders(headers: Record<string, string>) {
@@ -31,7 +37,9 @@ describe('pages oidc-provider renders: same headers and layout as the bridge pag
     expect(res.headers['content-security-policy']).toBe(contentSecurityPolicy());
     expect(res.headers['cache-control']).toBe('no-store');
     expect(heading(res.text)).toBe('This application is not known here');
-    expect(res.text).toContain('<title>This application is not known here · Store Access Bridge for Acme Outdoor &lt;Shop&gt;</title>');
+    expect(res.text).toContain(
+      '<title>This application is not known here · Store Access Bridge for Acme Outdoor &lt;Shop&gt;</title>',
+    );
     expect(res.text).toContain('class="topbar"');
     expect(res.text).toContain('<span class="brand-name">Store Access Bridge</span>');
     expect(res.text).toContain('Acme Outdoor &lt;Shop&gt;</span>');
@@ -64,7 +72,9 @@ describe('pages oidc-provider renders: same headers and layout as the bridge pag
     expectPageHeaders(res.headers);
     const script = /<script>([\s\S]*?)<\/script>/.exec(res.text)![1]!;
     const hash = createHash('sha256').update(script).digest('base64');
-    expect(res.headers['content-security-policy']).toBe(`${contentSecurityPolicy(['https://app.example.com'])}; script-src 'sha256-${hash}'`);
+    expect(res.headers['content-security-policy']).toBe(
+      `${contentSecurityPolicy(['https://app.example.com'])}; script-src 'sha256-${hash}'`,
+    );
   });
 
   it('JSON endpoints are left alone (no page CSP on the token endpoint)', async () => {

@@ -1,7 +1,21 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestServer } from '../support/test-server.js';
 import { hashId } from '../../src/oidc/postgres-adapter.js';
-import { codeFlow, discover, insecure, oauth, postToken, publicApp, register, startOAuthServer, startSibling, webApp, WEB_REDIRECT, basic, type RegisteredClient } from './oauth-test-kit.js';
+import {
+  codeFlow,
+  discover,
+  insecure,
+  oauth,
+  postToken,
+  publicApp,
+  register,
+  startOAuthServer,
+  startSibling,
+  webApp,
+  WEB_REDIRECT,
+  basic,
+  type RegisteredClient,
+} from './oauth-test-kit.js';
 
 let s: TestServer;
 let as: oauth.AuthorizationServer;
@@ -15,15 +29,32 @@ async function refresh(rc: RegisteredClient, refreshToken: string) {
 const rawRefresh = (rc: RegisteredClient, refreshToken: string) =>
   postToken(s, { grant_type: 'refresh_token', refresh_token: refreshToken, client_id: rc.clientId });
 const liveRefreshRows = async (grantId: string): Promise<string[]> =>
-  (await s.testDb.db('oidc_payloads').where({ model: 'RefreshToken', grant_id: grantId }).whereNull('consumed_at').select('id')).map((r: { id: string }) => r.id);
+  (
+    await s.testDb
+      .db('oidc_payloads')
+      .where({ model: 'RefreshToken', grant_id: grantId })
+      .whereNull('consumed_at')
+      .select('id')
+  ).map((r: { id: string }) => r.id);
 const active = async (token: string) =>
-  (await oauth.processIntrospectionResponse(as, introspector.client, await oauth.introspectionRequest(as, introspector.client, introspector.auth, token, insecure))).active;
+  (
+    await oauth.processIntrospectionResponse(
+      as,
+      introspector.client,
+      await oauth.introspectionRequest(as, introspector.client, introspector.auth, token, insecure),
+    )
+  ).active;
 
 beforeAll(async () => {
   s = await startOAuthServer();
   as = await discover(s);
   app = await register(s, publicApp());
-  introspector = await register(s, { name: 'API', type: 'confidential', grantTypes: ['client_credentials'], scopes: ['catalog:read'] });
+  introspector = await register(s, {
+    name: 'API',
+    type: 'confidential',
+    grantTypes: ['client_credentials'],
+    scopes: ['catalog:read'],
+  });
 });
 afterAll(async () => s?.close());
 
@@ -36,37 +67,55 @@ describe(`refresh tokens (${process.env.DATABASE_URL ? 'postgresql' : 'pglite'})
     expect(r1.scope).toBe('catalog:read');
     const r2 = await refresh(app, r1.refresh_token!);
     expect(r2.refresh_token).not.toBe(r1.refresh_token);
-    expect(await s.runtime.accessTokenVerifier.verify(r2.access_token)).toMatchObject({ clientId: app.clientId, scopes: ['catalog:read'] });
+    expect(await s.runtime.accessTokenVerifier.verify(r2.access_token)).toMatchObject({
+      clientId: app.clientId,
+      scopes: ['catalog:read'],
+    });
   });
 
-  it('reuse within the grace window (a lost response): a valid successor, and still one live refresh token', async () => {
-    const { tokens } = await codeFlow(s, as, app, { scope: 'catalog:read offline_access' });
-    const grantId = (await s.runtime.accessTokenVerifier.verify(tokens.access_token))!.grantId!;
-    const r1 = await refresh(app, tokens.refresh_token!); // its response "lost"
-    s.clock.advance(5000);
-    const replay = await rawRefresh(app, tokens.refresh_token!);
-    expect(replay.status).toBe(200);
-    const r2 = { access_token: replay.body.access_token as string, refresh_token: replay.body.refresh_token as string };
-    expect(replay.body.scope).toBe('catalog:read');
-    expect(r2.refresh_token).toBeTruthy();
-    expect(new Set([tokens.refresh_token, r1.refresh_token, r2.refresh_token]).size).toBe(3);
-    expect(await s.runtime.accessTokenVerifier.verify(r2.access_token)).toMatchObject({ clientId: app.clientId, grantId, scopes: ['catalog:read'] });
-    // The successor the lost response carried is spent; the chain goes on from the replay's token.
-    expect(await liveRefreshRows(grantId)).toEqual([hashId(r2.refresh_token)]);
-    expect(await active(r1.refresh_token!)).toBe(false);
-    s.clock.advance(60_000);
-    const r3 = await refresh(app, r2.refresh_token);
-    expect(r3.refresh_token).toBeTruthy();
-    expect(await liveRefreshRows(grantId)).toEqual([hashId(r3.refresh_token!)]);
-    const audit = await s.runtime.audit.list({ type: 'token.refresh_reuse', clientId: app.clientId });
-    expect(audit[0]).toMatchObject({ grantId, details: { withinGrace: true, grantRevoked: false, successorIssued: true } });
-    expect((await s.runtime.audit.list({ type: 'grant.revoked' })).some((e) => e.grantId === grantId)).toBe(false);
-  });
+  it(
+    'reuse within the grace window (a lost response): a valid successor, and still one live refresh ' + 'token',
+    async () => {
+      const { tokens } = await codeFlow(s, as, app, { scope: 'catalog:read offline_access' });
+      const grantId = (await s.runtime.accessTokenVerifier.verify(tokens.access_token))!.grantId!;
+      const r1 = await refresh(app, tokens.refresh_token!); // its response "lost"
+      s.clock.advance(5000);
+      const replay = await rawRefresh(app, tokens.refresh_token!);
+      expect(replay.status).toBe(200);
+      const r2 = {
+        access_token: replay.body.access_token as string,
+        refresh_token: replay.body.refresh_token as string,
+      };
+      expect(replay.body.scope).toBe('catalog:read');
+      expect(r2.refresh_token).toBeTruthy();
+      expect(new Set([tokens.refresh_token, r1.refresh_token, r2.refresh_token]).size).toBe(3);
+      expect(await s.runtime.accessTokenVerifier.verify(r2.access_token)).toMatchObject({
+        clientId: app.clientId,
+        grantId,
+        scopes: ['catalog:read'],
+      });
+      // The successor the lost response carried is spent; the chain goes on from the replay's token.
+      expect(await liveRefreshRows(grantId)).toEqual([hashId(r2.refresh_token)]);
+      expect(await active(r1.refresh_token!)).toBe(false);
+      s.clock.advance(60_000);
+      const r3 = await refresh(app, r2.refresh_token);
+      expect(r3.refresh_token).toBeTruthy();
+      expect(await liveRefreshRows(grantId)).toEqual([hashId(r3.refresh_token!)]);
+      const audit = await s.runtime.audit.list({ type: 'token.refresh_reuse', clientId: app.clientId });
+      expect(audit[0]).toMatchObject({
+        grantId,
+        details: { withinGrace: true, grantRevoked: false, successorIssued: true },
+      });
+      expect((await s.runtime.audit.list({ type: 'grant.revoked' })).some((e) => e.grantId === grantId)).toBe(false);
+    },
+  );
 
   it('reuse within grace after the grant was revoked: invalid_grant, nothing issued', async () => {
     const { tokens } = await codeFlow(s, as, app, { scope: 'catalog:read offline_access' });
     const r1 = await refresh(app, tokens.refresh_token!);
-    await oauth.processRevocationResponse(await oauth.revocationRequest(as, app.client, app.auth, r1.refresh_token!, insecure));
+    await oauth.processRevocationResponse(
+      await oauth.revocationRequest(as, app.client, app.auth, r1.refresh_token!, insecure),
+    );
     const replay = await rawRefresh(app, tokens.refresh_token!);
     expect([replay.status, replay.body.error, replay.body.access_token]).toEqual([400, 'invalid_grant', undefined]);
   });
@@ -96,7 +145,8 @@ describe(`refresh tokens (${process.env.DATABASE_URL ? 'postgresql' : 'pglite'})
     const results = await Promise.all(Array.from({ length: 8 }, () => rawRefresh(app, tokens.refresh_token!)));
     const ok = results.filter((r) => r.status === 200);
     expect(ok.length).toBeGreaterThanOrEqual(1);
-    for (const r of results.filter((x) => x.status !== 200)) expect([r.status, r.body.error]).toEqual([400, 'invalid_grant']);
+    for (const r of results.filter((x) => x.status !== 200))
+      expect([r.status, r.body.error]).toEqual([400, 'invalid_grant']);
     // Each success consumed a different live link: distinct tokens, exactly one of them live.
     const issued = ok.map((r) => r.body.refresh_token as string);
     expect(new Set(issued).size).toBe(issued.length);
@@ -114,14 +164,27 @@ describe(`refresh tokens (${process.env.DATABASE_URL ? 'postgresql' : 'pglite'})
     const grantId = (await s.runtime.accessTokenVerifier.verify(tokens.access_token))!.grantId!;
     const before = await liveRefreshRows(grantId);
     for (const resource of ['https://other.example/api', 'not a url', `${s.baseUrl}/api/`]) {
-      const r = await postToken(s, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token!, client_id: app.clientId, resource });
+      const r = await postToken(s, {
+        grant_type: 'refresh_token',
+        refresh_token: tokens.refresh_token!,
+        client_id: app.clientId,
+        resource,
+      });
       expect([r.status, r.body.error, r.body.access_token], resource).toEqual([400, 'invalid_target', undefined]);
       expect(await liveRefreshRows(grantId)).toEqual(before);
     }
     s.clock.advance(11_000); // past the grace window: a consumed token would now revoke the grant
-    const ok = await postToken(s, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token!, client_id: app.clientId, resource: `${s.baseUrl}/api` });
+    const ok = await postToken(s, {
+      grant_type: 'refresh_token',
+      refresh_token: tokens.refresh_token!,
+      client_id: app.clientId,
+      resource: `${s.baseUrl}/api`,
+    });
     expect(ok.status).toBe(200);
-    expect(await s.runtime.accessTokenVerifier.verify(ok.body.access_token as string)).toMatchObject({ grantId, scopes: ['catalog:read'] });
+    expect(await s.runtime.accessTokenVerifier.verify(ok.body.access_token as string)).toMatchObject({
+      grantId,
+      scopes: ['catalog:read'],
+    });
   });
 
   it('confidential client without rotation keeps its refresh token (REFRESH_ROTATION_CONFIDENTIAL=false)', async () => {
@@ -129,7 +192,10 @@ describe(`refresh tokens (${process.env.DATABASE_URL ? 'postgresql' : 'pglite'})
     try {
       const as2 = await discover(s2);
       const web = await register(s2, webApp());
-      const { tokens } = await codeFlow(s2, as2, web, { scope: 'catalog:read offline_access', redirectUri: WEB_REDIRECT });
+      const { tokens } = await codeFlow(s2, as2, web, {
+        scope: 'catalog:read offline_access',
+        redirectUri: WEB_REDIRECT,
+      });
       for (let i = 0; i < 2; i++) {
         const res = await oauth.refreshTokenGrantRequest(as2, web.client, web.auth, tokens.refresh_token!, insecure);
         const r = await oauth.processRefreshTokenResponse(as2, web.client, res);
@@ -152,7 +218,11 @@ describe(`refresh tokens (${process.env.DATABASE_URL ? 'postgresql' : 'pglite'})
   it('absolute lifetime cap: the refresh token never outlives iiat + cap, rotation or not', async () => {
     const capped = await register(s, publicApp({ lifetimes: { refreshToken: 3600, refreshTokenAbsolute: 120 } }));
     const { tokens } = await codeFlow(s, as, capped, { scope: 'catalog:read offline_access' });
-    const intro = await oauth.processIntrospectionResponse(as, introspector.client, await oauth.introspectionRequest(as, introspector.client, introspector.auth, tokens.refresh_token!, insecure));
+    const intro = await oauth.processIntrospectionResponse(
+      as,
+      introspector.client,
+      await oauth.introspectionRequest(as, introspector.client, introspector.auth, tokens.refresh_token!, insecure),
+    );
     expect(intro.active).toBe(true);
     expect(intro.exp! - intro.iat!).toBeLessThanOrEqual(120);
     s.clock.advance(60_000);
@@ -164,7 +234,12 @@ describe(`refresh tokens (${process.env.DATABASE_URL ? 'postgresql' : 'pglite'})
 
   it('invalid_scope when asking a refresh for more than was granted', async () => {
     const { tokens } = await codeFlow(s, as, app, { scope: 'catalog:read offline_access' });
-    const r = await postToken(s, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token!, client_id: app.clientId, scope: 'orders:read' });
+    const r = await postToken(s, {
+      grant_type: 'refresh_token',
+      refresh_token: tokens.refresh_token!,
+      client_id: app.clientId,
+      scope: 'orders:read',
+    });
     expect([r.status, r.body.error]).toEqual([400, 'invalid_scope']);
     const bad = await rawRefresh(app, 'not-a-refresh-token');
     expect([bad.status, bad.body.error]).toEqual([400, 'invalid_grant']);

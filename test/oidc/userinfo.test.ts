@@ -1,6 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestServer } from '../support/test-server.js';
-import { codeFlow, discover, insecure, oauth, pageAdmin, postToken, publicApp, register, startOAuthServer, type RegisteredClient } from './oauth-test-kit.js';
+import {
+  codeFlow,
+  discover,
+  insecure,
+  oauth,
+  pageAdmin,
+  postToken,
+  publicApp,
+  register,
+  startOAuthServer,
+  type RegisteredClient,
+} from './oauth-test-kit.js';
 
 let s: TestServer;
 let as: oauth.AuthorizationServer;
@@ -25,11 +36,20 @@ describe(`userinfo (${process.env.DATABASE_URL ? 'postgresql' : 'pglite'})`, () 
     expect(await res.json()).toEqual({ sub: (await pageAdmin(s)).id });
     // Through oauth4webapi too, which checks sub against the ID token.
     const claims = oauth.getValidatedIdTokenClaims(tokens)!;
-    const info = await oauth.processUserInfoResponse(as, app.client, claims.sub, await oauth.userInfoRequest(as, app.client, tokens.access_token, insecure));
+    const info = await oauth.processUserInfoResponse(
+      as,
+      app.client,
+      claims.sub,
+      await oauth.userInfoRequest(as, app.client, tokens.access_token, insecure),
+    );
     expect(info.sub).toBe(claims.sub);
     expect(await s.runtime.accessTokenVerifier.verify(tokens.access_token)).toBeNull();
     // Its refresh keeps the audience: userinfo again.
-    const r = await postToken(s, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token!, client_id: app.clientId });
+    const r = await postToken(s, {
+      grant_type: 'refresh_token',
+      refresh_token: tokens.refresh_token!,
+      client_id: app.clientId,
+    });
     expect(r.status).toBe(200);
     expect((await userinfo(r.body.access_token as string)).status).toBe(200);
   });
@@ -38,7 +58,10 @@ describe(`userinfo (${process.env.DATABASE_URL ? 'postgresql' : 'pglite'})`, () 
     const { tokens } = await codeFlow(s, as, app, { scope: 'openid catalog:read' });
     expect(tokens.id_token).toBeTruthy();
     expect(tokens.scope).toBe('catalog:read');
-    expect(await s.runtime.accessTokenVerifier.verify(tokens.access_token)).toMatchObject({ clientId: app.clientId, scopes: ['catalog:read'] });
+    expect(await s.runtime.accessTokenVerifier.verify(tokens.access_token)).toMatchObject({
+      clientId: app.clientId,
+      scopes: ['catalog:read'],
+    });
     const res = await userinfo(tokens.access_token);
     // oidc-provider: a token for another audience is insufficient_scope there.
     expect(res.status).toBe(403);

@@ -15,7 +15,9 @@ function cssVariable(name: string): string {
 
 /** WCAG 2.x relative luminance and contrast ratio. */
 function luminance(hex: string): number {
-  const [r, g, b] = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16) / 255).map((c) => (c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4));
+  const [r, g, b] = [1, 3, 5]
+    .map((i) => parseInt(hex.slice(i, i + 2), 16) / 255)
+    .map((c) => (c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4));
   return 0.2126 * r! + 0.7152 * g! + 0.0722 * b!;
 }
 const contrast = (a: string, b: string) => {
@@ -55,7 +57,9 @@ describe('branding: the product’s own name and the store’s (BRAND_NAME), not
     const page = await new Browser(s.baseUrl).go('GET', authorizationUrl(s, clientId).url);
     expect(page.status).toBe(200);
     expect(page.html).toContain('<title>Sign in · Store Access Bridge for Acme Outdoor</title>');
-    expect(page.html).toMatch(/<span class="brand-name">Store Access Bridge<\/span><span class="brand-sub"><span class="visually-hidden">for <\/span>Acme Outdoor<\/span>/);
+    expect(page.html).toMatch(
+      /<span class="brand-name">Store Access Bridge<\/span><span class="brand-sub"><span class="visually-hidden">for <\/span>Acme Outdoor<\/span>/,
+    );
     expect(page.html).not.toMatch(/Magento OAuth/i);
   });
 

@@ -1,8 +1,19 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestServer } from '../support/test-server.js';
 import {
-  Browser, REDIRECT_URI, admins, authorizationUrl, createAdmin, createClient, exchangeCode, findForm, heading, nextStep,
-  signIn, startInteractionServer, totpNow,
+  Browser,
+  REDIRECT_URI,
+  admins,
+  authorizationUrl,
+  createAdmin,
+  createClient,
+  exchangeCode,
+  findForm,
+  heading,
+  nextStep,
+  signIn,
+  startInteractionServer,
+  totpNow,
 } from './interaction-test-kit.js';
 
 describe(`login → TOTP → consent over HTTP (${process.env.DATABASE_URL ? 'postgresql' : 'pglite'})`, () => {
@@ -56,8 +67,15 @@ describe(`login → TOTP → consent over HTTP (${process.env.DATABASE_URL ? 'po
     expect(String(tokens.body.scope).split(' ')).toEqual(expect.arrayContaining(['catalog:read', 'orders:write']));
 
     const [approved] = await s.runtime.audit.list({ type: 'consent.approved' });
-    expect(approved).toMatchObject({ actor: 'alice', clientId: client.clientId, ip: expect.stringMatching(/127\.0\.0\.1/) });
-    expect(approved!.details).toMatchObject({ scopes: ['catalog:read', 'orders:write', 'offline_access'], secondFactor: 'login' });
+    expect(approved).toMatchObject({
+      actor: 'alice',
+      clientId: client.clientId,
+      ip: expect.stringMatching(/127\.0\.0\.1/),
+    });
+    expect(approved!.details).toMatchObject({
+      scopes: ['catalog:read', 'orders:write', 'offline_access'],
+      secondFactor: 'login',
+    });
   });
 
   it('an existing session must type a fresh code on the consent page; old and replayed codes fail', async () => {
@@ -129,7 +147,10 @@ describe(`login → TOTP → consent over HTTP (${process.env.DATABASE_URL ? 'po
     const { secret: quinn } = await createAdmin(s, 'quinn');
     const b = new Browser(s.baseUrl);
     const consent = await signIn(s, b, authorizationUrl(s, client.clientId).url, 'quinn', quinn!);
-    await s.testDb.db('admins').whereRaw('lower(username) = ?', ['quinn']).update({ locked_until: new Date(s.clock.now() + 15 * 60_000) });
+    await s.testDb
+      .db('admins')
+      .whereRaw('lower(username) = ?', ['quinn'])
+      .update({ locked_until: new Date(s.clock.now() + 15 * 60_000) });
     const refused = await b.submit(consent, 'consent', { decision: 'approve' });
     expect(refused.status).toBe(403);
     expect(heading(refused.html)).toBe('Your account cannot approve applications');

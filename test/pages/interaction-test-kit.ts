@@ -17,7 +17,11 @@ export function admins(s: TestServer) {
 }
 
 export async function createAdmin(s: TestServer, username: string, opts: { withTotp?: boolean } = {}) {
-  const { admin, enrolment } = await admins(s).create({ username, password: PASSWORD, withTotp: opts.withTotp ?? true });
+  const { admin, enrolment } = await admins(s).create({
+    username,
+    password: PASSWORD,
+    withTotp: opts.withTotp ?? true,
+  });
   return { admin, secret: enrolment?.secret ?? null, recoveryCodes: enrolment?.recoveryCodes ?? [] };
 }
 
@@ -70,14 +74,24 @@ export async function signIn(s: TestServer, b: Browser, url: string, username: s
 }
 
 /** Exchanges the code at the token endpoint (client_secret_basic + PKCE verifier). */
-export async function exchangeCode(s: TestServer, client: { clientId: string; secret: string }, code: string, verifier: string) {
+export async function exchangeCode(
+  s: TestServer,
+  client: { clientId: string; secret: string },
+  code: string,
+  verifier: string,
+) {
   const res = await fetch(new URL('/token', s.baseUrl), {
     method: 'POST',
     headers: {
       authorization: `Basic ${Buffer.from(`${encodeURIComponent(client.clientId)}:${encodeURIComponent(client.secret)}`).toString('base64')}`,
       'content-type': 'application/x-www-form-urlencoded',
     },
-    body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT_URI, code_verifier: verifier }).toString(),
+    body: new URLSearchParams({
+      grant_type: 'authorization_code',
+      code,
+      redirect_uri: REDIRECT_URI,
+      code_verifier: verifier,
+    }).toString(),
   });
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }

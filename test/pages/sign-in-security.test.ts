@@ -1,7 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestServer } from '../support/test-server.js';
 import {
-  Browser, PASSWORD, admins, authorizationUrl, createAdmin, createClient, findForm, heading, nextStep, startInteractionServer, totpNow,
+  Browser,
+  PASSWORD,
+  admins,
+  authorizationUrl,
+  createAdmin,
+  createClient,
+  findForm,
+  heading,
+  nextStep,
+  startInteractionServer,
+  totpNow,
 } from './interaction-test-kit.js';
 
 const GENERIC = 'The username or password is incorrect, or the account is temporarily locked.';
@@ -32,7 +42,10 @@ describe(`sign-in security (${process.env.DATABASE_URL ? 'postgresql' : 'pglite'
     const { b, login } = await start();
     const unknown = await b.submit(login, 'login', { username: 'nobody', password: PASSWORD });
     const wrong = await b.submit(login, 'login', { username: 'gina', password: 'not the password at all' });
-    await s.testDb.db('admins').where({ username: 'gina' }).update({ locked_until: new Date(s.clock.now() + 60_000) });
+    await s.testDb
+      .db('admins')
+      .where({ username: 'gina' })
+      .update({ locked_until: new Date(s.clock.now() + 60_000) });
     const locked = await b.submit(login, 'login', { username: 'gina', password: PASSWORD });
     for (const p of [unknown, wrong, locked]) {
       expect(p.status).toBe(401);
@@ -103,10 +116,18 @@ describe(`sign-in security (${process.env.DATABASE_URL ? 'postgresql' : 'pglite'
     nextStep(s);
     const code = totpNow(s, secret!);
     const one = await start();
-    const ok = await one.b.submit(await one.b.submit(one.login, 'login', { username: 'ivy', password: PASSWORD }), 'totp', { code });
+    const ok = await one.b.submit(
+      await one.b.submit(one.login, 'login', { username: 'ivy', password: PASSWORD }),
+      'totp',
+      { code },
+    );
     expect(heading(ok.html)).toMatch(/^Allow /);
     const two = await start();
-    const replay = await two.b.submit(await two.b.submit(two.login, 'login', { username: 'ivy', password: PASSWORD }), 'totp', { code });
+    const replay = await two.b.submit(
+      await two.b.submit(two.login, 'login', { username: 'ivy', password: PASSWORD }),
+      'totp',
+      { code },
+    );
     expect(replay.status).toBe(401);
     expect(heading(replay.html)).toBe('Two-factor authentication');
   });
@@ -134,8 +155,11 @@ describe(`sign-in security (${process.env.DATABASE_URL ? 'postgresql' : 'pglite'
     expect(heading(page.html)).toBe('Two-factor authentication');
 
     // Lock again, then the CLI's unlock lifts it at once.
-    for (let i = 0; i < 5; i++) await after.b.submit(after.login, 'login', { username: 'jack', password: `wrong again ${i}` });
-    expect((await after.b.submit(after.login, 'login', { username: 'jack', password: PASSWORD })).html).toContain(GENERIC);
+    for (let i = 0; i < 5; i++)
+      await after.b.submit(after.login, 'login', { username: 'jack', password: `wrong again ${i}` });
+    expect((await after.b.submit(after.login, 'login', { username: 'jack', password: PASSWORD })).html).toContain(
+      GENERIC,
+    );
     await admins(s).unlock('jack');
     const unlocked = await after.b.submit(after.login, 'login', { username: 'jack', password: PASSWORD });
     expect(heading(unlocked.html)).toBe('Two-factor authentication');

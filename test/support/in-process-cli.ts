@@ -20,10 +20,23 @@ export async function runCliInProcess(
 ): Promise<CliResult> {
   const out: string[] = [];
   const err: string[] = [];
-  const io: CliIo = { out: (l) => out.push(l), err: (l) => err.push(l), readStdin: async () => opts.stdin ?? '', env: opts.env ?? {} };
-  const code = await runCli(argv, commandTable, io, async () => ({ ctx: { ...context(), io }, close: async () => undefined }));
+  const io: CliIo = {
+    out: (l) => out.push(l),
+    err: (l) => err.push(l),
+    readStdin: async () => opts.stdin ?? '',
+    env: opts.env ?? {},
+  };
+  const code = await runCli(argv, commandTable, io, async () => ({
+    ctx: { ...context(), io },
+    close: async () => undefined,
+  }));
   return { code, out: out.join('\n'), err: err.join('\n') };
 }
 
 /** The CLI context of a test server: its configuration, database, keys and clock. */
-export const serverCliContext = (s: TestServer): Omit<CliBase, 'io'> => ({ config: s.config, db: s.testDb.db, box: s.runtime.box, clock: s.clock });
+export const serverCliContext = (s: TestServer): Omit<CliBase, 'io'> => ({
+  config: s.config,
+  db: s.testDb.db,
+  box: s.runtime.box,
+  clock: s.clock,
+});

@@ -22,11 +22,19 @@ export interface Page {
 export class Browser {
   private cookies: StoredCookie[] = [];
   /** `headers` go on every request (e.g. X-Forwarded-Host, to play a hostile proxy). */
-  constructor(private readonly base: string, private readonly headers: Record<string, string> = {}) {}
+  constructor(
+    private readonly base: string,
+    private readonly headers: Record<string, string> = {},
+  ) {}
 
   private cookieHeader(url: URL): string {
     return this.cookies
-      .filter((c) => url.pathname === c.path || url.pathname.startsWith(c.path.endsWith('/') ? c.path : `${c.path}/`) || c.path === '/')
+      .filter(
+        (c) =>
+          url.pathname === c.path ||
+          url.pathname.startsWith(c.path.endsWith('/') ? c.path : `${c.path}/`) ||
+          c.path === '/',
+      )
       .map((c) => `${c.name}=${c.value}`)
       .join('; ');
   }
@@ -63,7 +71,8 @@ export class Browser {
     let url = new URL(target, this.base).toString();
     for (let i = 0; i < 10 && res.status >= 300 && res.status < 400; i++) {
       url = new URL(res.headers.get('location')!, url).toString();
-      if (new URL(url).origin !== new URL(this.base).origin) return { url, status: res.status, html: '', headers: res.headers };
+      if (new URL(url).origin !== new URL(this.base).origin)
+        return { url, status: res.status, html: '', headers: res.headers };
       res = await this.request('GET', url);
     }
     return { url, status: res.status, html: await res.text(), headers: res.headers };
@@ -85,7 +94,8 @@ export function findForm(html: string, step: string): { action: string; hidden: 
   const match = forms(html).find((f) => f[1]!.endsWith(`/${step}`));
   if (!match) throw new Error(`no form for ${step} on page:\n${html.slice(0, 2000)}`);
   const hidden: Record<string, string> = {};
-  for (const h of match[2]!.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)"/g)) hidden[h[1]!] = decodeEntities(h[2]!);
+  for (const h of match[2]!.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)"/g))
+    hidden[h[1]!] = decodeEntities(h[2]!);
   return { action: decodeEntities(match[1]!), hidden };
 }
 
@@ -96,11 +106,21 @@ export function hasForm(html: string, step: string): boolean {
 const forms = (html: string) => [...html.matchAll(/<form[^>]*action="([^"]+)"[^>]*>([\s\S]*?)<\/form>/g)];
 
 export function decodeEntities(s: string): string {
-  return s.replace(/&#34;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+  return s
+    .replace(/&#34;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
 }
 
 export function heading(html: string): string {
-  return decodeEntities(/<h1[^>]*>([\s\S]*?)<\/h1>/.exec(html)?.[1]?.replace(/<[^>]+>/g, '').trim() ?? '');
+  return decodeEntities(
+    /<h1[^>]*>([\s\S]*?)<\/h1>/
+      .exec(html)?.[1]
+      ?.replace(/<[^>]+>/g, '')
+      .trim() ?? '',
+  );
 }
 
 /**
@@ -139,7 +159,8 @@ export async function authorizeThroughPages(
 ): Promise<Page> {
   let page = await b.go('GET', authorizationUrl);
   for (let step = 0; step < 6 && !b.leftServer(page); step++) {
-    if (hasForm(page.html, 'login')) page = await b.submit(page, 'login', { username: admin.username, password: admin.password });
+    if (hasForm(page.html, 'login'))
+      page = await b.submit(page, 'login', { username: admin.username, password: admin.password });
     else if (hasForm(page.html, 'totp')) page = await b.submit(page, 'totp', { code: admin.code(clock) });
     else if (hasForm(page.html, 'consent')) {
       const fields: Record<string, string> = { decision };
@@ -147,6 +168,7 @@ export async function authorizeThroughPages(
       page = await b.submit(page, 'consent', fields);
     } else break;
   }
-  if (!b.leftServer(page)) throw new Error(`stuck at ${page.url} (${page.status} "${heading(page.html)}"):\n${page.html.slice(0, 1500)}`);
+  if (!b.leftServer(page))
+    throw new Error(`stuck at ${page.url} (${page.status} "${heading(page.html)}"):\n${page.html.slice(0, 1500)}`);
   return page;
 }

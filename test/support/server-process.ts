@@ -47,7 +47,11 @@ export function startServerProcess(env: Record<string, string | undefined>, opts
 }
 
 /** Runs `npm run cli -- <argv>` as a real process (node + tsx, the same entry point). */
-export function runCliProcess(argv: string[], env: Record<string, string | undefined>, opts: { stdin?: string; cwd?: string } = {}) {
+export function runCliProcess(
+  argv: string[],
+  env: Record<string, string | undefined>,
+  opts: { stdin?: string; cwd?: string } = {},
+) {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/index.ts', ...argv], {
     env: { PATH: process.env.PATH, ...env },
     stdio: ['pipe', 'pipe', 'pipe'],
@@ -59,5 +63,7 @@ export function runCliProcess(argv: string[], env: Record<string, string | undef
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (err += d));
   child.stdin!.end(opts.stdin ?? '');
-  return new Promise<{ code: number | null; out: string; err: string }>((resolve) => child.on('close', (code) => resolve({ code, out, err })));
+  return new Promise<{ code: number | null; out: string; err: string }>((resolve) =>
+    child.on('close', (code) => resolve({ code, out, err })),
+  );
 }

@@ -13,7 +13,11 @@ if ('error' in args) {
 } else if (args.help) {
   process.stdout.write(`${EMULATOR_USAGE}\n`);
 } else {
-  const emulator = await startMagentoEmulator({ port: args.port, bearerEnabled: args.bearer, signingProfile: args.signingProfile });
+  const emulator = await startMagentoEmulator({
+    port: args.port,
+    bearerEnabled: args.bearer,
+    signingProfile: args.signingProfile,
+  });
   const demo = emulator.createIntegration({ name: 'demo', all: true });
   const tokens = emulator.issueAccessToken(demo.id);
 
@@ -24,7 +28,12 @@ if ('error' in args) {
   console.log(JSON.stringify({ integrationId: demo.id, ...tokens }, null, 2));
   if (args.credentialsFile) {
     // The same four values in the form `magento:import` reads on stdin.
-    const lines = [`consumer_key=${tokens.consumerKey}`, `consumer_secret=${tokens.consumerSecret}`, `access_token=${tokens.accessToken}`, `access_token_secret=${tokens.accessTokenSecret}`];
+    const lines = [
+      `consumer_key=${tokens.consumerKey}`,
+      `consumer_secret=${tokens.consumerSecret}`,
+      `access_token=${tokens.accessToken}`,
+      `access_token_secret=${tokens.accessTokenSecret}`,
+    ];
     writeFileSync(args.credentialsFile, lines.join('\n') + '\n', { mode: 0o600 });
   }
 

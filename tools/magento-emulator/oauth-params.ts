@@ -30,7 +30,12 @@ export function parseAuthorizationHeader(header: string | undefined): Record<str
     const eq = part.indexOf('=');
     if (eq < 0) continue;
     const name = decode(part.slice(0, eq).trim());
-    const value = decode(part.slice(eq + 1).trim().replace(/^"|"$/g, ''));
+    const value = decode(
+      part
+        .slice(eq + 1)
+        .trim()
+        .replace(/^"|"$/g, ''),
+    );
     if (name.startsWith('oauth_')) params[name] = value;
   }
   return params;

@@ -2,7 +2,13 @@
 // token as Bearer (only when the flag is on), or guest. Then Magento's all-resources ACL check.
 import type { EmulatedIntegration, EmulatorStore } from './emulator-store.js';
 import { isSignatureValid } from './oauth-params.js';
-import { collectOauthParams, OauthProblem, requestBaseString, validateProtocol, type EmulatorRequest } from './token-endpoints.js';
+import {
+  collectOauthParams,
+  OauthProblem,
+  requestBaseString,
+  validateProtocol,
+  type EmulatorRequest,
+} from './token-endpoints.js';
 
 export interface RestIdentity {
   integration: EmulatedIntegration | null;

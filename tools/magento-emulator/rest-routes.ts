@@ -15,9 +15,7 @@ export interface RouteContext {
   headers?: Record<string, string | string[] | undefined>;
 }
 
-export type RouteResult =
-  | { status: number; json: unknown }
-  | { stream: (res: ServerResponse) => Promise<void> };
+export type RouteResult = { status: number; json: unknown } | { stream: (res: ServerResponse) => Promise<void> };
 
 interface EmulatedRoute {
   method: string;
@@ -37,7 +35,10 @@ const NO_ENTITY = "The entity that was requested doesn't exist. Verify the entit
 function list<T extends object>(items: T[], query: Record<string, string>): RouteResult {
   const criteria = parseSearchCriteria(query);
   if (criteria.pageSize !== null && criteria.pageSize > MAX_PAGE_SIZE) {
-    return { status: 400, json: { message: 'Maximum SearchCriteria pageSize is %max', parameters: { max: MAX_PAGE_SIZE } } };
+    return {
+      status: 400,
+      json: { message: 'Maximum SearchCriteria pageSize is %max', parameters: { max: MAX_PAGE_SIZE } },
+    };
   }
   return ok(applySearchCriteria(items, criteria));
 }
@@ -55,7 +56,9 @@ const P = ['Magento_Catalog::products'];
 export const EMULATED_ROUTES: EmulatedRoute[] = [
   { method: 'GET', url: '/V1/products', resources: P, handle: (c) => list(c.data.products, c.query) },
   {
-    method: 'GET', url: '/V1/products/:sku', resources: P,
+    method: 'GET',
+    url: '/V1/products/:sku',
+    resources: P,
     handle: (c) => {
       const p = c.data.products.find((x) => x.sku === c.params.sku);
       if (!p) return notFound(NO_PRODUCT);
@@ -64,7 +67,9 @@ export const EMULATED_ROUTES: EmulatedRoute[] = [
     },
   },
   {
-    method: 'PUT', url: '/V1/products/:sku', resources: P,
+    method: 'PUT',
+    url: '/V1/products/:sku',
+    resources: P,
     handle: (c) => {
       const p = c.data.products.find((x) => x.sku === c.params.sku);
       if (!p) return notFound(NO_PRODUCT);
@@ -75,13 +80,25 @@ export const EMULATED_ROUTES: EmulatedRoute[] = [
       return ok(p);
     },
   },
-  { method: 'GET', url: '/V1/orders', resources: ['Magento_Sales::actions_view'], handle: (c) => list(c.data.orders, c.query) },
   {
-    method: 'GET', url: '/V1/orders/:id', resources: ['Magento_Sales::actions_view'],
-    handle: (c) => c.data.orders.find((o) => String(o.entity_id) === c.params.id) ? ok(c.data.orders.find((o) => String(o.entity_id) === c.params.id)) : notFound(NO_ENTITY),
+    method: 'GET',
+    url: '/V1/orders',
+    resources: ['Magento_Sales::actions_view'],
+    handle: (c) => list(c.data.orders, c.query),
   },
   {
-    method: 'POST', url: '/V1/orders/:id/comments', resources: ['Magento_Sales::comment'],
+    method: 'GET',
+    url: '/V1/orders/:id',
+    resources: ['Magento_Sales::actions_view'],
+    handle: (c) =>
+      c.data.orders.find((o) => String(o.entity_id) === c.params.id)
+        ? ok(c.data.orders.find((o) => String(o.entity_id) === c.params.id))
+        : notFound(NO_ENTITY),
+  },
+  {
+    method: 'POST',
+    url: '/V1/orders/:id/comments',
+    resources: ['Magento_Sales::comment'],
     handle: (c) => {
       const order = c.data.orders.find((o) => String(o.entity_id) === c.params.id);
       if (!order) return notFound(NO_ENTITY);
@@ -89,31 +106,64 @@ export const EMULATED_ROUTES: EmulatedRoute[] = [
       return ok(true);
     },
   },
-  { method: 'GET', url: '/V1/customers/search', resources: ['Magento_Customer::customer'], handle: (c) => list(c.data.customers, c.query) },
   {
-    method: 'GET', url: '/V1/customers/:customerId', resources: ['Magento_Customer::customer'],
+    method: 'GET',
+    url: '/V1/customers/search',
+    resources: ['Magento_Customer::customer'],
+    handle: (c) => list(c.data.customers, c.query),
+  },
+  {
+    method: 'GET',
+    url: '/V1/customers/:customerId',
+    resources: ['Magento_Customer::customer'],
     handle: (c) => {
       const found = c.data.customers.find((x) => String(x.id) === c.params.customerId);
-      return found ? ok(found) : notFound('No such entity with %fieldName = %fieldValue', { fieldName: 'customerId', fieldValue: c.params.customerId });
+      return found
+        ? ok(found)
+        : notFound('No such entity with %fieldName = %fieldValue', {
+            fieldName: 'customerId',
+            fieldValue: c.params.customerId,
+          });
     },
   },
   { method: 'GET', url: '/V1/customers/me', resources: ['self'], handle: () => ok({}) },
   {
-    method: 'GET', url: '/V1/stockItems/:productSku', resources: ['Magento_CatalogInventory::cataloginventory'],
+    method: 'GET',
+    url: '/V1/stockItems/:productSku',
+    resources: ['Magento_CatalogInventory::cataloginventory'],
     handle: (c) => {
       const qty = c.data.stock[c.params.productSku!];
       if (qty === undefined) return notFound(NO_PRODUCT);
-      return ok({ product_id: c.data.products.find((p) => p.sku === c.params.productSku)?.id, qty, is_in_stock: qty > 0, stock_id: 1 });
+      return ok({
+        product_id: c.data.products.find((p) => p.sku === c.params.productSku)?.id,
+        qty,
+        is_in_stock: qty > 0,
+        stock_id: 1,
+      });
     },
   },
-  { method: 'GET', url: '/V1/store/storeConfigs', resources: ['Magento_Backend::store'], handle: (c) => ok(c.data.stores) },
-  { method: 'GET', url: '/V1/directory/countries', resources: ['anonymous'], handle: () => ok([{ id: 'US', full_name_english: 'United States' }]) },
   {
-    method: 'POST', url: '/V1/test/form', resources: P,
+    method: 'GET',
+    url: '/V1/store/storeConfigs',
+    resources: ['Magento_Backend::store'],
+    handle: (c) => ok(c.data.stores),
+  },
+  {
+    method: 'GET',
+    url: '/V1/directory/countries',
+    resources: ['anonymous'],
+    handle: () => ok([{ id: 'US', full_name_english: 'United States' }]),
+  },
+  {
+    method: 'POST',
+    url: '/V1/test/form',
+    resources: P,
     handle: (c) => ok({ contentType: c.contentType, received: Object.fromEntries(new URLSearchParams(c.body)) }),
   },
   {
-    method: 'GET', url: '/V1/test/slow', resources: P,
+    method: 'GET',
+    url: '/V1/test/slow',
+    resources: P,
     handle: async (c) => {
       const ms = Number(c.query.ms ?? 1000);
       await new Promise((r) => setTimeout(r, ms));
@@ -123,7 +173,9 @@ export const EMULATED_ROUTES: EmulatedRoute[] = [
   {
     // Echoes the request headers it received and answers with headers a store must not be able
     // to set on the bridge's origin (CORS, HSTS, CSP, cookies…), for the gateway's header tests.
-    method: 'GET', url: '/V1/test/headers', resources: P,
+    method: 'GET',
+    url: '/V1/test/headers',
+    resources: P,
     handle: (c) => ({
       stream: async (res) => {
         res.writeHead(200, {
@@ -133,7 +185,7 @@ export const EMULATED_ROUTES: EmulatedRoute[] = [
           'access-control-allow-origin': '*',
           'access-control-allow-credentials': 'true',
           'strict-transport-security': 'max-age=31536000; includeSubDomains',
-          'content-security-policy': "default-src *",
+          'content-security-policy': 'default-src *',
           refresh: '0; url=https://evil.example/',
           'set-cookie': 'PHPSESSID=emu; path=/',
           'alt-svc': 'h3=":443"',
@@ -145,7 +197,9 @@ export const EMULATED_ROUTES: EmulatedRoute[] = [
     }),
   },
   {
-    method: 'GET', url: '/V1/test/large', resources: P,
+    method: 'GET',
+    url: '/V1/test/large',
+    resources: P,
     handle: (c) => ({
       stream: async (res) => {
         // Streams `mb` MiB of JSON without building it in memory, honouring backpressure.
@@ -174,7 +228,8 @@ export function matchEmulatedRoute(method: string, segments: string[]) {
     const params: Record<string, string> = {};
     let score = 0;
     const fits = parts.every((part, i) => {
-      if (part.startsWith(':')) return segments[i] !== '' && ((params[part.slice(1)] = decodeURIComponent(segments[i]!)), true);
+      if (part.startsWith(':'))
+        return segments[i] !== '' && ((params[part.slice(1)] = decodeURIComponent(segments[i]!)), true);
       score++;
       return part === segments[i];
     });

@@ -16,7 +16,9 @@ export interface SearchCriteria {
 export function parseSearchCriteria(query: Record<string, string>): SearchCriteria {
   const groups: Filter[][] = [];
   for (const [key, value] of Object.entries(query)) {
-    const m = /^searchCriteria\[filter_groups\]\[(\d+)\]\[filters\]\[(\d+)\]\[(field|value|condition_type)\]$/.exec(key);
+    const m = /^searchCriteria\[filter_groups\]\[(\d+)\]\[filters\]\[(\d+)\]\[(field|value|condition_type)\]$/.exec(
+      key,
+    );
     if (!m) continue;
     const g = (groups[Number(m[1])] ??= []);
     const f = (g[Number(m[2])] ??= { field: '', value: '', condition: 'eq' });
@@ -34,7 +36,10 @@ export function parseSearchCriteria(query: Record<string, string>): SearchCriter
 }
 
 function likeToRegExp(pattern: string): RegExp {
-  const escaped = pattern.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/%/g, '.*').replace(/_/g, '.');
+  const escaped = pattern
+    .replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+    .replace(/%/g, '.*')
+    .replace(/_/g, '.');
   return new RegExp(`^${escaped}$`, 'i');
 }
 
@@ -42,14 +47,22 @@ function matches(item: Record<string, unknown>, f: Filter): boolean {
   const actual = item[f.field];
   const text = actual === undefined || actual === null ? '' : String(actual);
   switch (f.condition) {
-    case 'like': return likeToRegExp(f.value).test(text);
-    case 'neq': return text !== f.value;
-    case 'in': return f.value.split(',').includes(text);
-    case 'gt': return Number(text) > Number(f.value);
-    case 'lt': return Number(text) < Number(f.value);
-    case 'gteq': return Number(text) >= Number(f.value);
-    case 'lteq': return Number(text) <= Number(f.value);
-    default: return text === f.value;
+    case 'like':
+      return likeToRegExp(f.value).test(text);
+    case 'neq':
+      return text !== f.value;
+    case 'in':
+      return f.value.split(',').includes(text);
+    case 'gt':
+      return Number(text) > Number(f.value);
+    case 'lt':
+      return Number(text) < Number(f.value);
+    case 'gteq':
+      return Number(text) >= Number(f.value);
+    case 'lteq':
+      return Number(text) <= Number(f.value);
+    default:
+      return text === f.value;
   }
 }
 
@@ -63,7 +76,9 @@ export function applySearchCriteria<T extends object>(items: T[], criteria: Sear
   return {
     items: filtered.slice(start, start + size),
     search_criteria: {
-      filter_groups: criteria.groups.map((g) => ({ filters: g.map((f) => ({ field: f.field, value: f.value, condition_type: f.condition })) })),
+      filter_groups: criteria.groups.map((g) => ({
+        filters: g.map((f) => ({ field: f.field, value: f.value, condition_type: f.condition })),
+      })),
       ...(criteria.pageSize ? { page_size: criteria.pageSize, current_page: criteria.currentPage } : {}),
     },
     total_count: filtered.length,

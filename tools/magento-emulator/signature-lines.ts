@@ -9,7 +9,8 @@ export type SignatureLine = (typeof SIGNATURE_LINES)[number];
 
 type PhpArray = Map<string, string | PhpArray>;
 
-const rawurlencode = (s: string) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase());
+const rawurlencode = (s: string) =>
+  encodeURIComponent(s).replace(/[!'()*]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase());
 function rawurldecode(s: string): string {
   return s.replace(/(%[0-9A-Fa-f]{2})+/g, (run) => {
     try {
@@ -60,7 +61,8 @@ function requestParams(req: RawRequest): PhpArray {
     const eq = trimmed.indexOf('=');
     if (eq < 0) continue;
     const name = trimmed.slice(0, eq);
-    if (isProtocolParameter(name)) params.set(rawurldecode(name), rawurldecode(trimmed.slice(eq + 1).replace(/^"+|"+$/g, '')));
+    if (isProtocolParameter(name))
+      params.set(rawurldecode(name), rawurldecode(trimmed.slice(eq + 1).replace(/^"+|"+$/g, '')));
   }
   if (String(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')) {
     for (const [k, v] of parseStr(req.body)) if (!isProtocolParameter(k)) params.set(k, v);
@@ -120,7 +122,8 @@ function natCompare(a: string, b: string): number {
 
 function laminas(req: RawRequest, scheme: string, decodable: string): string {
   let host = String(req.headers.host ?? '').toLowerCase();
-  if ((scheme === 'http' && host.endsWith(':80')) || (scheme === 'https' && host.endsWith(':443'))) host = host.replace(/:\d+$/, '');
+  if ((scheme === 'http' && host.endsWith(':80')) || (scheme === 'https' && host.endsWith(':443')))
+    host = host.replace(/:\d+$/, '');
   const url = `${scheme}://${host}${normalizePath(req.rawPath, decodable)}`;
   const encoded = new Map<string, string>();
   for (const [k, v] of requestParams(req)) {
@@ -136,7 +139,8 @@ function develop(req: RawRequest, scheme: string): string {
   const params = requestParams(req);
   for (const [k, v] of parseStr(req.query)) params.set(k, v); // array_merge over Request.php's
   for (const key of params.keys()) {
-    if (isIntKey(key)) throw new SignatureLineFailure('str_contains(): Argument #1 ($haystack) must be of type string, int given');
+    if (isIntKey(key))
+      throw new SignatureLineFailure('str_contains(): Argument #1 ($haystack) must be of type string, int given');
   }
   for (const key of [...params.keys()]) {
     if (key.includes('[') && key.includes(']')) {

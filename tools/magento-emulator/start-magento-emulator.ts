@@ -80,12 +80,20 @@ export async function startMagentoEmulator(options: MagentoEmulatorOptions = {})
       line: signingProfile,
     };
     if (latencyMs > 0) await new Promise((r) => setTimeout(r, latencyMs));
-    const record = (v: Omit<SignatureVerdict, 'method' | 'path'>) => verdicts.push({ method: er.method, path: rawUrl, ...v });
+    const record = (v: Omit<SignatureVerdict, 'method' | 'path'>) =>
+      verdicts.push({ method: er.method, path: rawUrl, ...v });
 
     const path = rawPath.replace(/^\/index\.php(?=\/)/, '');
     if (er.method === 'POST' && (path === '/oauth/token/request' || path === '/oauth/token/access')) {
-      const result = path.endsWith('request') ? handleTokenRequest(er, store, clock.now()) : handleTokenAccess(er, store, clock.now());
-      record({ ok: result.status === 200, reason: result.problem ?? 'token_issued', status: result.status, integrationId: result.integrationId });
+      const result = path.endsWith('request')
+        ? handleTokenRequest(er, store, clock.now())
+        : handleTokenAccess(er, store, clock.now());
+      record({
+        ok: result.status === 200,
+        reason: result.problem ?? 'token_issued',
+        status: result.status,
+        integrationId: result.integrationId,
+      });
       res.writeHead(result.status, { 'content-type': 'text/html; charset=UTF-8' });
       res.end(result.body);
       return;
@@ -93,16 +101,34 @@ export async function startMagentoEmulator(options: MagentoEmulatorOptions = {})
     if (path === '/graphql' && (er.method === 'POST' || er.method === 'GET')) {
       const who = identifyRestCaller(er, store, clock.now(), { bearerEnabled });
       let op: Record<string, unknown> = {};
-      try { op = er.method === 'POST' ? (JSON.parse(er.body || '{}') as Record<string, unknown>) : parsePairs(er.query, true); } catch { /* echo nothing */ }
+      try {
+        op =
+          er.method === 'POST' ? (JSON.parse(er.body || '{}') as Record<string, unknown>) : parsePairs(er.query, true);
+      } catch {
+        /* echo nothing */
+      }
       const status = who.error ? who.error.status : 200;
       record({ ok: who.ok, reason: who.reason, status, integrationId: who.integration?.id });
-      if (who.error) return sendJson(res, status, { errors: [{ message: who.error.message, extensions: { category: 'graphql-authorization' } }] });
-      return sendJson(res, 200, { data: { echo: { query: op.query ?? null, variables: op.variables ?? null, operationName: op.operationName ?? null, integrationId: who.integration?.id ?? null } } });
+      if (who.error)
+        return sendJson(res, status, {
+          errors: [{ message: who.error.message, extensions: { category: 'graphql-authorization' } }],
+        });
+      return sendJson(res, 200, {
+        data: {
+          echo: {
+            query: op.query ?? null,
+            variables: op.variables ?? null,
+            operationName: op.operationName ?? null,
+            integrationId: who.integration?.id ?? null,
+          },
+        },
+      });
     }
 
     const m = /^\/rest(?:\/([A-Za-z][A-Za-z0-9_]*))?(\/V1\/.*)$/.exec(path.replace(/\/+$/, ''));
     const storeCode = m?.[1] && m[1] !== 'V1' ? m[1] : null;
-    const found = m && (!storeCode || storeCodes.has(storeCode)) ? matchEmulatedRoute(er.method, m[2]!.split('/').slice(1)) : null;
+    const found =
+      m && (!storeCode || storeCodes.has(storeCode)) ? matchEmulatedRoute(er.method, m[2]!.split('/').slice(1)) : null;
     if (!found) {
       record({ ok: false, reason: 'no_route', status: 404 });
       return sendJson(res, 404, ROUTE_MISSING);
@@ -114,11 +140,27 @@ export async function startMagentoEmulator(options: MagentoEmulatorOptions = {})
     }
     const missing = missingResources(found.route.resources, who.integration);
     if (missing.length) {
-      record({ ok: who.ok, reason: who.ok ? 'acl_denied' : who.reason, status: 401, integrationId: who.integration?.id });
-      return sendJson(res, 401, { message: "The consumer isn't authorized to access %resources.", parameters: { resources: found.route.resources.join(', ') } });
+      record({
+        ok: who.ok,
+        reason: who.ok ? 'acl_denied' : who.reason,
+        status: 401,
+        integrationId: who.integration?.id,
+      });
+      return sendJson(res, 401, {
+        message: "The consumer isn't authorized to access %resources.",
+        parameters: { resources: found.route.resources.join(', ') },
+      });
     }
     const contentType = String(req.headers['content-type'] ?? '');
-    const result = await found.route.handle({ params: found.params, query: parsePairs(er.query, true), body: er.body, contentType, storeCode, data, headers: req.headers });
+    const result = await found.route.handle({
+      params: found.params,
+      query: parsePairs(er.query, true),
+      body: er.body,
+      contentType,
+      storeCode,
+      data,
+      headers: req.headers,
+    });
     if ('stream' in result) {
       record({ ok: who.ok, reason: who.reason, status: 200, integrationId: who.integration?.id });
       res.setHeader('x-emulator-store', storeCode ?? 'default');
@@ -131,7 +173,10 @@ export async function startMagentoEmulator(options: MagentoEmulatorOptions = {})
 
   const server = createServer((req, res) => {
     handle(req, res).catch((err: Error) => {
-      if (!res.headersSent) sendJson(res, 500, { message: `Internal Error. Details are available in Magento log file. Report ID: emu-${err.message}` });
+      if (!res.headersSent)
+        sendJson(res, 500, {
+          message: `Internal Error. Details are available in Magento log file. Report ID: emu-${err.message}`,
+        });
       else res.destroy(err);
     });
   });
@@ -164,7 +209,13 @@ export async function startMagentoEmulator(options: MagentoEmulatorOptions = {})
     async activate(integrationId: number, endpointUrl: string): Promise<ActivationPayload> {
       const i = mustGet(integrationId);
       i.status = 'inactive';
-      i.token = { type: 'verifier', token: randomToken(), secret: randomToken(), verifier: randomToken(), revoked: false };
+      i.token = {
+        type: 'verifier',
+        token: randomToken(),
+        secret: randomToken(),
+        verifier: randomToken(),
+        revoked: false,
+      };
       i.activatedAt = clock.now();
       const payload: ActivationPayload = {
         oauth_consumer_key: i.consumerKey,
@@ -182,26 +233,47 @@ export async function startMagentoEmulator(options: MagentoEmulatorOptions = {})
         });
         await res.arrayBuffer().catch(() => undefined);
       } catch {
-        throw new Error('The attempt to post data to consumer failed due to an unexpected error. Please try again later.');
+        throw new Error(
+          'The attempt to post data to consumer failed due to an unexpected error. Please try again later.',
+        );
       }
       return payload;
     },
     /** Test shortcut: an active integration with an access token, skipping the handshake. */
     issueAccessToken(integrationId: number) {
       const i = mustGet(integrationId);
-      i.token = { type: 'access', token: randomToken(), secret: randomToken(), verifier: randomToken(), revoked: false };
+      i.token = {
+        type: 'access',
+        token: randomToken(),
+        secret: randomToken(),
+        verifier: randomToken(),
+        revoked: false,
+      };
       i.status = 'active';
-      return { consumerKey: i.consumerKey, consumerSecret: i.consumerSecret, accessToken: i.token.token, accessTokenSecret: i.token.secret };
+      return {
+        consumerKey: i.consumerKey,
+        consumerSecret: i.consumerSecret,
+        accessToken: i.token.token,
+        accessTokenSecret: i.token.secret,
+      };
     },
     revokeAccessToken(integrationId: number) {
       const i = mustGet(integrationId);
       if (i.token) i.token.revoked = true;
     },
-    setLatency(ms: number) { latencyMs = ms; },
-    setBearerEnabled(enabled: boolean) { bearerEnabled = enabled; },
+    setLatency(ms: number) {
+      latencyMs = ms;
+    },
+    setBearerEnabled(enabled: boolean) {
+      bearerEnabled = enabled;
+    },
     /** A store upgrade (or downgrade): from now on, signatures are verified by this line's rules. */
-    setSigningProfile(line: SignatureLine) { signingProfile = line; },
-    get signingProfile(): SignatureLine { return signingProfile; },
+    setSigningProfile(line: SignatureLine) {
+      signingProfile = line;
+    },
+    get signingProfile(): SignatureLine {
+      return signingProfile;
+    },
     close(): Promise<void> {
       server.closeAllConnections();
       return new Promise((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())));

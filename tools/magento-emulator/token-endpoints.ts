@@ -19,7 +19,10 @@ export interface TokenResult {
 }
 
 class OauthProblem extends Error {
-  constructor(message: string, readonly status: 400 | 401) {
+  constructor(
+    message: string,
+    readonly status: 400 | 401,
+  ) {
     super(message);
   }
 }
@@ -41,7 +44,14 @@ export function validateProtocol(
   nowMs: number,
   extra: string[],
 ): EmulatedIntegration {
-  requireParams(params, ['oauth_consumer_key', 'oauth_signature', 'oauth_signature_method', 'oauth_nonce', 'oauth_timestamp', ...extra]);
+  requireParams(params, [
+    'oauth_consumer_key',
+    'oauth_signature',
+    'oauth_signature_method',
+    'oauth_nonce',
+    'oauth_timestamp',
+    ...extra,
+  ]);
   if (params.oauth_version !== undefined && params.oauth_version !== '1.0') {
     throw new OauthProblem(`OAuth version ${params.oauth_version} is not supported`, 400);
   }
@@ -76,7 +86,12 @@ export function requestBaseString(req: EmulatorRequest, params: Record<string, s
   return lineBaseString(req.line, req);
 }
 
-function checkSignature(req: EmulatorRequest, params: Record<string, string>, secret: string, tokenSecret: string): void {
+function checkSignature(
+  req: EmulatorRequest,
+  params: Record<string, string>,
+  secret: string,
+  tokenSecret: string,
+): void {
   const base = requestBaseString(req, params);
   if (!isSignatureValid(base, params.oauth_signature!, secret, tokenSecret)) {
     throw new OauthProblem('The signature is invalid. Verify and try again.', 401);
@@ -92,7 +107,11 @@ function run(fn: () => { body: string; integrationId: number }): TokenResult {
       return { status: err.status, body: `oauth_problem=${encodeURIComponent(err.message)}`, problem: err.message };
     }
     const message = (err as Error).message;
-    return { status: 500, body: `oauth_problem=internal_error&message=${encodeURIComponent(message)}`, problem: message };
+    return {
+      status: 500,
+      body: `oauth_problem=internal_error&message=${encodeURIComponent(message)}`,
+      problem: message,
+    };
   }
 }
 

@@ -72,7 +72,14 @@ export function identityLinkRoutes(deps: IdentityLinkDeps): Router {
   const { auth, limiter } = deps;
   const headers = securityHeaders({ production: config.production });
   const flowPrefix = (clientId: string) => `magento-identity:${clientId}:`;
-  const cookieOptions = (ctx: Context) => ({ httpOnly: true, sameSite: 'lax' as const, signed: true, secure: config.production || ctx.secure, path: IDENTITY_PATH, overwrite: true });
+  const cookieOptions = (ctx: Context) => ({
+    httpOnly: true,
+    sameSite: 'lax' as const,
+    signed: true,
+    secure: config.production || ctx.secure,
+    path: IDENTITY_PATH,
+    overwrite: true,
+  });
 
   // Shared with the consent pages' form POSTs (same key, same budget).
   const throttle = formThrottle({
@@ -80,7 +87,8 @@ export function identityLinkRoutes(deps: IdentityLinkDeps): Router {
     limit: config.loginRateLimit,
     audit,
     route: () => `${IDENTITY_PATH}/:token`,
-    refuse: (ctx, retryAfter) => render(ctx, 'identity-link-message', presentIdentityMessage('rate_limited', { retryAfter }), 429),
+    refuse: (ctx, retryAfter) =>
+      render(ctx, 'identity-link-message', presentIdentityMessage('rate_limited', { retryAfter }), 429),
   });
 
   /** The link behind the URL, and Magento's consumer key must be that link's current consumer. */
@@ -95,7 +103,14 @@ export function identityLinkRoutes(deps: IdentityLinkDeps): Router {
     const owner = CONSUMER_KEY.test(consumerKey) ? await links.clientIdForConsumerKey(consumerKey) : null;
     const link = owner === clientId ? await links.get(clientId) : null;
     if (!link) {
-      await audit.record({ type: 'magento.identity_link_refused', outcome: 'denied', clientId, ip: ctx.ip, requestId: ctx.state.requestId, details: { reason: consumerKey ? 'consumer_mismatch' : 'consumer_missing' } });
+      await audit.record({
+        type: 'magento.identity_link_refused',
+        outcome: 'denied',
+        clientId,
+        ip: ctx.ip,
+        requestId: ctx.state.requestId,
+        details: { reason: consumerKey ? 'consumer_mismatch' : 'consumer_missing' },
+      });
       return render(ctx, 'identity-link-message', presentIdentityMessage('consumer_mismatch'), 400);
     }
     ctx.state.identity = {
@@ -119,7 +134,13 @@ export function identityLinkRoutes(deps: IdentityLinkDeps): Router {
     const found = await loadFlow(ctx);
     if (!found) return render(ctx, 'identity-link-message', presentIdentityMessage('expired'), 410);
     if (!csrfTokenMatches(found.csrfToken, ctx.request.form?._csrf)) {
-      await audit.record({ type: 'security.csrf_failed', outcome: 'denied', clientId: ctx.state.identity.clientId, ip: ctx.ip, requestId: ctx.state.requestId });
+      await audit.record({
+        type: 'security.csrf_failed',
+        outcome: 'denied',
+        clientId: ctx.state.identity.clientId,
+        ip: ctx.ip,
+        requestId: ctx.state.requestId,
+      });
       return render(ctx, 'identity-link-message', presentIdentityMessage('csrf'), 403);
     }
     ctx.state.identity.flow = found;
@@ -128,12 +149,29 @@ export function identityLinkRoutes(deps: IdentityLinkDeps): Router {
 
   const base = (ctx: Context, f: InteractionState) => {
     const id = ctx.state.identity;
-    return { request: id.request, csrfToken: f.csrfToken, clientName: id.clientName, clientId: id.clientId, storeBaseUrl: id.link.storeBaseUrl };
+    return {
+      request: id.request,
+      csrfToken: f.csrfToken,
+      clientName: id.clientName,
+      clientId: id.clientId,
+      storeBaseUrl: id.link.storeBaseUrl,
+    };
   };
   const showLogin = (ctx: Context, f: InteractionState, error: string | null = null, username = '', status = 200) =>
     render(ctx, 'identity-link-login', presentIdentityLogin({ ...base(ctx, f), error, username }), status);
-  const showConfirm = (ctx: Context, f: InteractionState, username: string, error: string | null = null, status = 200) =>
-    render(ctx, 'identity-link-confirm', presentIdentityConfirm({ ...base(ctx, f), username, error, link: ctx.state.identity.link }), status);
+  const showConfirm = (
+    ctx: Context,
+    f: InteractionState,
+    username: string,
+    error: string | null = null,
+    status = 200,
+  ) =>
+    render(
+      ctx,
+      'identity-link-confirm',
+      presentIdentityConfirm({ ...base(ctx, f), username, error, link: ctx.state.identity.link }),
+      status,
+    );
   const endFlow = async (ctx: Context, f: InteractionState) => {
     await states.remove(f.uid);
     ctx.cookies.set(COOKIE, null, cookieOptions(ctx));
@@ -145,7 +183,9 @@ export function identityLinkRoutes(deps: IdentityLinkDeps): Router {
   router.get(`${IDENTITY_PATH}/:endpointToken`, headers, resolve, async (ctx) => {
     let f = await loadFlow(ctx);
     if (!f) {
-      f = await states.loadOrCreate(`${flowPrefix(ctx.state.identity.clientId)}${randomBytes(24).toString('base64url')}`);
+      f = await states.loadOrCreate(
+        `${flowPrefix(ctx.state.identity.clientId)}${randomBytes(24).toString('base64url')}`,
+      );
       ctx.cookies.set(COOKIE, f.uid, { ...cookieOptions(ctx), maxAge: 15 * 60 * 1000 });
     }
     const admin = f.stage === 'password_ok' && f.adminId ? await auth.findById(f.adminId) : null;
@@ -186,9 +226,17 @@ export function identityLinkRoutes(deps: IdentityLinkDeps): Router {
       clientId: id.clientId,
       ip: ctx.ip,
       requestId: ctx.state.requestId,
-      details: { status: link.status, secondFactor: code.method, redirect: id.redirectUrl ? 'success_call_back' : id.request.successCallBack ? 'refused' : 'none' },
+      details: {
+        status: link.status,
+        secondFactor: code.method,
+        redirect: id.redirectUrl ? 'success_call_back' : id.request.successCallBack ? 'refused' : 'none',
+      },
     });
-    return render(ctx, 'identity-link-done', presentIdentityDone({ clientName: id.clientName, link, redirectUrl: id.redirectUrl }));
+    return render(
+      ctx,
+      'identity-link-done',
+      presentIdentityDone({ clientName: id.clientName, link, redirectUrl: id.redirectUrl }),
+    );
   });
 
   router.post(`${IDENTITY_PATH}/:endpointToken/cancel`, ...post, async (ctx) => {

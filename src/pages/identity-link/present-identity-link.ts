@@ -28,7 +28,11 @@ export function identityPageUrl(r: IdentityRequest): string {
   return `${IDENTITY_PATH}/${encodeURIComponent(r.endpointToken)}?${q}`;
 }
 
-const hidden = (b: Base) => ({ oauth_consumer_key: b.request.consumerKey, success_call_back: b.request.successCallBack, _csrf: b.csrfToken });
+const hidden = (b: Base) => ({
+  oauth_consumer_key: b.request.consumerKey,
+  success_call_back: b.request.successCallBack,
+  _csrf: b.csrfToken,
+});
 
 export function presentIdentityLogin(b: Base & { username?: string }): PageModel {
   return {
@@ -75,7 +79,8 @@ export function presentIdentityDone(b: { clientName: string; link: LinkView; red
   };
 }
 
-export type IdentityMessageKind = 'unknown_link' | 'consumer_mismatch' | 'expired' | 'csrf' | 'rate_limited' | 'no_totp' | 'cancelled';
+export type IdentityMessageKind =
+  'unknown_link' | 'consumer_mismatch' | 'expired' | 'csrf' | 'rate_limited' | 'no_totp' | 'cancelled';
 
 const MESSAGES: Record<IdentityMessageKind, MessageText> = {
   ...COMMON_MESSAGES,
@@ -86,8 +91,12 @@ const MESSAGES: Record<IdentityMessageKind, MessageText> = {
   },
   consumer_mismatch: {
     title: 'This integration does not match this app',
-    text: 'The consumer key Magento sent is not the one this app received when the integration was activated (or the activation was refused).',
-    hint: 'Check that the Endpoint URL and Identity Link URL of the integration belong to the same app, then click Activate (or Reauthorize) in Magento again. `magento:status` shows why an activation failed.',
+    text:
+      'The consumer key Magento sent is not the one this app received when the integration was ' +
+      'activated (or the activation was refused).',
+    hint:
+      'Check that the Endpoint URL and Identity Link URL of the integration belong to the same app, ' +
+      'then click Activate (or Reauthorize) in Magento again. `magento:status` shows why an activation failed.',
   },
   expired: {
     title: 'This page has expired',

@@ -30,7 +30,10 @@ export function createInteractionStateStore(deps: { db: Db; clock: Clock; box: S
   });
   return {
     async load(uid: string): Promise<InteractionState | null> {
-      const r = await db('interaction_states').where({ uid }).andWhere('expires_at', '>', new Date(clock.now())).first();
+      const r = await db('interaction_states')
+        .where({ uid })
+        .andWhere('expires_at', '>', new Date(clock.now()))
+        .first();
       return r ? toState(r) : null;
     },
     async loadOrCreate(uid: string): Promise<InteractionState> {
@@ -40,12 +43,20 @@ export function createInteractionStateStore(deps: { db: Db; clock: Clock; box: S
       // Expired rows of any interaction go on the way (cheap: indexed on expires_at).
       await db('interaction_states').where('expires_at', '<=', new Date(now)).delete();
       await db('interaction_states')
-        .insert({ uid, csrf_token_sealed: box.seal(newCsrfToken(), csrfAad(uid)), stage: 'start', expires_at: new Date(now + deps.ttlSeconds * 1000) })
+        .insert({
+          uid,
+          csrf_token_sealed: box.seal(newCsrfToken(), csrfAad(uid)),
+          stage: 'start',
+          expires_at: new Date(now + deps.ttlSeconds * 1000),
+        })
         .onConflict('uid')
         .ignore();
       return (await this.load(uid))!;
     },
-    async update(uid: string, fields: Partial<{ adminId: string | null; stage: InteractionState['stage']; pendingTotpSecret: string | null }>): Promise<void> {
+    async update(
+      uid: string,
+      fields: Partial<{ adminId: string | null; stage: InteractionState['stage']; pendingTotpSecret: string | null }>,
+    ): Promise<void> {
       const row: Record<string, unknown> = {};
       if (fields.adminId !== undefined) row.admin_id = fields.adminId;
       if (fields.stage !== undefined) row.stage = fields.stage;

@@ -26,7 +26,9 @@ const MESSAGES: Record<MessageKind, MessageText> = {
   ...COMMON_MESSAGES,
   expired: {
     title: 'This sign-in request has expired',
-    text: 'Authorization requests are valid for a limited time, and this one is no longer active (or it was already completed).',
+    text:
+      'Authorization requests are valid for a limited time, and this one is no longer active (or it ' +
+      'was already completed).',
     hint: 'Go back to the application and start the connection again.',
   },
   mismatch: {
@@ -47,9 +49,16 @@ const MESSAGES: Record<MessageKind, MessageText> = {
 };
 
 /** A message page's model; a rate-limit message says when to retry. */
-export function messagePage<K extends string>(table: Record<K, MessageText>, kind: K, extra: { retryAfter?: number } = {}): PageModel {
+export function messagePage<K extends string>(
+  table: Record<K, MessageText>,
+  kind: K,
+  extra: { retryAfter?: number } = {},
+): PageModel {
   const m = table[kind];
-  const hint = kind === 'rate_limited' && extra.retryAfter ? `Try again in about ${Math.max(1, Math.ceil(extra.retryAfter / 60))} minute(s).` : m.hint;
+  const hint =
+    kind === 'rate_limited' && extra.retryAfter
+      ? `Try again in about ${Math.max(1, Math.ceil(extra.retryAfter / 60))} minute(s).`
+      : m.hint;
   return { title: m.title, text: m.text, hint, kind };
 }
 

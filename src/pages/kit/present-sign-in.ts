@@ -13,14 +13,29 @@ interface Base {
 const action = (uid: string, step: string) => `/interaction/${encodeURIComponent(uid)}/${step}`;
 
 export function presentLogin(b: Base & { username?: string }): PageModel {
-  return { title: 'Sign in', ...b, error: b.error ?? null, username: b.username ?? '', action: action(b.uid, 'login'), abortAction: action(b.uid, 'abort') };
+  return {
+    title: 'Sign in',
+    ...b,
+    error: b.error ?? null,
+    username: b.username ?? '',
+    action: action(b.uid, 'login'),
+    abortAction: action(b.uid, 'abort'),
+  };
 }
 
 export function presentTotp(b: Base & { username: string }): PageModel {
-  return { title: 'Two-factor authentication', ...b, error: b.error ?? null, action: action(b.uid, 'totp'), abortAction: action(b.uid, 'abort') };
+  return {
+    title: 'Two-factor authentication',
+    ...b,
+    error: b.error ?? null,
+    action: action(b.uid, 'totp'),
+    abortAction: action(b.uid, 'abort'),
+  };
 }
 
-export function presentEnrolment(b: Base & { username: string; secret: string; otpauthUri: string; qrDataUri: string }): PageModel {
+export function presentEnrolment(
+  b: Base & { username: string; secret: string; otpauthUri: string; qrDataUri: string },
+): PageModel {
   return {
     title: 'Set up two-factor authentication',
     ...b,

@@ -15,12 +15,16 @@ const TEXTS: Record<string, MessageText> = {
   },
   invalid_redirect_uri: {
     title: 'This application sent you to the wrong address',
-    text: 'The address the application wants to send you back to is not one registered for it, so you were not sent there.',
+    text:
+      'The address the application wants to send you back to is not one registered for it, so you ' +
+      'were not sent there.',
     hint: DEVELOPER,
   },
   invalid_request: {
     title: 'The application’s request is incomplete or incorrect',
-    text: 'The sign-in request from the application is missing something or contains a value this server does not accept.',
+    text:
+      'The sign-in request from the application is missing something or contains a value this server ' +
+      'does not accept.',
     hint: BACK,
   },
   unauthorized_client: {

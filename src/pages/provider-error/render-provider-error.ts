@@ -11,10 +11,18 @@ import { providerErrorText } from './provider-error-text.js';
  */
 export function createProviderErrorRenderer(opts: { cache: boolean; brandName: string | null; viewsDir?: string }) {
   const render = createViewRenderer({ cache: opts.cache, brandName: opts.brandName, viewsDir: opts.viewsDir });
-  return async function renderProviderError(ctx: KoaContextWithOIDC, out: { error: string; error_description?: string }): Promise<void> {
+  return async function renderProviderError(
+    ctx: KoaContextWithOIDC,
+    out: { error: string; error_description?: string },
+  ): Promise<void> {
     const error = String(out.error ?? 'server_error');
     const text = providerErrorText(error);
     const description = out.error_description ? String(out.error_description).slice(0, 500) : '';
-    await render(ctx as unknown as Context, 'provider-error', { ...text, error, description }, ctx.status >= 400 ? ctx.status : 400);
+    await render(
+      ctx as unknown as Context,
+      'provider-error',
+      { ...text, error, description },
+      ctx.status >= 400 ? ctx.status : 400,
+    );
   };
 }

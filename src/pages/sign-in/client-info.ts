@@ -27,7 +27,9 @@ function safeUrl(value: unknown): string | null {
 export async function loadClientInfo(provider: Provider, clientId: string): Promise<ClientInfo> {
   const client = await provider.Client.find(clientId).catch(() => undefined);
   const meta = (client?.metadata() ?? {}) as Record<string, unknown>;
-  const contacts = Array.isArray(meta.contacts) ? meta.contacts.filter((c): c is string => typeof c === 'string').slice(0, 5) : [];
+  const contacts = Array.isArray(meta.contacts)
+    ? meta.contacts.filter((c): c is string => typeof c === 'string').slice(0, 5)
+    : [];
   return {
     clientId,
     name: typeof meta.client_name === 'string' && meta.client_name.trim() ? meta.client_name.trim() : clientId,

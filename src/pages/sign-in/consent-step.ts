@@ -5,7 +5,9 @@ import { loadClientInfo } from './client-info.js';
 import { CODE_ERROR } from '../kit/present-sign-in.js';
 import type { SecondFactorProof, StepContext } from './step-context.js';
 
-const LOCKED_ERROR = 'Too many invalid codes: your account is temporarily locked. Try again later or ask another administrator to unlock it.';
+const LOCKED_ERROR =
+  'Too many invalid codes: your account is temporarily locked. Try again later or ask another ' +
+  'administrator to unlock it.';
 
 interface PromptDetails {
   missingOIDCScope?: string[];
@@ -28,7 +30,10 @@ export function consentStep(s: StepContext) {
 
   function missing(ctx: Context) {
     const d = ctx.state.interaction.prompt.details as PromptDetails;
-    const newScopes = new Set<string>([...(d.missingOIDCScope ?? []), ...Object.values(d.missingResourceScopes ?? {}).flat()]);
+    const newScopes = new Set<string>([
+      ...(d.missingOIDCScope ?? []),
+      ...Object.values(d.missingResourceScopes ?? {}).flat(),
+    ]);
     return { d, newScopes };
   }
 
@@ -50,7 +55,9 @@ export function consentStep(s: StepContext) {
       client: await loadClientInfo(provider, clientId),
       redirectUri: String(i.params.redirect_uri),
       adminUsername: admin.username,
-      requestedScopes: String(i.params.scope ?? '').split(' ').filter(Boolean),
+      requestedScopes: String(i.params.scope ?? '')
+        .split(' ')
+        .filter(Boolean),
       newScopes: missing(ctx).newScopes,
       describeScope: deps.describeScope,
       linkStatus: deps.linkStatus ? await deps.linkStatus(clientId) : null,
@@ -74,13 +81,29 @@ export function consentStep(s: StepContext) {
       const i = ctx.state.interaction;
       if (i.prompt.name !== 'consent') return show(ctx);
       const clientId = String(i.params.client_id);
-      const requested = String(i.params.scope ?? '').split(' ').filter(Boolean);
+      const requested = String(i.params.scope ?? '')
+        .split(' ')
+        .filter(Boolean);
       const admin = await activeAdmin(ctx);
-      const audit = { actor: admin?.username ?? i.session?.accountId ?? null, clientId, ip: ctx.ip, requestId: ctx.state.requestId };
+      const audit = {
+        actor: admin?.username ?? i.session?.accountId ?? null,
+        clientId,
+        ip: ctx.ip,
+        requestId: ctx.state.requestId,
+      };
 
       if (ctx.request.form!.decision !== 'approve') {
-        await deps.audit.record({ type: 'consent.denied', outcome: 'denied', ...audit, details: { scopes: requested } });
-        return finish(ctx, { error: 'access_denied', error_description: 'The store administrator denied the request.' }, false);
+        await deps.audit.record({
+          type: 'consent.denied',
+          outcome: 'denied',
+          ...audit,
+          details: { scopes: requested },
+        });
+        return finish(
+          ctx,
+          { error: 'access_denied', error_description: 'The store administrator denied the request.' },
+          false,
+        );
       }
       if (!admin) return render(ctx, 'message', presentMessage('disabled'), 403);
 
@@ -96,7 +119,8 @@ export function consentStep(s: StepContext) {
       const g = grant ?? new provider.Grant({ accountId: admin.id, clientId });
       if (d.missingOIDCScope?.length) g.addOIDCScope(d.missingOIDCScope.join(' '));
       if (d.missingOIDCClaims?.length) g.addOIDCClaims(d.missingOIDCClaims);
-      for (const [indicator, scopes] of Object.entries(d.missingResourceScopes ?? {})) g.addResourceScope(indicator, scopes.join(' '));
+      for (const [indicator, scopes] of Object.entries(d.missingResourceScopes ?? {}))
+        g.addResourceScope(indicator, scopes.join(' '));
       const grantId = await g.save();
       await deps.audit.record({
         type: 'consent.approved',

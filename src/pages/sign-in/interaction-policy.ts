@@ -11,8 +11,11 @@ export function createInteractionPolicy(): interactionPolicy.DefaultPolicy {
   const policy = base();
   const consent = policy.get('consent')!;
   consent.checks.add(
-    new Check('totp_confirmation', 'every authorization is confirmed with a fresh TOTP code', 'consent_required', (ctx: KoaContextWithOIDC) =>
-      ctx.oidc.result?.consent ? Check.NO_NEED_TO_PROMPT : Check.REQUEST_PROMPT,
+    new Check(
+      'totp_confirmation',
+      'every authorization is confirmed with a fresh TOTP code',
+      'consent_required',
+      (ctx: KoaContextWithOIDC) => (ctx.oidc.result?.consent ? Check.NO_NEED_TO_PROMPT : Check.REQUEST_PROMPT),
     ),
   );
   return policy;

@@ -58,7 +58,12 @@ export function interactionRoutes(deps: InteractionDeps): Router {
 
   const csrf = async (ctx: Context, next: Next) => {
     if (!csrfTokenMatches(ctx.state.flow.csrfToken, ctx.request.form?._csrf)) {
-      await deps.audit.record({ type: 'security.csrf_failed', outcome: 'denied', ip: ctx.ip, requestId: ctx.state.requestId });
+      await deps.audit.record({
+        type: 'security.csrf_failed',
+        outcome: 'denied',
+        ip: ctx.ip,
+        requestId: ctx.state.requestId,
+      });
       return render(ctx, 'message', presentMessage('csrf'), 403);
     }
     await next();

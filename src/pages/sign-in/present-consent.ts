@@ -18,16 +18,26 @@ export interface ConsentInput {
 }
 
 const OIDC_SCOPES: Record<string, { title: string; description: string }> = {
-  openid: { title: 'Know who approved the connection', description: 'The app receives your admin account identifier and username. It gets no password and no other account data.' },
+  openid: {
+    title: 'Know who approved the connection',
+    description:
+      'The app receives your admin account identifier and username. It gets no password and no other account data.',
+  },
   profile: { title: 'Your admin profile', description: 'Your admin username.' },
 };
 
 const LINK_TEXT: Record<MagentoLinkStatus['state'], { label: string; detail: string }> = {
   active: { label: 'Linked', detail: 'The app is linked to your Magento store; approved calls go through this link.' },
   pending: { label: 'Pending', detail: 'The link to Magento is being set up; calls start working once it is active.' },
-  failed: { label: 'Failed', detail: 'Setting up the link to Magento failed; calls will not reach the store until it is fixed.' },
+  failed: {
+    label: 'Failed',
+    detail: 'Setting up the link to Magento failed; calls will not reach the store until it is fixed.',
+  },
   revoked: { label: 'Revoked', detail: 'The link to Magento was revoked; calls will not reach the store.' },
-  none: { label: 'Not linked', detail: 'The app is not linked to Magento yet; calls will not reach the store until it is.' },
+  none: {
+    label: 'Not linked',
+    detail: 'The app is not linked to Magento yet; calls will not reach the store until it is.',
+  },
 };
 
 /** View model of the consent page: everything an admin needs to decide, in plain words. */
@@ -36,19 +46,26 @@ export function presentConsent(i: ConsentInput): PageModel {
     .filter((name) => name !== 'offline_access')
     .map((name) => {
       const oidc = OIDC_SCOPES[name];
-      const info = oidc ? null : i.describeScope?.(name) ?? null;
+      const info = oidc ? null : (i.describeScope?.(name) ?? null);
       return {
         name,
         title: oidc?.title ?? info?.title ?? name,
         description: oidc?.description ?? info?.description ?? 'No description is available for this permission.',
-        access: oidc ? null : info?.access ?? null,
-        accessLabel: info?.access === 'read-write' ? 'Read and write' : info?.access === 'read-only' ? 'Read only' : null,
+        access: oidc ? null : (info?.access ?? null),
+        accessLabel:
+          info?.access === 'read-write' ? 'Read and write' : info?.access === 'read-only' ? 'Read only' : null,
         resources: (info?.resources ?? []).map((r) => ({ title: r.title, path: r.path })),
         alreadyGranted: !i.newScopes.has(name),
       };
     });
   const redirect = new URL(i.redirectUri);
-  const link = i.linkStatus ? { state: i.linkStatus.state, label: LINK_TEXT[i.linkStatus.state].label, detail: i.linkStatus.detail ?? LINK_TEXT[i.linkStatus.state].detail } : null;
+  const link = i.linkStatus
+    ? {
+        state: i.linkStatus.state,
+        label: LINK_TEXT[i.linkStatus.state].label,
+        detail: i.linkStatus.detail ?? LINK_TEXT[i.linkStatus.state].detail,
+      }
+    : null;
   return {
     title: `Allow ${i.client.name} to access your store?`,
     uid: i.uid,

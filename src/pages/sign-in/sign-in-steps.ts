@@ -1,6 +1,13 @@
 import type { Context } from 'koa';
 import QRCode from 'qrcode';
-import { presentEnrolment, presentLogin, presentRecoveryCodes, presentTotp, SIGN_IN_ERROR, CODE_ERROR } from '../kit/present-sign-in.js';
+import {
+  presentEnrolment,
+  presentLogin,
+  presentRecoveryCodes,
+  presentTotp,
+  SIGN_IN_ERROR,
+  CODE_ERROR,
+} from '../kit/present-sign-in.js';
 import { loadClientInfo } from './client-info.js';
 import { redirectToInteraction, type SecondFactorProof, type StepContext } from './step-context.js';
 
@@ -20,7 +27,8 @@ export function signInSteps(s: StepContext) {
     const flow = ctx.state.flow;
     const admin = flow.stage === 'password_ok' && flow.adminId ? await auth.findById(flow.adminId) : null;
     if (!admin) return render(ctx, 'login', presentLogin({ ...(await base(ctx, error)), username }), status);
-    if (admin.totpSecret) return render(ctx, 'totp', presentTotp({ ...(await base(ctx, error)), username: admin.username }), status);
+    if (admin.totpSecret)
+      return render(ctx, 'totp', presentTotp({ ...(await base(ctx, error)), username: admin.username }), status);
     if (!flow.pendingTotpSecret) {
       // TOTP was reset after the password step: start an enrolment now.
       flow.pendingTotpSecret = box.seal(auth.newTotpSecret(), pendingAad(flow.uid));
@@ -29,7 +37,12 @@ export function signInSteps(s: StepContext) {
     const secret = box.open(flow.pendingTotpSecret, pendingAad(flow.uid));
     const otpauthUri = auth.keyUri(admin.username, secret);
     const qrDataUri = await QRCode.toDataURL(otpauthUri, { errorCorrectionLevel: 'M', margin: 1, width: 220 });
-    return render(ctx, 'enrol', presentEnrolment({ ...(await base(ctx, error)), username: admin.username, secret, otpauthUri, qrDataUri }), status);
+    return render(
+      ctx,
+      'enrol',
+      presentEnrolment({ ...(await base(ctx, error)), username: admin.username, secret, otpauthUri, qrDataUri }),
+      status,
+    );
   }
 
   async function finishLogin(ctx: Context, adminId: string, method: SecondFactorProof['method']): Promise<string> {
@@ -80,7 +93,8 @@ export function signInSteps(s: StepContext) {
 
     async postEnrolment(ctx: Context) {
       const flow = ctx.state.flow;
-      if (wrongPrompt(ctx) || flow.stage !== 'password_ok' || !flow.adminId || !flow.pendingTotpSecret) return redirectToInteraction(ctx);
+      if (wrongPrompt(ctx) || flow.stage !== 'password_ok' || !flow.adminId || !flow.pendingTotpSecret)
+        return redirectToInteraction(ctx);
       const secret = box.open(flow.pendingTotpSecret, pendingAad(flow.uid));
       const enrolment = await auth.confirmEnrolment(flow.adminId, secret, ctx.request.form!.code ?? '', ctx.ip);
       if (!enrolment) {
