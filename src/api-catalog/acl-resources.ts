@@ -2,6 +2,7 @@
 // consent wording. Titles are Magento's own and often vague: describe scopes in the scope catalog.
 import { readFileSync } from 'node:fs';
 import { CORE_ACL_FILE } from './route-table.js';
+import { dataFileError } from '../errors/app-error.js';
 
 export interface AclResource {
   id: string;
@@ -14,12 +15,12 @@ export type AclResources = ReadonlyMap<string, AclResource>;
 export function loadAclResources(options: { file?: string } = {}): AclResources {
   const file = options.file ?? CORE_ACL_FILE;
   const data = JSON.parse(readFileSync(file, 'utf8')) as { resources?: unknown };
-  if (!Array.isArray(data.resources)) throw new Error(`ACL file ${file} must have a "resources" array`);
+  if (!Array.isArray(data.resources)) throw dataFileError(`ACL file ${file} must have a "resources" array`);
   const map = new Map<string, AclResource>();
   data.resources.forEach((entry: unknown, i) => {
     const e = entry as Partial<AclResource>;
     if (typeof e?.id !== 'string' || typeof e.title !== 'string') {
-      throw new Error(`Invalid ACL resource in ${file}: resources[${i}] needs string id and title`);
+      throw dataFileError(`Invalid ACL resource in ${file}: resources[${i}] needs string id and title`);
     }
     map.set(e.id, { id: e.id, title: e.title, parent: typeof e.parent === 'string' ? e.parent : null });
   });

@@ -2,6 +2,7 @@
 // extended by a deployment's own routes file of the same shape. Validated once at start.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { dataFileError } from '../errors/app-error.js';
 
 export interface RouteSource {
   repo?: string;
@@ -31,12 +32,12 @@ function readJson(file: string): unknown {
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    throw new Error(`Cannot read routes file ${file}: ${(err as Error).message}`, { cause: err });
+    throw dataFileError(`Cannot read routes file ${file}: ${(err as Error).message}`, err);
   }
   try {
     return JSON.parse(text);
   } catch (err) {
-    throw new Error(`Routes file ${file} is not valid JSON: ${(err as Error).message}`, { cause: err });
+    throw dataFileError(`Routes file ${file} is not valid JSON: ${(err as Error).message}`, err);
   }
 }
 
@@ -46,7 +47,7 @@ function toRoute(entry: unknown, index: number, file: string): RouteDefinition {
   const named = typeof e.method === 'string' && typeof e.url === 'string';
   const label = `${file}: routes[${index}]${named ? ` (${e.method} ${e.url})` : ''}`;
   const fail = (problem: string): never => {
-    throw new Error(`Invalid route in ${label}: ${problem}`);
+    throw dataFileError(`Invalid route in ${label}: ${problem}`);
   };
   if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) fail('must be an object');
   const method = typeof e.method === 'string' ? e.method.toUpperCase() : '';
@@ -84,7 +85,7 @@ function toRoute(entry: unknown, index: number, file: string): RouteDefinition {
 export function readRoutesFile(file: string): RouteDefinition[] {
   const data = readJson(file) as { routes?: unknown };
   if (!data || typeof data !== 'object' || !Array.isArray(data.routes)) {
-    throw new Error(`Routes file ${file} must be an object with a "routes" array`);
+    throw dataFileError(`Routes file ${file} must be an object with a "routes" array`);
   }
   return data.routes.map((entry, i) => toRoute(entry, i, file));
 }

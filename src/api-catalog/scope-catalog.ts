@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { AclResources } from './acl-resources.js';
 import type { RouteDefinition } from './route-table.js';
+import { dataFileError } from '../errors/app-error.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
@@ -29,7 +30,7 @@ const SCOPE_NAME = /^[a-z][a-z0-9_-]*(:[a-z][a-z0-9_-]*)?$/;
 
 function parseScope(name: string, raw: unknown, known: ReadonlySet<string>, file: string): ScopeDefinition {
   const fail = (problem: string): never => {
-    throw new Error(`Scope catalog ${file}: scope "${name}" ${problem}`);
+    throw dataFileError(`Scope catalog ${file}: scope "${name}" ${problem}`);
   };
   if (!SCOPE_NAME.test(name)) fail('has an invalid name (use area:access, lowercase)');
   const e = (raw ?? {}) as Record<string, unknown>;
@@ -76,10 +77,10 @@ export function loadScopeCatalog(options: {
   try {
     data = JSON.parse(readFileSync(file, 'utf8')) as { scopes?: unknown };
   } catch (err) {
-    throw new Error(`Cannot load scope catalog ${file}: ${(err as Error).message}`, { cause: err });
+    throw dataFileError(`Cannot load scope catalog ${file}: ${(err as Error).message}`, err);
   }
   if (!data.scopes || typeof data.scopes !== 'object' || Array.isArray(data.scopes)) {
-    throw new Error(`Scope catalog ${file} must have a "scopes" object`);
+    throw dataFileError(`Scope catalog ${file} must have a "scopes" object`);
   }
   const known = new Set<string>(options.aclResources.keys());
   for (const route of options.routeTable) for (const r of route.resources) known.add(r);

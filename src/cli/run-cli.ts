@@ -10,6 +10,8 @@ import { VERSION } from './version.js';
 /** Exit code and message of a failed command: typed CLI errors, then the store's AppErrors (404 → not found). */
 function failure(err: unknown): { code: number; message: string } {
   if (err instanceof CliError) return { code: err.exitCode, message: err.message };
+  // A bad SCOPES_FILE or ROUTES_FILE is configuration, as for the server: EX_CONFIG.
+  if (isAppError(err) && err.code === 'config.invalid_data_file') return { code: 78, message: err.message };
   if (isAppError(err))
     return {
       code: err.status === 404 ? EXIT.notFound : EXIT.failed,

@@ -89,7 +89,16 @@ export function gatewayRoutes(deps: GatewayDeps): Router {
       dpopError(ctx, 'invalid_dpop_proof', 'The DPoP scheme needs a DPoP proof in the DPoP header');
       return null;
     }
-    const token = await deps.verifier.verify(bearer.token);
+    let token: VerifiedAccessToken | null;
+    try {
+      token = await deps.verifier.verify(bearer.token);
+    } catch {
+      // The database or the key store is down: the token may well be good, so not invalid_token.
+      call.reason = 'token_check_unavailable';
+      gatewayProblem(ctx, 503, 'temporarily_unavailable', 'The access token cannot be checked right now; try again');
+      ctx.set('Retry-After', '1');
+      return null;
+    }
     if (!token) {
       call.reason = 'token_invalid';
       const message = 'The access token is invalid, expired or revoked';
@@ -182,6 +191,8 @@ export function gatewayRoutes(deps: GatewayDeps): Router {
   const withAudit = (handler: (ctx: Context, call: CallRecord) => Promise<void>) => async (ctx: Context) => {
     const started = performance.now();
     const call: CallRecord = {};
+    // A call that fails in our own code is audited too (as a 500), then left to the error handler.
+    let crashed = false;
     try {
       await handler(ctx, call);
     } catch (err) {
@@ -194,34 +205,40 @@ export function gatewayRoutes(deps: GatewayDeps): Router {
       } else if (callerLeft(ctx)) {
         // A body cut off by the caller leaving (form / GraphQL bodies are read whole): no one to answer.
         call.reason = 'client_closed';
-      } else throw err;
+      } else {
+        crashed = true;
+        call.reason = 'internal_error';
+        throw err;
+      }
+    } finally {
+      if (!crashed && deps.cors) await applyCors(ctx, deps.cors, call.token?.clientId);
+      void audited(ctx, call, started, crashed ? 500 : ctx.status);
     }
-    if (deps.cors) await applyCors(ctx, deps.cors, call.token?.clientId);
-    const done = async () => {
-      const bytesOut = call.forwarded ? await call.forwarded.bytesOut : 0;
-      await deps.audit.record({
-        type: call.forwarded ? 'gateway.call' : 'gateway.denied',
-        outcome: ctx.status < 400 ? 'success' : call.forwarded ? 'failure' : 'denied',
-        actor: call.token?.clientId ?? null,
-        clientId: call.token?.clientId ?? null,
-        grantId: call.token?.grantId ?? null,
-        ip: ctx.ip,
-        requestId: ctx.state.requestId,
-        details: {
-          method: ctx.method,
-          path: ctx.path,
-          route: call.route ?? null,
-          resources: call.resources ?? [],
-          status: ctx.status,
-          reason: call.reason ?? null,
-          durationMs: Math.round(performance.now() - started),
-          bytesIn: call.forwarded?.bytesIn ?? 0,
-          bytesOut,
-        },
-      });
-    };
-    void done();
   };
+
+  async function audited(ctx: Context, call: CallRecord, started: number, status: number): Promise<void> {
+    const bytesOut = call.forwarded ? await call.forwarded.bytesOut : 0;
+    await deps.audit.record({
+      type: call.forwarded ? 'gateway.call' : 'gateway.denied',
+      outcome: status < 400 ? 'success' : call.forwarded || status >= 500 ? 'failure' : 'denied',
+      actor: call.token?.clientId ?? null,
+      clientId: call.token?.clientId ?? null,
+      grantId: call.token?.grantId ?? null,
+      ip: ctx.ip,
+      requestId: ctx.state.requestId,
+      details: {
+        method: ctx.method,
+        path: ctx.path,
+        route: call.route ?? null,
+        resources: call.resources ?? [],
+        status,
+        reason: call.reason ?? null,
+        durationMs: Math.round(performance.now() - started),
+        bytesIn: call.forwarded?.bytesIn ?? 0,
+        bytesOut,
+      },
+    });
+  }
 
   const REST = /^\/(index\.php\/)?rest\//;
   if (deps.cors) {

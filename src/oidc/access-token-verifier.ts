@@ -80,38 +80,45 @@ export function createAccessTokenVerifier(deps: {
   }
 
   async function verifyJwt(token: string): Promise<VerifiedAccessToken | null> {
+    // Only a bad token answers null; a failing key store or database throws (the caller answers 503).
     try {
       if (decodeProtectedHeader(token).typ?.toLowerCase() !== 'at+jwt') return null;
-      const { payload } = await jwtVerify(token, await keysFor(token), {
+    } catch {
+      return null;
+    }
+    const keys = await keysFor(token);
+    let payload;
+    try {
+      ({ payload } = await jwtVerify(token, keys, {
         issuer: deps.issuer,
         audience: deps.audience,
         typ: 'at+jwt',
         algorithms: ['RS256', 'ES256', 'PS256'],
         currentDate: new Date(clock.now()),
         requiredClaims: ['exp', 'client_id'],
-      });
-      const clientId = String(payload.client_id);
-      const grantId = typeof payload.gid === 'string' ? payload.gid : null;
-      if (!(await clientStore.isActive(clientId))) return null;
-      if (grantId && !(await grantAlive(grantId, clientId))) return null;
-      return {
-        clientId,
-        scopes: String(payload.scope ?? '')
-          .split(' ')
-          .filter(Boolean),
-        grantId,
-        // Client-credentials tokens have the client as subject, not an account.
-        accountId: grantId && payload.sub ? payload.sub : undefined,
-        exp: payload.exp!,
-        format: 'jwt',
-        jkt:
-          typeof (payload.cnf as { jkt?: unknown } | undefined)?.jkt === 'string'
-            ? (payload.cnf as { jkt: string }).jkt
-            : null,
-      };
+      }));
     } catch {
       return null;
     }
+    const clientId = String(payload.client_id);
+    const grantId = typeof payload.gid === 'string' ? payload.gid : null;
+    if (!(await clientStore.isActive(clientId))) return null;
+    if (grantId && !(await grantAlive(grantId, clientId))) return null;
+    return {
+      clientId,
+      scopes: String(payload.scope ?? '')
+        .split(' ')
+        .filter(Boolean),
+      grantId,
+      // Client-credentials tokens have the client as subject, not an account.
+      accountId: grantId && payload.sub ? payload.sub : undefined,
+      exp: payload.exp!,
+      format: 'jwt',
+      jkt:
+        typeof (payload.cnf as { jkt?: unknown } | undefined)?.jkt === 'string'
+          ? (payload.cnf as { jkt: string }).jkt
+          : null,
+    };
   }
 
   async function verifyOpaque(token: string): Promise<VerifiedAccessToken | null> {

@@ -1,4 +1,5 @@
 import { UnknownKeyError } from '../security/secret-box.js';
+import { isAppError } from '../errors/app-error.js';
 
 /** What an entry point prints and exits with when it cannot start (sysexits.h codes). */
 export interface StartupFailure {
@@ -45,6 +46,7 @@ export function describeDatabaseUrl(url: string): string {
 export function describeStartupFailure(err: unknown, where: Where): StartupFailure | null {
   const db = where.databaseUrl ? `DATABASE_URL (${describeDatabaseUrl(where.databaseUrl)})` : 'the embedded database';
   for (const e of chain(err)) {
+    if (isAppError(e) && e.code === 'config.invalid_data_file') return { exitCode: EX_CONFIG, message: e.message };
     if (e instanceof UnknownKeyError) {
       return {
         exitCode: EX_CONFIG,

@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
-import { testEnv } from '../support/test-env.js';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { testEnv, testTmpDir } from '../support/test-env.js';
 import { createTestDb, type TestDb } from '../support/test-db.js';
 import { children, freePort, startServerProcess } from '../support/server-process.js';
 
@@ -79,6 +81,21 @@ describe('start-up failures', () => {
     expect(p.output()).toMatch(/cannot start: cannot reach the database/);
     expect(p.output()).toMatch(/^\s+at /m);
   }, 60_000);
+
+  it.each([
+    ['SCOPES_FILE', '{ "scopes": ', /Cannot load scope catalog .*bad-scopes\.json: .*JSON/],
+    ['ROUTES_FILE', '{"routes": [{"method": "GET"}]}', /Invalid route in .*bad-routes\.json: routes\[0\]/],
+  ])(
+    'a bad %s: one line naming the file and the entry, exit 78',
+    async (variable, content, pattern) => {
+      const file = join(testTmpDir('data-file-'), variable === 'SCOPES_FILE' ? 'bad-scopes.json' : 'bad-routes.json');
+      writeFileSync(file, content);
+      const p = start({ ...testEnv(), PORT: '0', LOG_LEVEL: 'info', [variable]: file });
+      expect(await p.exited).toBe(78);
+      expectOneLine(p.output(), pattern);
+    },
+    60_000,
+  );
 
   // These need a PostgreSQL server to refuse the name and the role: the CI run on PostgreSQL.
   it.runIf(process.env.DATABASE_URL)(
