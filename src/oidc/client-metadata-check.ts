@@ -4,6 +4,7 @@ import { AppError } from '../errors/app-error.js';
 import type { ClientMetadataCheck } from '../clients/client-record.js';
 import { toMetadata } from './client-adapter.js';
 import { CLIENT_SCHEMA_FEATURES, clientMetadataRules } from './client-metadata-rules.js';
+import { validateClientMetadata } from './provider-internals.js';
 
 // oidc-provider's metadata names → the registry's (and CLI's) field names.
 const FIELDS: [RegExp, string][] = [
@@ -59,12 +60,13 @@ export function createClientMetadataCheck(opts: {
     validator ??= build();
     const provider = await validator;
     try {
-      await provider.Client.validate(
+      await validateClientMetadata(
+        provider,
         toMetadata(client, {
           placeholder: 'unused-placeholder-secret-for-validation',
           production: opts.production,
           apiScopes,
-        }) as never,
+        }),
       );
     } catch (err) {
       if (err instanceof errors.InvalidClientMetadata || err instanceof errors.InvalidRedirectUri) {

@@ -22,6 +22,7 @@ import { discoveryAlias } from './discovery-alias.js';
 import { offlineAccessPrompt } from './offline-access-prompt.js';
 import { discoveryScopes } from './discovery-scopes.js';
 import { burnFailedCode } from './burn-failed-code.js';
+import { clientExtra, currentContext, useClientSecretCheck } from './provider-internals.js';
 
 export interface ProviderDeps {
   config: Config;
@@ -64,13 +65,7 @@ export function createProvider(deps: ProviderDeps): Provider {
             audience: config.apiAudience,
             chain: createRefreshChain({ db, clock }),
             onGraceReuse: (grantId, clientId, successor) =>
-              recordGraceReuse(
-                audit,
-                (Provider as unknown as { ctx?: KoaContextWithOIDC }).ctx,
-                grantId,
-                clientId,
-                successor,
-              ),
+              recordGraceReuse(audit, currentContext(), grantId, clientId, successor),
           }),
       },
     }),
@@ -119,8 +114,7 @@ export function createProvider(deps: ProviderDeps): Provider {
     },
     ...grantPolicies(config),
     // Browser calls to the token endpoint (and revocation, introspection): only from origins the client lists.
-    clientBasedCORS: (_ctx, origin, client) =>
-      ((client as unknown as { cors_origins?: string[] }).cors_origins ?? []).includes(origin),
+    clientBasedCORS: (_ctx, origin, client) => (clientExtra<string[]>(client, 'cors_origins') ?? []).includes(origin),
     ...(deps.renderError ? { renderError: deps.renderError } : {}),
     ttl: ttlConfig(config, clock),
   };
@@ -128,13 +122,7 @@ export function createProvider(deps: ProviderDeps): Provider {
   provider.proxy = config.trustProxy;
 
   // Secrets are stored as keyed hashes: compare against the hash (and the previous secret during its overlap).
-  (
-    provider.Client.prototype as unknown as {
-      compareClientSecret(this: { clientId: string }, actual: string): Promise<boolean>;
-    }
-  ).compareClientSecret = function compareClientSecret(actual: string) {
-    return clientStore.verifySecret(this.clientId, actual);
-  };
+  useClientSecretCheck(provider, (clientId, secret) => clientStore.verifySecret(clientId, secret));
 
   provider.use(providerPageHeaders({ production: config.production }));
   provider.use(discoveryAlias());

@@ -2,8 +2,9 @@ import type Provider from 'oidc-provider';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { AuditEvent } from '../audit/audit-events.js';
+import { onProviderError, type ProviderError } from './provider-internals.js';
 
-type Err = Error & { error?: string; error_detail?: string; error_description?: string; status?: number };
+type Err = ProviderError;
 
 function base(ctx: KoaContextWithOIDC | undefined): Pick<AuditEvent, 'ip' | 'requestId' | 'clientId'> {
   return {
@@ -42,10 +43,7 @@ export function attachOAuthAuditEvents(provider: Provider, audit: AuditLog): voi
     }
   });
   for (const name of ['authorization.error', 'introspection.error', 'revocation.error', 'server_error'] as const) {
-    (provider as unknown as { on(n: string, l: (ctx: KoaContextWithOIDC, err: Err) => void): void }).on(
-      name,
-      (ctx, err) => error(ctx, err),
-    );
+    onProviderError(provider, name, (ctx, err) => error(ctx, err));
   }
   provider.on('grant.revoked', (ctx: KoaContextWithOIDC, grantId: string) => {
     void audit.record({

@@ -1,8 +1,9 @@
-import Provider, { errors, type Adapter, type AdapterPayload, type KoaContextWithOIDC } from 'oidc-provider';
+import { errors, type Adapter, type AdapterPayload, type KoaContextWithOIDC } from 'oidc-provider';
 import type { Clock } from '../clock.js';
 import { hashId } from './postgres-adapter.js';
 import type { RefreshChain } from './refresh-chain.js';
 import { assertRefreshResource } from './refresh-resource-check.js';
+import { currentContext, rotatedRefreshToken } from './provider-internals.js';
 
 type Ctx = KoaContextWithOIDC | undefined;
 
@@ -15,7 +16,7 @@ export interface RefreshReuseGraceDeps {
   onGraceReuse?: (grantId: string | undefined, clientId: string | undefined, successorIssued: boolean) => void;
 }
 
-const currentCtx = (): Ctx => (Provider as unknown as { ctx?: KoaContextWithOIDC }).ctx;
+const currentCtx = (): Ctx => currentContext();
 const isRefreshGrant = (ctx: Ctx): ctx is KoaContextWithOIDC =>
   ctx?.oidc?.route === 'token' && ctx.oidc.params?.grant_type === 'refresh_token';
 
@@ -72,7 +73,7 @@ export function withRefreshReuseGrace(inner: Adapter, deps: RefreshReuseGraceDep
     await inner.upsert(id, payload, expiresIn);
     const ctx = currentCtx();
     if (!isRefreshGrant(ctx)) return;
-    const rotated = (ctx.oidc.entities.RotatedRefreshToken as { jti?: string } | undefined)?.jti;
+    const rotated = rotatedRefreshToken(ctx)?.jti;
     const parent = graceParents.get(ctx) ?? (rotated ? hashId(rotated) : undefined);
     if (parent) await deps.chain.link(id, parent);
   };

@@ -3,6 +3,7 @@ import type { Config } from '../config/config.js';
 import type { Clock } from '../clock.js';
 import type { ClientLifetimes, TokenFormat } from '../clients/client-record.js';
 import { OIDC_SCOPES } from '../clients/oidc-scopes.js';
+import { clientExtra } from './provider-internals.js';
 
 type ProviderClient = NonNullable<KoaContextWithOIDC['oidc']['client']>;
 type PolicyConfig = Pick<
@@ -18,11 +19,9 @@ type PolicyConfig = Pick<
 
 // Extra client metadata keeps its snake_case names on oidc-provider's Client.
 const lifetimesOf = (client: ProviderClient | undefined): ClientLifetimes =>
-  (client as unknown as { lifetimes?: ClientLifetimes })?.lifetimes ?? {};
-const apiScopesOf = (client: ProviderClient): string[] =>
-  (client as unknown as { api_scopes?: string[] }).api_scopes ?? [];
-const formatOf = (client: ProviderClient): TokenFormat =>
-  (client as unknown as { token_format?: TokenFormat }).token_format ?? 'opaque';
+  clientExtra<ClientLifetimes>(client, 'lifetimes') ?? {};
+const apiScopesOf = (client: ProviderClient): string[] => clientExtra<string[]>(client, 'api_scopes') ?? [];
+const formatOf = (client: ProviderClient): TokenFormat => clientExtra<TokenFormat>(client, 'token_format') ?? 'opaque';
 
 /**
  * Requested scopes outside the client's allow-list fail with invalid_scope. oidc-provider only
