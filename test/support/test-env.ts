@@ -3,9 +3,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-/** A fresh directory under the run's temporary root (removed with it by global-setup.ts). */
+/** A fresh directory under this test file's scratch directory (removed when the file ends: file-tmp.ts). */
 export function testTmpDir(prefix: string): string {
-  return mkdtempSync(join(process.env.BRIDGE_TEST_TMP ?? tmpdir(), prefix));
+  return mkdtempSync(join(process.env.BRIDGE_TEST_FILE_TMP ?? process.env.BRIDGE_TEST_TMP ?? tmpdir(), prefix));
 }
 
 /** Environment for a test server: fresh keys and data dir, never the developer's. */
