@@ -11,7 +11,7 @@ import {
   register,
   startOAuthServer,
   startSibling,
-} from '../oidc/oauth-test-kit.js';
+} from '../support/oauth-flows.js';
 
 const EVIL = 'evil.example';
 let s: TestServer;

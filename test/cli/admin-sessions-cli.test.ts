@@ -13,7 +13,7 @@ import {
   nextStep,
   signIn,
   startInteractionServer,
-} from '../pages/interaction-test-kit.js';
+} from '../support/page-flows.js';
 import { runCliInProcess, serverCliContext } from '../support/in-process-cli.js';
 
 let s: TestServer;

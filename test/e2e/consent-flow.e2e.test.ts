@@ -12,7 +12,7 @@ import {
   nextStep,
   startInteractionServer,
   totpNow,
-} from '../pages/interaction-test-kit.js';
+} from '../support/page-flows.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const SHOTS = 'test-results';

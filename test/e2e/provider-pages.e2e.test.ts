@@ -2,7 +2,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser } from 'playwright-core';
 import type { TestServer } from '../support/test-server.js';
-import { REDIRECT_URI, authorizationUrl, createClient, startInteractionServer } from '../pages/interaction-test-kit.js';
+import { REDIRECT_URI, authorizationUrl, createClient, startInteractionServer } from '../support/page-flows.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const SHOTS = 'test-results';

@@ -16,9 +16,9 @@ import {
   startSibling,
   basic,
   type RegisteredClient,
-} from '../oidc/oauth-test-kit.js';
+} from '../support/oauth-flows.js';
 import type { ClientInput } from '../../src/clients/validate-client-input.js';
-import { linkToEmulator } from './linked-client.js';
+import { linkToEmulator } from '../support/linked-client.js';
 
 type Emulator = Awaited<ReturnType<typeof startMagentoEmulator>>;
 let emu: Emulator;

@@ -7,8 +7,8 @@ import {
 import { CLIENT_CACHE_TTL_MS } from '../../src/clients/client-store.js';
 import { validateClientInput } from '../../src/clients/validate-client-input.js';
 import type { TestServer } from '../support/test-server.js';
-import { startOAuthServer, startSibling } from '../oidc/oauth-test-kit.js';
-import { linkedClient } from './linked-client.js';
+import { startOAuthServer, startSibling } from '../support/oauth-flows.js';
+import { linkedClient } from '../support/linked-client.js';
 
 // CORS for browser apps is the bridge's decision per client (cors_origins on the client record).
 const SHOP_A = 'https://shop-a.example';

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMagentoEmulator, type MagentoEmulator } from '../../tools/magento-emulator/start-magento-emulator.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
-import { linkedClient } from './linked-client.js';
+import { linkedClient } from '../support/linked-client.js';
 
 let emu: MagentoEmulator;
 const servers: TestServer[] = [];

@@ -6,7 +6,7 @@ import {
   type MagentoEmulator,
 } from '../../tools/magento-emulator/start-magento-emulator.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
-import { linkedClient } from './linked-client.js';
+import { linkedClient } from '../support/linked-client.js';
 
 // What crosses the gateway in each direction besides the body: request targets and headers.
 let emu: MagentoEmulator;

@@ -15,8 +15,8 @@ import {
   oauth,
   insecure,
   type RegisteredClient,
-} from '../oidc/oauth-test-kit.js';
-import { linkToEmulator } from './linked-client.js';
+} from '../support/oauth-flows.js';
+import { linkToEmulator } from '../support/linked-client.js';
 
 type Emulator = Awaited<ReturnType<typeof startMagentoEmulator>>;
 let emu: Emulator;

@@ -6,7 +6,7 @@ import {
   type MagentoEmulator,
 } from '../../tools/magento-emulator/start-magento-emulator.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
-import { linkedClient } from './linked-client.js';
+import { linkedClient } from '../support/linked-client.js';
 
 // One client must not be able to hold the upstream pool or end the process (issue 10).
 let emu: MagentoEmulator;

@@ -4,7 +4,7 @@ import {
   startMagentoEmulator,
 } from '../../tools/magento-emulator/start-magento-emulator.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
-import { linkToEmulator } from './linked-client.js';
+import { linkToEmulator } from '../support/linked-client.js';
 
 // The /graphql route end to end: what is refused never reaches the emulator (its verdict list
 // does not grow); what passes reaches it signed, with the very document that was checked.

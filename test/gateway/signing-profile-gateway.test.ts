@@ -5,7 +5,7 @@ import {
   type MagentoEmulator,
 } from '../../tools/magento-emulator/start-magento-emulator.js';
 import { startTestServer } from '../support/test-server.js';
-import { linkedClient } from './linked-client.js';
+import { linkedClient } from '../support/linked-client.js';
 
 type Line = '2.4-develop' | '2.4-urifix' | '2.4-laminas';
 

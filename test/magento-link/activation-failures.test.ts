@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer } from 'node:http';
 import { fetch as undiciFetch } from 'undici';
 import { randomToken } from '../../tools/magento-emulator/emulator-store.js';
-import { startLinkFixture, type LinkFixture } from './link-fixture.js';
+import { startLinkFixture, type LinkFixture } from '../support/magento-link-fixture.js';
 
 const post = (url: string, fields: Record<string, string>) =>
   fetch(url, {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLinkFixture, type LinkFixture } from './link-fixture.js';
+import { startLinkFixture, type LinkFixture } from '../support/magento-link-fixture.js';
 
 describe('magento:* and scopes:list commands', () => {
   let f: LinkFixture;

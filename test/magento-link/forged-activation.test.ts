@@ -3,7 +3,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fetch as undiciFetch } from 'undici';
 import { randomToken } from '../../tools/magento-emulator/emulator-store.js';
-import { confirmInPopup, linkUrlsFromCli, startLinkFixture, type LinkFixture } from './link-fixture.js';
+import {
+  confirmInPopup,
+  linkUrlsFromCli,
+  startLinkFixture,
+  type LinkFixture,
+} from '../support/magento-link-fixture.js';
 
 const post = (url: string, fields: Record<string, string>) =>
   fetch(url, {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SIGNATURE_LINES } from '../../tools/magento-emulator/signature-lines.js';
-import { startLinkFixture, type LinkFixture } from './link-fixture.js';
+import { startLinkFixture, type LinkFixture } from '../support/magento-link-fixture.js';
 
 describe('the token exchange works whichever Magento line verifies it', () => {
   let f: LinkFixture;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fetch as undiciFetch } from 'undici';
 import { signRequest } from '../../src/oauth1/oauth1-signer.js';
-import { confirmInPopup, startLinkFixture, type LinkFixture } from './link-fixture.js';
+import { confirmInPopup, startLinkFixture, type LinkFixture } from '../support/magento-link-fixture.js';
 
 describe('Magento link: activation → token exchange → identity-link confirmation', () => {
   let f: LinkFixture;

@@ -9,7 +9,7 @@ import {
   popupUrl,
   startLinkFixture,
   type LinkFixture,
-} from './link-fixture.js';
+} from '../support/magento-link-fixture.js';
 
 describe('Identity Link page', () => {
   let f: LinkFixture;

@@ -8,7 +8,13 @@ import { createInteractionStateStore } from '../../src/pages/kit/interaction-sta
 import { createFakeClock } from '../support/fake-clock.js';
 import type { Db } from '../../src/db/create-db.js';
 import { createTestDb, type TestDb } from '../support/test-db.js';
-import { confirmInPopup, hiddenFields, popupUrl, startLinkFixture, type LinkFixture } from './link-fixture.js';
+import {
+  confirmInPopup,
+  hiddenFields,
+  popupUrl,
+  startLinkFixture,
+  type LinkFixture,
+} from '../support/magento-link-fixture.js';
 
 const NEW_MIGRATION = '20261203140000_seal_secrets_at_rest';
 

@@ -16,7 +16,7 @@ import {
   startOAuthServer,
   webApp,
   WEB_REDIRECT,
-} from './oauth-test-kit.js';
+} from '../support/oauth-flows.js';
 
 let s: TestServer;
 let as: oauth.AuthorizationServer;

@@ -12,7 +12,7 @@ import {
   startOAuthServer,
   startSibling,
   type RegisteredClient,
-} from './oauth-test-kit.js';
+} from '../support/oauth-flows.js';
 
 let s: TestServer;
 let as: oauth.AuthorizationServer;

@@ -10,7 +10,7 @@ import {
   webApp,
   WEB_REDIRECT,
   type RegisteredClient,
-} from './oauth-test-kit.js';
+} from '../support/oauth-flows.js';
 import { runCliInProcess, serverCliContext } from '../support/in-process-cli.js';
 
 let s: TestServer;

@@ -1,7 +1,7 @@
 import { decodeProtectedHeader } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestServer } from '../support/test-server.js';
-import { startOAuthServer, startSibling } from './oauth-test-kit.js';
+import { startOAuthServer, startSibling } from '../support/oauth-flows.js';
 
 let a: TestServer;
 let b: TestServer | undefined;

@@ -8,7 +8,7 @@ import {
   createClient,
   heading,
   startInteractionServer,
-} from '../pages/interaction-test-kit.js';
+} from '../support/page-flows.js';
 
 /** The headers every bridge page carries (src/security/security-headers.ts). */
 function expectPageHeaders(headers: Record<string, string>) {

@@ -18,8 +18,8 @@ import {
   webApp,
   WEB_REDIRECT,
   type RegisteredClient,
-} from './oauth-test-kit.js';
-import { linkToEmulator } from '../gateway/linked-client.js';
+} from '../support/oauth-flows.js';
+import { linkToEmulator } from '../support/linked-client.js';
 
 type Emulator = Awaited<ReturnType<typeof startMagentoEmulator>>;
 let emu: Emulator;

@@ -15,7 +15,7 @@ import {
   WEB_REDIRECT,
   basic,
   type RegisteredClient,
-} from './oauth-test-kit.js';
+} from '../support/oauth-flows.js';
 
 let s: TestServer;
 let as: oauth.AuthorizationServer;

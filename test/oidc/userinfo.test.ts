@@ -11,7 +11,7 @@ import {
   register,
   startOAuthServer,
   type RegisteredClient,
-} from './oauth-test-kit.js';
+} from '../support/oauth-flows.js';
 
 let s: TestServer;
 let as: oauth.AuthorizationServer;

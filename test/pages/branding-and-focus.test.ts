@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VIEWS_DIR } from '../../src/pages/kit/view-renderer.js';
 import type { TestServer } from '../support/test-server.js';
-import { Browser, authorizationUrl, createClient, startInteractionServer } from './interaction-test-kit.js';
+import { Browser, authorizationUrl, createClient, startInteractionServer } from '../support/page-flows.js';
 
 const css = readFileSync(join(VIEWS_DIR, 'assets', 'app.css'), 'utf8');
 

@@ -14,7 +14,7 @@ import {
   signIn,
   startInteractionServer,
   totpNow,
-} from './interaction-test-kit.js';
+} from '../support/page-flows.js';
 
 describe(`login → TOTP → consent over HTTP (${process.env.DATABASE_URL ? 'postgresql' : 'pglite'})`, () => {
   let s: TestServer;

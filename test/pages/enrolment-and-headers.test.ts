@@ -17,7 +17,7 @@ import {
   nextStep,
   startInteractionServer,
   totpNow,
-} from './interaction-test-kit.js';
+} from '../support/page-flows.js';
 
 describe(`TOTP enrolment, page headers and throttling (${process.env.DATABASE_URL ? 'postgresql' : 'pglite'})`, () => {
   let s: TestServer;

@@ -12,7 +12,7 @@ import {
   nextStep,
   startInteractionServer,
   totpNow,
-} from './interaction-test-kit.js';
+} from '../support/page-flows.js';
 
 const GENERIC = 'The username or password is incorrect, or the account is temporarily locked.';
 

@@ -4,9 +4,9 @@ import type { SignatureLine } from '../../tools/magento-emulator/signature-lines
 import supertest from 'supertest';
 import { startMagentoEmulator, type MagentoEmulator } from '../../tools/magento-emulator/start-magento-emulator.js';
 import type { HandshakeOptions } from '../../src/magento-link/integration-handshake.js';
-import { startTestServer, type TestServer } from '../support/test-server.js';
-import { decodeEntities } from '../support/page-browser.js';
-import { runCliInProcess, serverCliContext } from '../support/in-process-cli.js';
+import { startTestServer, type TestServer } from './test-server.js';
+import { decodeEntities } from './page-browser.js';
+import { runCliInProcess, serverCliContext } from './in-process-cli.js';
 
 export const ADMIN = { username: 'store-owner', password: 'Correct horse battery staple 9' };
 

@@ -1,7 +1,7 @@
 import * as oauth from 'oauth4webapi';
-import { startTestServer, type TestServer } from '../support/test-server.js';
-import type { TestDb } from '../support/test-db.js';
-import { Browser, authenticatorApp, authorizeThroughPages, type PageAdmin } from '../support/page-browser.js';
+import { startTestServer, type TestServer } from './test-server.js';
+import type { TestDb } from './test-db.js';
+import { Browser, authenticatorApp, authorizeThroughPages, type PageAdmin } from './page-browser.js';
 import type { ClientInput } from '../../src/clients/validate-client-input.js';
 
 export { oauth };

@@ -1,9 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { startTestServer, type TestServer } from '../support/test-server.js';
+import { startTestServer, type TestServer } from './test-server.js';
 import { createTotp } from '../../src/admins/totp.js';
-import type { Browser, Page } from '../support/page-browser.js';
+import type { Browser, Page } from './page-browser.js';
 
-export { Browser, decodeEntities, findForm, heading, type Page } from '../support/page-browser.js';
+export { Browser, decodeEntities, findForm, heading, type Page } from './page-browser.js';
 
 export const REDIRECT_URI = 'https://app.example.com/callback';
 export const PASSWORD = 'correct horse battery staple';

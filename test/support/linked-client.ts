@@ -1,6 +1,6 @@
 import { expect } from 'vitest';
 import type { MagentoEmulator } from '../../tools/magento-emulator/start-magento-emulator.js';
-import type { TestServer } from '../support/test-server.js';
+import type { TestServer } from './test-server.js';
 
 /** Links an existing client to a fresh emulator integration (every resource unless given), active at once. */
 export async function linkToEmulator(
