@@ -113,7 +113,7 @@ export function createAdminManagement(core: AdminCore, services: { sessions: Adm
       }
       const sessions = await services.sessions.revokeForAdmin(admin.id, 'cli');
       const grants = await services.grants.revokeForAccount(admin.id, 'cli');
-      await deps.db('admins').where({ id: admin.id }).delete();
+      await store.delete(admin.id);
       await record('admin.deleted', admin.username, { sessions: sessions.length, grants });
       return { admin: summarizeAdmin(admin, clock.now()), sessions: sessions.length, grants };
     },

@@ -1,10 +1,9 @@
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Clock } from '../clock.js';
 import type { Db } from '../db/create-db.js';
-import { openStoredPayload } from '../oidc/postgres-adapter.js';
+import { deleteSessions, liveSessions } from '../oidc/postgres-adapter.js';
+import type { AdminStore } from './admin-store.js';
 import type { SecretBox } from '../security/secret-box.js';
-
-const TABLE = 'oidc_payloads';
 
 export interface AdminSession {
   /** oidc-provider's session uid: names the session, is not the cookie value (that is only stored hashed). */
@@ -20,30 +19,23 @@ export interface AdminSession {
  * Admin sign-in sessions: oidc-provider Session rows (sealed payloads) that carry an account.
  * Deleting one makes that browser sign in again at its next authorization.
  */
-export function createAdminSessions(deps: { db: Db; box: SecretBox; clock: Clock; audit?: AuditLog }) {
+export function createAdminSessions(deps: {
+  db: Db;
+  box: SecretBox;
+  clock: Clock;
+  admins: AdminStore;
+  audit?: AuditLog;
+}) {
   const { db, box, clock } = deps;
 
   async function all(): Promise<(AdminSession & { rowId: string })[]> {
-    const rows: { id: string; uid: string | null; payload: unknown; expires_at: Date | null }[] = await db(TABLE)
-      .where({ model: 'Session' })
-      .andWhere((q) => q.whereNull('expires_at').orWhere('expires_at', '>', new Date(clock.now())))
-      .select('id', 'uid', 'payload', 'expires_at');
-    const sessions = rows.flatMap((r) => {
-      const p = openStoredPayload(box, 'Session', r.id, r.payload) as {
-        uid?: string;
-        accountId?: string;
-        loginTs?: number;
-        exp?: number;
-      };
+    const sessions = (await liveSessions(db, box, clock)).flatMap((r) => {
+      const p = r.payload;
       if (!p.accountId || !(r.uid ?? p.uid)) return []; // a browser that never signed in
-      const expiresAt = r.expires_at
-        ? new Date(r.expires_at)
-        : typeof p.exp === 'number'
-          ? new Date(p.exp * 1000)
-          : null;
+      const expiresAt = r.expiresAt ?? (typeof p.exp === 'number' ? new Date(p.exp * 1000) : null);
       return [
         {
-          rowId: r.id,
+          rowId: r.rowId,
           sessionId: (r.uid ?? p.uid)!,
           adminId: p.accountId,
           adminUsername: null,
@@ -54,8 +46,7 @@ export function createAdminSessions(deps: { db: Db; box: SecretBox; clock: Clock
     });
     const ids = [...new Set(sessions.map((s) => s.adminId))];
     const names = new Map<string, string>();
-    if (ids.length)
-      for (const a of await db('admins').whereIn('id', ids).select('id', 'username')) names.set(a.id, a.username);
+    for (const a of await deps.admins.findByIds(ids)) names.set(a.id, a.username);
     return sessions
       .map((s) => ({ ...s, adminUsername: names.get(s.adminId) ?? null }))
       .sort((a, b) => (b.signedInAt?.getTime() ?? 0) - (a.signedInAt?.getTime() ?? 0));
@@ -65,13 +56,10 @@ export function createAdminSessions(deps: { db: Db; box: SecretBox; clock: Clock
 
   async function remove(sessions: (AdminSession & { rowId: string })[], actor: string): Promise<AdminSession[]> {
     if (!sessions.length) return [];
-    await db(TABLE)
-      .where({ model: 'Session' })
-      .whereIn(
-        'id',
-        sessions.map((s) => s.rowId),
-      )
-      .delete();
+    await deleteSessions(
+      db,
+      sessions.map((s) => s.rowId),
+    );
     for (const s of sessions) {
       await deps.audit?.record({
         type: 'admin.session_revoked',

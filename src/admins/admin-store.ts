@@ -56,6 +56,13 @@ export function createAdminStore(db: Db) {
       const r = await db('admins').whereRaw('lower(username) = lower(?)', [username]).first();
       return r ? toRecord(r) : null;
     },
+    async findByIds(ids: string[]): Promise<Pick<AdminRecord, 'id' | 'username'>[]> {
+      if (!ids.length) return [];
+      return db('admins').whereIn('id', ids).select('id', 'username');
+    },
+    async delete(id: string): Promise<void> {
+      await db('admins').where({ id }).delete();
+    },
     async list(): Promise<AdminRecord[]> {
       return (await db('admins').orderByRaw('lower(username)')).map(toRecord);
     },

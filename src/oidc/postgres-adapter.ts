@@ -151,3 +151,30 @@ export async function deleteExpiredPayloads(db: Db, clock: Clock): Promise<numbe
   const rows = await db(TABLE).where('expires_at', '<', new Date(clock.now())).delete().returning('id');
   return rows.length;
 }
+
+/** A live oidc-provider Session row, unsealed (admin tooling: who is signed in). */
+export interface StoredSession {
+  rowId: string;
+  uid: string | null;
+  payload: { uid?: string; accountId?: string; loginTs?: number; exp?: number };
+  expiresAt: Date | null;
+}
+
+/** Session rows that have not expired; this module owns `oidc_payloads`, the admin tooling reads through it. */
+export async function liveSessions(db: Db, box: SecretBox, clock: Clock): Promise<StoredSession[]> {
+  const rows: { id: string; uid: string | null; payload: unknown; expires_at: Date | null }[] = await db(TABLE)
+    .where({ model: 'Session' })
+    .andWhere((q) => q.whereNull('expires_at').orWhere('expires_at', '>', new Date(clock.now())))
+    .select('id', 'uid', 'payload', 'expires_at');
+  return rows.map((r) => ({
+    rowId: r.id,
+    uid: r.uid,
+    payload: openStoredPayload(box, 'Session', r.id, r.payload) as StoredSession['payload'],
+    expiresAt: r.expires_at ? new Date(r.expires_at) : null,
+  }));
+}
+
+/** Deletes Session rows: those browsers sign in again at their next authorization. */
+export async function deleteSessions(db: Db, rowIds: string[]): Promise<void> {
+  if (rowIds.length) await db(TABLE).where({ model: 'Session' }).whereIn('id', rowIds).delete();
+}

@@ -81,7 +81,7 @@ export function createServices(deps: ServiceDeps): Services {
   const clients = createClientStore({ db, clock, config, apiScopes, checkMetadata, audit });
   const grants = createGrantAdmin({ db, clock, audit });
   const core = createAdminCore({ db, box, clock, config, audit });
-  const sessions = createAdminSessions({ db, box, clock, audit });
+  const sessions = createAdminSessions({ db, box, clock, admins: core.store, audit });
   const management = createAdminManagement(core, { sessions, grants });
   const links = createLinkStore({ db, box, clock });
   const activation = createLinkActivation({
