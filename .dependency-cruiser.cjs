@@ -33,7 +33,7 @@ ARROWS.cli = [...ARROWS.runtime, 'runtime'];
 const folders = (names) => names.map((n) => n.replace(/[-/]/g, (c) => `\\${c}`)).join('|');
 const srcFolderRules = Object.entries(ARROWS).map(([from, to]) => ({
   from: { path: `^src/${folders([from])}/` },
-  to: { path: `^src/(${folders([from, ...to])})/|^src/(clock|runtime-check)\\.ts$${from === 'runtime' ? '|^src/app\\.ts$' : ''}` },
+  to: { path: `^src/(${folders([from, ...to])})/|^src/(clock|runtime-check|project-root)\\.ts$${from === 'runtime' ? '|^src/app\\.ts$' : ''}` },
 }));
 
 /** @type {import('dependency-cruiser').IConfiguration} */
@@ -42,7 +42,7 @@ module.exports = {
     ...srcFolderRules,
     // Top-level files: the server entry (main.ts), the app's middleware order (app.ts, built by runtime/), leaves.
     { from: { path: '^src/(main|app)\\.ts$' }, to: { path: '^src/' } },
-    { from: { path: '^src/(clock|runtime-check)\\.ts$' }, to: { path: '^$' } },
+    { from: { path: '^src/(clock|runtime-check|project-root)\\.ts$' }, to: { path: '^$' } },
     // Test doubles and tools build on src/, never the other way round.
     { from: { path: '^(tools|test)/' }, to: { path: '^(src|tools|test|seeds)/' } },
     { from: { path: '^(migrations|seeds)/' }, to: { path: '^src/|^(migrations|seeds)/' } },

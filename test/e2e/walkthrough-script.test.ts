@@ -24,6 +24,7 @@ for (const f of [
   'docs',
   'node_modules',
   'tsconfig.json',
+  'tsconfig.build.json',
 ])
   symlinkSync(join(root, f), join(project, f));
 let shell: ReturnType<typeof spawn> | undefined;

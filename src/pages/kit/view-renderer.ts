@@ -1,10 +1,10 @@
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import ejs from 'ejs';
 import type { Context } from 'koa';
 import { brandModel } from '../../config/brand.js';
+import { PROJECT_ROOT } from '../../project-root.js';
 
-export const VIEWS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'views');
+export const VIEWS_DIR = join(PROJECT_ROOT, 'views');
 
 export interface PageModel {
   /** Shown in <title> and as the page heading. */
