@@ -5,12 +5,19 @@ import type { Config } from './config/config.js';
 import { pgliteDirFor } from './db/create-db.js';
 import { DataDirBusyError } from './db/data-dir-lock.js';
 import { KeyMismatchError } from './db/key-check.js';
-import { createLogger } from './logging/logger.js';
+import { createLogger, type Logger } from './logging/logger.js';
 import { createRuntime, type Runtime } from './runtime/runtime.js';
 import { describeStartupFailure } from './startup/startup-failure.js';
 
 /** Known once loaded, so start-up failures can name the variables involved. */
 let loadedConfig: Config | undefined;
+/** Its stdout is written asynchronously: flushed before any exit so the last lines are not lost. */
+let logger: Logger | undefined;
+
+function exit(code: number): never {
+  logger?.flush();
+  process.exit(code);
+}
 
 async function main(): Promise<void> {
   let config: Config;
@@ -19,25 +26,25 @@ async function main(): Promise<void> {
   } catch (err) {
     if (isConfigError(err)) {
       process.stderr.write(`${err.message}\n`);
-      process.exit(78); // EX_CONFIG
+      exit(78); // EX_CONFIG
     }
     throw err;
   }
-  const logger = createLogger({ level: config.logLevel });
+  const log = (logger = createLogger({ level: config.logLevel }));
   let runtime: Runtime;
   try {
-    runtime = await createRuntime(config, { logger });
+    runtime = await createRuntime(config, { logger: log });
   } catch (err) {
     if (err instanceof DataDirBusyError) {
       // The embedded database is opened by one process only: this server, which shares it with the CLI.
       process.stderr.write(
         `${err.message}: not starting a second server on it (stop that one, or set another DATA_DIR)\n`,
       );
-      process.exit(69); // EX_UNAVAILABLE
+      exit(69); // EX_UNAVAILABLE
     }
     if (err instanceof KeyMismatchError) {
       process.stderr.write(`cannot start: ${err.message}\n`);
-      process.exit(78); // EX_CONFIG
+      exit(78); // EX_CONFIG
     }
     throw err;
   }
@@ -45,16 +52,16 @@ async function main(): Promise<void> {
 
   const shutdown = async (signal: string) => {
     if (runtime.isShuttingDown()) return;
-    logger.info('shutting down', { signal });
+    log.info('shutting down', { signal });
     await runtime.stop();
-    logger.info('stopped');
-    process.exit(0);
+    log.info('stopped');
+    exit(0);
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
   // Announced only once the signal handlers are in place: a supervisor that stops the server as
   // soon as it reads this line must reach the drain, not the default SIGTERM action.
-  logger.info('listening', {
+  log.info('listening', {
     issuer: config.issuer,
     port,
     database: config.databaseUrl ? 'postgresql' : `pglite:${pgliteDirFor(config.dataDir)}`,
@@ -68,8 +75,8 @@ main().catch((err) => {
     // One line a person can act on; the stack only when asked for.
     process.stderr.write(`cannot start: ${failure.message}\n`);
     if (loadedConfig?.logLevel === 'debug') process.stderr.write(`${stack}\n`);
-    process.exit(failure.exitCode);
+    exit(failure.exitCode);
   }
   process.stderr.write(`fatal: ${stack}\n`);
-  process.exit(1);
+  exit(1);
 });
