@@ -3,6 +3,7 @@ import type { Clock } from '../clock.js';
 import type { Logger } from '../logging/logger.js';
 import { redact } from '../logging/logger.js';
 import type { AuditEvent, AuditEventType } from './audit-events.js';
+import { createAuditWriter } from './audit-writer.js';
 
 export interface AuditFilter {
   type?: AuditEventType;
@@ -15,33 +16,48 @@ export interface AuditFilter {
 }
 
 export interface AuditLog {
+  /**
+   * Queues the event (its time is taken now) and resolves once it is queued, not written: rows
+   * go to the database in batches. Waits only when the queue is full (back-pressure).
+   */
   record(event: AuditEvent): Promise<void>;
+  /** Resolves when every event recorded so far is written (or, failing that, logged). */
+  flush(): Promise<void>;
+  /** Flushes first, so a caller reads what it recorded. */
   list(filter?: AuditFilter): Promise<(AuditEvent & { at: Date; id: string })[]>;
 }
 
+export interface AuditLogOptions {
+  flushIntervalMs?: number;
+  bufferMax?: number;
+}
+
 /** Append-only audit trail in the database (shared by every instance). */
-export function createAuditLog(deps: { db: Db; clock: Clock; logger: Logger }): AuditLog {
+export function createAuditLog(deps: { db: Db; clock: Clock; logger: Logger } & AuditLogOptions): AuditLog {
   const { db, clock, logger } = deps;
+  const writer = createAuditWriter({
+    db,
+    logger,
+    flushIntervalMs: deps.flushIntervalMs ?? 5,
+    bufferMax: deps.bufferMax ?? 10_000,
+  });
   return {
-    async record(e) {
-      try {
-        await db('audit_events').insert({
-          at: new Date(clock.now()),
-          type: e.type,
-          outcome: e.outcome,
-          actor: e.actor ?? null,
-          client_id: e.clientId ?? null,
-          grant_id: e.grantId ?? null,
-          ip: e.ip ?? null,
-          request_id: e.requestId ?? null,
-          details: JSON.stringify(redact(e.details ?? {})),
-        });
-      } catch (err) {
-        // The request that caused the event must not fail because the trail did; the log keeps it.
-        logger.error('audit write failed', { type: e.type, err: (err as Error).message });
-      }
+    record(e) {
+      return writer.push({
+        at: new Date(clock.now()),
+        type: e.type,
+        outcome: e.outcome,
+        actor: e.actor ?? null,
+        client_id: e.clientId ?? null,
+        grant_id: e.grantId ?? null,
+        ip: e.ip ?? null,
+        request_id: e.requestId ?? null,
+        details: JSON.stringify(redact(e.details ?? {})),
+      });
     },
+    flush: () => writer.flush(),
     async list(filter = {}) {
+      await writer.flush();
       const q = db('audit_events')
         .orderBy('id', 'desc')
         .limit(filter.limit ?? 100);

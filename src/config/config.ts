@@ -18,6 +18,17 @@ export interface Config {
   readonly trustProxy: boolean;
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   readonly shutdownTimeoutMs: number;
+  /** Connections per server process to PostgreSQL (DATABASE_POOL_MAX). */
+  readonly databasePoolMax: number;
+  /** Server processes (node:cluster) sharing the port (WORKERS; `auto` = CPU count). */
+  readonly workers: number;
+  /** Audit rows are written in batches off the request path; a full buffer makes requests wait. */
+  readonly audit: { readonly flushIntervalMs: number; readonly bufferMax: number };
+  /**
+   * How long a cached client, grant, token or link answer is trusted when PostgreSQL's
+   * notifications are not connected; with them, changes evict entries at once (CACHE_FALLBACK_TTL_MS).
+   */
+  readonly cacheFallbackTtlMs: number;
   readonly expiredCleanupIntervalMs: number;
   readonly scopesFile: string | null;
   readonly routesFile: string | null;

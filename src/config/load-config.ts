@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Config } from './config.js';
@@ -68,6 +69,13 @@ export function loadConfig(env: Env = process.env, opts: { warn?: (msg: string) 
       nodeEnv === 'test' ? 'silent' : 'info',
     ),
     shutdownTimeoutMs: r.int('SHUTDOWN_TIMEOUT_MS', 4_000, { min: 0 }),
+    databasePoolMax: r.int('DATABASE_POOL_MAX', 20, { min: 1, max: 1000 }),
+    workers: readWorkers(r.string('WORKERS', '1'), r),
+    audit: {
+      flushIntervalMs: r.int('AUDIT_FLUSH_INTERVAL_MS', 5, { min: 1, max: 10_000 }),
+      bufferMax: r.int('AUDIT_BUFFER_MAX', 10_000, { min: 10 }),
+    },
+    cacheFallbackTtlMs: r.int('CACHE_FALLBACK_TTL_MS', 1000, { min: 0, max: 60_000 }),
     expiredCleanupIntervalMs: r.int('EXPIRED_CLEANUP_INTERVAL_MS', 10 * 60_000, { min: 1000 }),
     scopesFile: r.string('SCOPES_FILE', '') || null,
     routesFile: r.string('ROUTES_FILE', '') || null,
@@ -140,4 +148,15 @@ function devSecret(dataDir: string, name: string, warn: (m: string) => void, var
 
 export function isConfigError(err: unknown): err is ConfigError {
   return err instanceof ConfigError;
+}
+
+/** `WORKERS`: a count, or `auto` for one process per CPU the machine gives this one. */
+function readWorkers(value: string, r: ReturnType<typeof readers>): number {
+  if (value === 'auto') return Math.max(1, availableParallelism());
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < 1 || n > 256) {
+    r.fail('WORKERS', `must be a number of processes (1–256) or auto (got "${value}")`);
+    return 1;
+  }
+  return n;
 }

@@ -34,7 +34,11 @@ export async function openServerDatabase(config: Config, box: SecretBox, logger:
   const embedded = config.databaseUrl ? null : createEmbeddedDb(pgliteDirFor(config.dataDir));
   const db =
     embedded?.db ??
-    createDb({ databaseUrl: config.databaseUrl, onLog: (level, message) => logger.debug('knex', { level, message }) });
+    createDb({
+      databaseUrl: config.databaseUrl,
+      poolMax: config.databasePoolMax,
+      onLog: (level, message) => logger.debug('knex', { level, message }),
+    });
   const close = async () => {
     await db.destroy();
     lock?.release();

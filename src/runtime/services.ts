@@ -61,14 +61,14 @@ export interface Services {
   signingProfiles: SigningProfileSelector;
   /** The connection pool to Magento (gateway calls and signing-profile probes). */
   upstreamAgent: Agent;
-  /** Waits up to `waitMs` for Magento token exchanges and probes, then drops the pool to Magento. */
+  /** Waits up to `waitMs` for Magento token exchanges and probes, drops the pool to Magento, writes the audit queue. */
   close(waitMs?: number): Promise<void>;
 }
 
 export function createServices(deps: ServiceDeps): Services {
   const { config, db, clock, logger } = deps;
   const box = deps.box ?? createSecretBox(config.encryptionKeys);
-  const audit = createAuditLog({ db, clock, logger });
+  const audit = createAuditLog({ db, clock, logger, ...config.audit });
   // A bad SCOPES_FILE or ROUTES_FILE stops the start here, with the file and entry named.
   const routeTable = loadRoutes({ routesFile: config.routesFile ?? undefined });
   const catalog = loadScopeCatalog({
@@ -127,6 +127,8 @@ export function createServices(deps: ServiceDeps): Services {
       const idle = Promise.all([activation.idle(), signingProfiles.idle()]);
       await Promise.race([idle, new Promise((r) => setTimeout(r, waitMs).unref())]);
       await upstreamAgent.destroy();
+      // Last: everything above may still have audited.
+      await audit.flush();
     },
   };
 }

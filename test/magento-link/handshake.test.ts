@@ -101,6 +101,7 @@ describe('Magento link: activation → token exchange → identity-link confirma
     expect(row.access_token_sealed).toBeTruthy();
     expect(row.verifier_sealed).toBeNull(); // the verifier is dropped once used
     // Nor in the audit trail.
+    await f.s.runtime.audit.flush();
     const audit = JSON.stringify(await f.s.testDb.db('audit_events').select());
     for (const secret of [creds.consumerKey, creds.consumerSecret, creds.token, creds.tokenSecret])
       expect(audit).not.toContain(secret);

@@ -154,6 +154,7 @@ describe(`login → TOTP → consent over HTTP (${process.env.DATABASE_URL ? 'po
     const refused = await b.submit(consent, 'consent', { decision: 'approve' });
     expect(refused.status).toBe(403);
     expect(heading(refused.html)).toBe('Your account cannot approve applications');
+    await s.runtime.audit.flush();
     expect(await s.testDb.db('audit_events').where({ type: 'consent.approved', actor: 'quinn' })).toHaveLength(0);
   });
 

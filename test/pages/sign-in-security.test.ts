@@ -67,6 +67,7 @@ describe(`sign-in security (${process.env.DATABASE_URL ? 'postgresql' : 'pglite'
     expect(known.status).toBe(401);
     await admins(s).unlock('jules');
 
+    await s.runtime.audit.flush();
     const rows = await s.testDb.db('audit_events').where({ type: 'admin.login_failed' }).orderBy('id');
     // Every column, details included, as the database holds it.
     const raw = await s.testDb.db.raw("select string_agg(row_to_json(a)::text, ' ') as dump from audit_events a");

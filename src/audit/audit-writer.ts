@@ -1,0 +1,111 @@
+import type { Db } from '../db/create-db.js';
+import type { Logger } from '../logging/logger.js';
+
+/** One audit_events row as inserted (details already redacted and serialised). */
+export interface AuditRow {
+  at: Date;
+  type: string;
+  outcome: string;
+  actor: string | null;
+  client_id: string | null;
+  grant_id: string | null;
+  ip: string | null;
+  request_id: string | null;
+  details: string;
+}
+
+export interface AuditWriter {
+  push(row: AuditRow): Promise<void>;
+  flush(): Promise<void>;
+}
+
+/** Rows per INSERT: big enough to amortise the round trip, small enough to stay one packet-ish. */
+const BATCH_MAX = 500;
+/** Retries of a failed batch before its rows go to the log instead (a brief outage costs nothing). */
+const RETRY_DELAYS_MS = [50, 250, 1000];
+
+/**
+ * The audit trail's write path, off the request path: rows are queued and written with one
+ * multi-row INSERT every `flushIntervalMs` (or as soon as a batch is full). The queue is bounded:
+ * past `bufferMax`, push() waits for the writer, so memory stays bounded and nothing is dropped.
+ * A batch the database refuses after the retries is written to the log, row by row.
+ */
+export function createAuditWriter(deps: {
+  db: Db;
+  logger: Logger;
+  flushIntervalMs: number;
+  bufferMax: number;
+}): AuditWriter {
+  const { db, logger, flushIntervalMs, bufferMax } = deps;
+  let queue: AuditRow[] = [];
+  let timer: NodeJS.Timeout | null = null;
+  let draining: Promise<void> | null = null;
+  const waiting: (() => void)[] = [];
+
+  function wakeWaiting() {
+    while (waiting.length && queue.length < bufferMax) waiting.shift()!();
+  }
+
+  async function writeBatch(batch: AuditRow[]): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await db('audit_events').insert(batch);
+        return;
+      } catch (err) {
+        if (attempt >= RETRY_DELAYS_MS.length) {
+          // The trail must not silently lose events: the log keeps what the table could not.
+          for (const row of batch) logger.error('audit write failed', { event: row, err: (err as Error).message });
+          return;
+        }
+        await new Promise((r) => setTimeout(r, RETRY_DELAYS_MS[attempt]));
+      }
+    }
+  }
+
+  function drain(): Promise<void> {
+    draining ??= (async () => {
+      try {
+        while (queue.length) {
+          const batch = queue.length <= BATCH_MAX ? queue : queue.slice(0, BATCH_MAX);
+          queue = queue.length <= BATCH_MAX ? [] : queue.slice(BATCH_MAX);
+          wakeWaiting();
+          await writeBatch(batch);
+        }
+      } finally {
+        draining = null;
+      }
+    })();
+    return draining;
+  }
+
+  function schedule() {
+    if (draining) return; // the running drain picks the new row up
+    if (queue.length >= BATCH_MAX) {
+      if (timer) clearTimeout(timer);
+      timer = null;
+      void drain();
+    } else if (!timer) {
+      timer = setTimeout(() => {
+        timer = null;
+        void drain();
+      }, flushIntervalMs);
+      timer.unref();
+    }
+  }
+
+  return {
+    async push(row) {
+      while (queue.length >= bufferMax) {
+        schedule();
+        await new Promise<void>((r) => waiting.push(r));
+      }
+      queue.push(row);
+      schedule();
+    },
+    async flush() {
+      if (timer) clearTimeout(timer);
+      timer = null;
+      while (queue.length || draining) await drain();
+    },
+  };
+}
