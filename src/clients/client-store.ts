@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Db } from '../db/create-db.js';
+import { createOfflineFeed, type ChangeFeed } from '../db/change-feed.js';
+import { createInvalidatingCache } from '../db/invalidating-cache.js';
 import type { Clock } from '../clock.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import { AppError } from '../errors/app-error.js';
@@ -15,10 +17,10 @@ import { validateClientInput, type ClientInput } from './validate-client-input.j
 
 const TABLE = 'oauth_clients';
 /**
- * Lookups are cached per process for at most this long: every instance sees a disabled or
- * rotated client within it (the issue's bound is 5 s).
+ * Lookups are cached per process this long while change notifications flow (a change evicts
+ * them on every instance at once); without notifications only CACHE_FALLBACK_TTL_MS.
  */
-export const CLIENT_CACHE_TTL_MS = 3000;
+export const CLIENT_CACHE_LIVE_TTL_MS = 60_000;
 
 export interface ClientStoreDeps {
   db: Db;
@@ -28,6 +30,10 @@ export interface ClientStoreDeps {
   /** The OAuth engine's own client schema, run on every write: nothing is stored that the provider refuses. */
   checkMetadata: ClientMetadataCheck;
   audit?: AuditLog;
+  /** Evicts cached clients when their rows change (any instance); default: none, short lifetimes. */
+  feed?: ChangeFeed;
+  /** Cache lifetime without live notifications (CACHE_FALLBACK_TTL_MS); default 1000. */
+  fallbackTtlMs?: number;
 }
 
 export interface ClientStore {
@@ -38,11 +44,11 @@ export interface ClientStore {
   setEnabled(clientId: string, enabled: boolean, actor?: string): Promise<ClientRecord>;
   rotateSecret(clientId: string, actor?: string): Promise<{ clientSecret: string; previousSecretExpiresAt: Date }>;
   delete(clientId: string, actor?: string): Promise<void>;
-  /** Cached (≤ CLIENT_CACHE_TTL_MS) lookup for the hot path; includes disabled clients. */
+  /** Cached lookup for the hot path; includes disabled clients. */
   findCached(clientId: string): Promise<ClientRecord | null>;
   /** Cached: the client exists and is enabled. */
   isActive(clientId: string): Promise<boolean>;
-  /** Cached (≤ CLIENT_CACHE_TTL_MS): some enabled client lists this CORS origin (gateway preflights carry no token). */
+  /** Cached: some enabled client lists this CORS origin (gateway preflights carry no token). */
   corsOriginAllowed(origin: string): Promise<boolean>;
   /** Constant-time check against the current secret, or the previous one during its overlap. */
   verifySecret(clientId: string, secret: string): Promise<boolean>;
@@ -51,23 +57,28 @@ export interface ClientStore {
 export function createClientStore(deps: ClientStoreDeps): ClientStore {
   const { db, clock, audit } = deps;
   const hasher = createSecretHasher(deps.config.encryptionKeys);
-  const cache = new Map<string, { row: ClientRow | null; until: number }>();
   const { checkMetadata } = deps;
   const opts = { apiScopes: deps.apiScopes, production: deps.config.production };
-  let corsOrigins: { origins: Set<string>; until: number } | null = null;
+  const cacheOpts = {
+    feed: deps.feed ?? createOfflineFeed(),
+    tag: 'client' as const,
+    clock,
+    liveTtlMs: CLIENT_CACHE_LIVE_TTL_MS,
+    fallbackTtlMs: deps.fallbackTtlMs ?? 1000,
+  };
+  const cache = createInvalidatingCache<ClientRow | null>({ ...cacheOpts, max: 10_000 });
+  // Every enabled client's origins in one set: any client's change can change it.
+  const corsOrigins = createInvalidatingCache<Set<string>>({
+    ...cacheOpts,
+    max: 1,
+    onChange: () => corsOrigins.clear(),
+  });
 
   async function load(clientId: string): Promise<ClientRow | null> {
     const r = await db(TABLE).where({ client_id: clientId }).first();
     return r ? rowToClient(r) : null;
   }
-  async function cached(clientId: string): Promise<ClientRow | null> {
-    const hit = cache.get(clientId);
-    if (hit && hit.until > clock.now()) return hit.row;
-    const row = await load(clientId);
-    if (cache.size > 10_000) cache.clear();
-    cache.set(clientId, { row, until: clock.now() + CLIENT_CACHE_TTL_MS });
-    return row;
-  }
+  const cached = (clientId: string) => cache.get(clientId, () => load(clientId));
   async function mustLoad(clientId: string): Promise<ClientRow> {
     const row = await load(clientId);
     if (!row) throw new AppError('client.not_found', `no client with id ${clientId}`, 404);
@@ -78,7 +89,7 @@ export function createClientStore(deps: ClientStoreDeps): ClientStore {
       .where({ client_id: clientId })
       .update({ ...patch, updated_at: new Date(clock.now()) });
     cache.delete(clientId);
-    corsOrigins = null;
+    corsOrigins.clear();
     return mustLoad(clientId);
   }
   const record = (
@@ -103,7 +114,7 @@ export function createClientStore(deps: ClientStoreDeps): ClientStore {
         created_at: now,
         updated_at: now,
       });
-      corsOrigins = null;
+      corsOrigins.clear();
       await record('client.created', clientId, actor, {
         name: v.name,
         type: v.type,
@@ -168,7 +179,7 @@ export function createClientStore(deps: ClientStoreDeps): ClientStore {
         await trx('oidc_payloads').whereRaw(`payload->>'clientId' = ?`, [clientId]).delete();
       });
       cache.delete(clientId);
-      corsOrigins = null;
+      corsOrigins.clear();
       await record('client.deleted', clientId, actor);
     },
     async findCached(clientId) {
@@ -179,14 +190,13 @@ export function createClientStore(deps: ClientStoreDeps): ClientStore {
       return (await cached(clientId))?.enabled === true;
     },
     async corsOriginAllowed(origin) {
-      if (!corsOrigins || corsOrigins.until <= clock.now()) {
+      const origins = await corsOrigins.get('all', async () => {
         const rows: { cors_origins: unknown }[] = await db(TABLE).where({ enabled: true }).select('cors_origins');
         const listed = (v: unknown): string[] =>
           typeof v === 'string' ? (JSON.parse(v) as string[]) : ((v as string[] | null) ?? []);
-        const origins = new Set(rows.flatMap((r) => listed(r.cors_origins)));
-        corsOrigins = { origins, until: clock.now() + CLIENT_CACHE_TTL_MS };
-      }
-      return corsOrigins.origins.has(origin);
+        return new Set(rows.flatMap((r) => listed(r.cors_origins)));
+      });
+      return origins.has(origin);
     },
     async verifySecret(clientId, secret) {
       const row = await cached(clientId);

@@ -25,8 +25,8 @@ export interface Config {
   /** Audit rows are written in batches off the request path; a full buffer makes requests wait. */
   readonly audit: { readonly flushIntervalMs: number; readonly bufferMax: number };
   /**
-   * How long a cached client, grant, token or link answer is trusted when PostgreSQL's
-   * notifications are not connected; with them, changes evict entries at once (CACHE_FALLBACK_TTL_MS).
+   * How long a cached client, grant, token or link answer is trusted on the embedded database,
+   * which has no cross-process notifications (CACHE_FALLBACK_TTL_MS).
    */
   readonly cacheFallbackTtlMs: number;
   readonly expiredCleanupIntervalMs: number;

@@ -2,6 +2,9 @@ import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JWK } from 'j
 import type Provider from 'oidc-provider';
 import type { Clock } from '../clock.js';
 import type { ClientStore } from '../clients/client-store.js';
+import type { ChangeFeed } from '../db/change-feed.js';
+import { createInvalidatingCache } from '../db/invalidating-cache.js';
+import { hashId } from './postgres-adapter.js';
 
 export interface VerifiedAccessToken {
   clientId: string;
@@ -15,13 +18,18 @@ export interface VerifiedAccessToken {
   jkt: string | null;
 }
 
+type StoredToken = VerifiedAccessToken;
+
 export interface AccessTokenVerifier {
   /** null when the token is unknown, expired, revoked, for another audience, or its client is disabled. */
   verify(token: string): Promise<VerifiedAccessToken | null>;
 }
 
-/** How long "this grant still exists" is believed; revocation reaches every instance within it. */
-export const GRANT_CHECK_TTL_MS = 3000;
+/**
+ * How long a looked-up token or grant is believed while change notifications flow (they evict it
+ * at once on revocation); without them the fallback lifetime applies.
+ */
+export const TOKEN_CACHE_LIVE_TTL_MS = 60_000;
 /** Unknown `kid`s cost at most one key reload per this interval (garbage tokens cannot force more). */
 export const KEY_RELOAD_INTERVAL_MS = 30_000;
 
@@ -46,8 +54,23 @@ export function createAccessTokenVerifier(deps: {
    * one has not loaded yet. Called on an unknown `kid`, at most every KEY_RELOAD_INTERVAL_MS.
    */
   reloadJwks?: () => Promise<JWK[]>;
+  /** Evicts cached tokens and grants when their rows change, on any instance. */
+  feed: ChangeFeed;
+  /** How long answers are kept while the feed is not live (CACHE_FALLBACK_TTL_MS). */
+  fallbackTtlMs: number;
 }): AccessTokenVerifier {
   const { provider, clientStore, clock } = deps;
+  const cacheOpts = {
+    feed: deps.feed,
+    tag: 'payload' as const,
+    clock,
+    liveTtlMs: TOKEN_CACHE_LIVE_TTL_MS,
+    fallbackTtlMs: deps.fallbackTtlMs,
+    max: 50_000,
+  };
+  // Keyed by the row id (hashId) the triggers name; a token's own value is never a key.
+  const tokens = createInvalidatingCache<StoredToken | null>(cacheOpts);
+  const grants = createInvalidatingCache<{ clientId: string } | null>(cacheOpts);
   const publicSet = (jwks: JWK[]) =>
     createLocalJWKSet({
       keys: jwks.map((k) => Object.fromEntries(Object.entries(k).filter(([n]) => !PRIVATE_MEMBERS.includes(n))) as JWK),
@@ -67,16 +90,18 @@ export function createAccessTokenVerifier(deps: {
     }
     return keySet;
   }
-  const grants = new Map<string, { alive: boolean; until: number }>();
 
   async function grantAlive(grantId: string, clientId: string): Promise<boolean> {
-    const hit = grants.get(grantId);
-    if (hit && hit.until > clock.now()) return hit.alive;
-    const grant = await provider.Grant.find(grantId);
-    const alive = Boolean(grant && grant.clientId === clientId);
-    if (grants.size > 50_000) grants.clear();
-    grants.set(grantId, { alive, until: clock.now() + GRANT_CHECK_TTL_MS });
-    return alive;
+    const grant = await grants.get(
+      hashId(grantId),
+      async () => {
+        const found = await provider.Grant.find(grantId);
+        return found?.clientId ? { clientId: found.clientId } : null;
+      },
+      // A missing grant is not remembered: it could be one being written right now.
+      { expiresAt: (g) => (g ? Infinity : 0) },
+    );
+    return grant?.clientId === clientId;
   }
 
   async function verifyJwt(token: string): Promise<VerifiedAccessToken | null> {
@@ -121,28 +146,34 @@ export function createAccessTokenVerifier(deps: {
     };
   }
 
-  async function verifyOpaque(token: string): Promise<VerifiedAccessToken | null> {
-    if (token.length > 512) return null;
+  /** The stored token as the API sees it; null when unknown, unusable or for another audience. */
+  async function lookUpOpaque(token: string): Promise<StoredToken | null> {
     const found = (await provider.AccessToken.find(token)) ?? (await provider.ClientCredentials.find(token));
     if (!found || !found.isValid) return null;
-    const exp = found.exp ?? 0;
-    if (exp * 1000 <= clock.now()) return null;
     const aud = ([] as unknown[]).concat(found.aud ?? []);
     if (!aud.includes(deps.audience)) return null;
-    const clientId = found.clientId!;
-    if (!(await clientStore.isActive(clientId))) return null;
-    const grantId = (found as { grantId?: string }).grantId ?? null;
-    if (grantId && !(await grantAlive(grantId, clientId))) return null;
     return {
-      clientId,
+      clientId: found.clientId!,
       scopes: (found.scope ?? '').split(' ').filter(Boolean),
-      grantId,
+      grantId: (found as { grantId?: string }).grantId ?? null,
       accountId: (found as { accountId?: string }).accountId,
-      exp,
+      exp: found.exp ?? 0,
       format: 'opaque',
       // oidc-provider keeps the DPoP binding of opaque tokens on the token itself.
       jkt: (found as { jkt?: string }).jkt ?? null,
     };
+  }
+
+  async function verifyOpaque(token: string): Promise<VerifiedAccessToken | null> {
+    if (token.length > 512) return null;
+    // Unknown tokens are not remembered (garbage must not fill the cache); good ones until they expire.
+    const found = await tokens.get(hashId(token), () => lookUpOpaque(token), {
+      expiresAt: (t) => (t ? t.exp * 1000 : 0),
+    });
+    if (!found || found.exp * 1000 <= clock.now()) return null;
+    if (!(await clientStore.isActive(found.clientId))) return null;
+    if (found.grantId && !(await grantAlive(found.grantId, found.clientId))) return null;
+    return found;
   }
 
   return {

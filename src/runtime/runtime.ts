@@ -13,6 +13,7 @@ import type { AccessTokenVerifier } from '../oidc/access-token-verifier.js';
 import { openServerDatabase, type ServerDatabase } from './server-database.js';
 import { createServices, type ServiceDeps, type Services } from './services.js';
 import { createWeb } from './web.js';
+import { createOfflineFeed, createPostgresChangeFeed } from '../db/change-feed.js';
 
 export interface RuntimeOptions {
   logger: Logger;
@@ -20,6 +21,11 @@ export interface RuntimeOptions {
   /** An open, migrated database (tests); otherwise the server's own is opened (openServerDatabase). */
   db?: Db;
   handshake?: ServiceDeps['handshake'];
+  /**
+   * Where to LISTEN for other instances' changes: default DATABASE_URL (none on the embedded
+   * database). Tests pass their own database's URL.
+   */
+  changeFeedUrl?: string | null;
 }
 
 export interface Runtime extends Services {
@@ -50,13 +56,17 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
   let socketServer: PgliteSocketServer | null = null;
   let cleanup: NodeJS.Timeout | null = null;
   try {
-    const services = createServices({ config, db, clock, logger, box, handshake: opts.handshake });
+    const feedUrl = opts.changeFeedUrl === undefined ? config.databaseUrl : opts.changeFeedUrl;
+    const changes = feedUrl ? createPostgresChangeFeed({ databaseUrl: feedUrl, logger }) : createOfflineFeed();
+    const services = createServices({ config, db, clock, logger, box, handshake: opts.handshake, changes });
     const web = await createWeb(services, { isShuttingDown: () => shuttingDown });
     const runtime: Runtime = {
       ...services,
       ...web,
       isShuttingDown: () => shuttingDown,
       async start(startOpts = {}) {
+        // Before the first request: until it is live, caches keep answers only briefly.
+        await changes.start();
         server = startOpts.server ?? createServer();
         server.keepAliveTimeout = 5_000;
         server.on('request', web.app.callback());
@@ -82,6 +92,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
         const deadline = Date.now() + config.shutdownTimeoutMs;
         if (server) await drain(server, config.shutdownTimeoutMs, logger);
         await services.close(Math.max(0, deadline - Date.now()));
+        await changes.close();
         await socketServer?.close();
         await database?.close();
       },

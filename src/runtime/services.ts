@@ -23,6 +23,8 @@ import { createLinkActivation, type LinkActivation } from '../magento-link/link-
 import type { HandshakeOptions } from '../magento-link/integration-handshake.js';
 import { createSigningProfileSelector, type SigningProfileSelector } from '../magento-link/signing-profile-selector.js';
 import { createUpstreamAgent } from '../gateway/forward-to-magento.js';
+import { createOfflineFeed, type ChangeFeed } from '../db/change-feed.js';
+import { watchLocalWrites } from '../db/local-write-watch.js';
 
 export interface ServiceDeps {
   config: Config;
@@ -34,6 +36,8 @@ export interface ServiceDeps {
   box?: SecretBox;
   /** Tests shorten the Magento handshake's retry delays. */
   handshake?: Omit<HandshakeOptions, 'activatedAt'>;
+  /** The database's change notifications (the server on PostgreSQL); default: none (short cache lifetimes). */
+  changes?: ChangeFeed;
 }
 
 /** Every store and service of the product, built once: what the server, the CLI and the tests share. */
@@ -43,6 +47,8 @@ export interface Services {
   clock: Clock;
   logger: Logger;
   box: SecretBox;
+  /** What evicts cached tokens, clients and links: this process's writes, and the database's notifications. */
+  changes: ChangeFeed;
   audit: AuditLog;
   limiter: RateLimiter;
   /** The Magento API catalog (ROUTES_FILE, SCOPES_FILE), loaded and validated once. */
@@ -68,6 +74,8 @@ export interface Services {
 export function createServices(deps: ServiceDeps): Services {
   const { config, db, clock, logger } = deps;
   const box = deps.box ?? createSecretBox(config.encryptionKeys);
+  const changes = deps.changes ?? createOfflineFeed();
+  watchLocalWrites(db, changes);
   const audit = createAuditLog({ db, clock, logger, ...config.audit });
   // A bad SCOPES_FILE or ROUTES_FILE stops the start here, with the file and entry named.
   const routeTable = loadRoutes({ routesFile: config.routesFile ?? undefined });
@@ -78,7 +86,16 @@ export function createServices(deps: ServiceDeps): Services {
   });
   const apiScopes = [...catalog.scopes.keys()];
   const checkMetadata = createClientMetadataCheck({ production: config.production, apiScopes });
-  const clients = createClientStore({ db, clock, config, apiScopes, checkMetadata, audit });
+  const clients = createClientStore({
+    db,
+    clock,
+    config,
+    apiScopes,
+    checkMetadata,
+    audit,
+    feed: changes,
+    fallbackTtlMs: config.cacheFallbackTtlMs,
+  });
   const grants = createGrantAdmin({ db, clock, audit });
   const core = createAdminCore({ db, box, clock, config, audit });
   const sessions = createAdminSessions({ db, box, clock, admins: core.store, audit });
@@ -108,6 +125,7 @@ export function createServices(deps: ServiceDeps): Services {
     clock,
     logger,
     box,
+    changes,
     audit,
     limiter: createRateLimiter({ db, clock }),
     routeTable,

@@ -51,6 +51,8 @@ export async function createWeb(s: Services, opts: { isShuttingDown: () => boole
     reloadJwks: () => s.keyStore.loadPrivateJwks(),
     issuer: config.issuer,
     audience: config.apiAudience,
+    feed: s.changes,
+    fallbackTtlMs: config.cacheFallbackTtlMs,
   });
   const interactions = interactionRoutes({
     provider,
@@ -91,7 +93,13 @@ export async function createWeb(s: Services, opts: { isShuttingDown: () => boole
     verifier: accessTokenVerifier,
     dpop,
     requiresDpop: async (clientId) => (await s.clients.findCached(clientId))?.requireDpop === true,
-    upstream: linkCredentialSource(links, s.signingProfiles),
+    upstream: linkCredentialSource({
+      links,
+      profiles: s.signingProfiles,
+      feed: s.changes,
+      clock,
+      fallbackTtlMs: config.cacheFallbackTtlMs,
+    }),
     dispatcher: s.upstreamAgent,
     audit,
     limits: config.gateway,

@@ -227,6 +227,7 @@ describe(`CLI contract (${process.env.DATABASE_URL ? 'postgresql' : 'pglite'})`,
   it('audit:list --since / --until (ISO or relative) and --actor', async () => {
     const audit = createAuditLog({ db: t.db, clock, logger: createLogger({ level: 'error', write: () => undefined }) });
     await audit.record({ type: 'consent.approved', outcome: 'success', actor: 'alice', clientId });
+    await audit.flush();
     const types = async (...argv: string[]) =>
       (await json(['audit:list', '--limit', '1000', ...argv])) as {
         type: string;

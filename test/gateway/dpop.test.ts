@@ -425,7 +425,6 @@ describe('clients that require DPoP', () => {
     const { access_token: plain } = await ccToken(rc, 'catalog:read', null);
     expect((await s.request.get(PRODUCT).set('Authorization', `Bearer ${plain}`)).status).toBe(200);
     await s.runtime.clients.update(rc.clientId, { requireDpop: true });
-    s.clock.advance(3_100); // the client cache (CLIENT_CACHE_TTL_MS)
     try {
       expectDpopError(
         await s.request.get(PRODUCT).set('Authorization', `Bearer ${plain}`),

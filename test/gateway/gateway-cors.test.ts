@@ -4,7 +4,6 @@ import {
   startMagentoEmulator,
   type MagentoEmulator,
 } from '../../tools/magento-emulator/start-magento-emulator.js';
-import { CLIENT_CACHE_TTL_MS } from '../../src/clients/client-store.js';
 import { validateClientInput } from '../../src/clients/validate-client-input.js';
 import type { TestServer } from '../support/test-server.js';
 import { startOAuthServer, startSibling } from '../support/oauth-flows.js';
@@ -94,7 +93,7 @@ describe('gateway CORS', () => {
     expect(denied.headers['access-control-allow-origin']).toBe(SHOP_A);
   });
 
-  it("origins added or removed reach other instances within the client cache bound; disabled clients' origins do not count", async () => {
+  it("origins added or removed reach other instances within the cache bound; disabled clients' origins do not count", async () => {
     const sibling = await startSibling(s, {
       MAGENTO_BASE_URL: emu.storeBaseUrl,
       ROUTES_FILE: EMULATOR_TEST_ROUTES_FILE,
@@ -103,10 +102,10 @@ describe('gateway CORS', () => {
       expect((await preflight(sibling, '/rest/V1/products/X', SHOP_B)).status).toBe(403);
       await s.runtime.clients.update(apps.b.clientId, { corsOrigins: [SHOP_B] });
       expect((await preflight(s, '/rest/V1/products/X', SHOP_B)).status).toBe(204); // this instance: at once
-      sibling.clock.advance(CLIENT_CACHE_TTL_MS + 1);
+      sibling.clock.advance(1001); // CACHE_FALLBACK_TTL_MS at most (notifications evict sooner)
       expect((await preflight(sibling, '/rest/V1/products/X', SHOP_B)).status).toBe(204);
       await s.runtime.clients.setEnabled(apps.b.clientId, false);
-      sibling.clock.advance(CLIENT_CACHE_TTL_MS + 1);
+      sibling.clock.advance(1001); // CACHE_FALLBACK_TTL_MS at most (notifications evict sooner)
       expect((await preflight(sibling, '/rest/V1/products/X', SHOP_B)).status).toBe(403);
       const row = await s.testDb.db('oauth_clients').where({ client_id: apps.b.clientId }).first();
       expect(typeof row.cors_origins === 'string' ? JSON.parse(row.cors_origins) : row.cors_origins).toEqual([SHOP_B]);

@@ -57,6 +57,7 @@ describe('MAGENTO_SIGNING_PROFILE=auto', () => {
         expect(first.status).not.toBe(401);
         await f.s.runtime.signingProfiles.idle();
         expect(await f.stored()).toBe(line);
+        await f.s.runtime.audit.flush();
         const audit = await f.s.testDb
           .db('audit_events')
           .where({ type: 'magento.signing_profile_detected', client_id: f.clientId });

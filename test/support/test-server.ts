@@ -35,7 +35,13 @@ export async function startTestServer(
   const clock = createFakeClock();
   const logger = createLogger({ level: config.logLevel });
   // What main.ts starts, on this server: the same composition root and the same start().
-  const runtime = await createRuntime(config, { db: testDb.db, clock, logger, handshake: opts.handshake });
+  const runtime = await createRuntime(config, {
+    db: testDb.db,
+    clock,
+    logger,
+    handshake: opts.handshake,
+    changeFeedUrl: testDb.url,
+  });
   await runtime.start({ server });
   return {
     baseUrl,
