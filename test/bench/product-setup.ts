@@ -31,9 +31,11 @@ export interface Emulator {
   credentials: EmulatorCredentials;
 }
 
-export async function startEmulator(workDir: string): Promise<Emulator> {
+export async function startEmulator(): Promise<Emulator> {
   const port = await freePort();
-  const credentialsFile = join(workDir, 'emulator-credentials.txt');
+  // A directory of its own: a file left by an earlier run must never be read as this one's.
+  const dir = mkdtempSync(join(tmpdir(), 'bridge-bench-emulator-'));
+  const credentialsFile = join(dir, 'credentials.txt');
   const entry = entryPoint(EMULATOR);
   const { proc } = await startProcess({
     name: 'magento-emulator',
@@ -42,14 +44,16 @@ export async function startEmulator(workDir: string): Promise<Emulator> {
     env: {},
     readyWhen: (l) => l.startsWith('signatures verified as'),
   });
-  // Written right after the banner.
-  for (let i = 0; i < 50 && !existsSync(credentialsFile); i++) await sleep(50);
+  // Written right after the banner: wait until all four lines are there.
+  const read = () => (existsSync(credentialsFile) ? readFileSync(credentialsFile, 'utf8') : '');
+  for (let i = 0; i < 100 && read().split('\n').length < 5; i++) await sleep(20);
   const kv = Object.fromEntries(
-    readFileSync(credentialsFile, 'utf8')
+    read()
       .trim()
       .split('\n')
       .map((l) => l.split('=', 2) as [string, string]),
   );
+  rmSync(dir, { recursive: true, force: true });
   const baseUrl = `http://127.0.0.1:${port}`;
   return {
     proc,

@@ -3,8 +3,7 @@
 // scenario had errors or a process failed; a missed speed target is reported, not fatal.
 import { readBenchConfig, type BenchConfig } from './bench-config.js';
 import { deadProcesses, stopAll } from './child-processes.js';
-import { adminSlots } from './consent-flow.js';
-import { runConsentFlows } from './consent-flow.js';
+import { adminSlots, runConsentFlows } from './consent-flow.js';
 import { runMicroBenchmarks, type MicroResult } from './micro-benchmarks.js';
 import {
   createAdmins,
@@ -29,7 +28,7 @@ async function runAll(cfg: BenchConfig, db: ScratchDatabase, failures: string[])
   let product: Product | undefined;
   try {
     log('starting the Magento emulator, the round-trip counter and the product server');
-    const emulator = await startEmulator(process.env.TMPDIR ?? '/tmp');
+    const emulator = await startEmulator();
     const counter = await startRoundTripCounter(db.url);
     const viaCounter = new URL(db.url);
     viaCounter.host = `127.0.0.1:${counter.port}`;

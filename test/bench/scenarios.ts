@@ -157,21 +157,21 @@ async function introspection(ctx: BenchContext): Promise<ScenarioResult> {
 }
 
 /**
- * Each connection runs its own rotation chain: the refresh token of one response is the one the
- * next request sends, so every request presents a token never used before.
+ * Rotation chains: a request takes an unused refresh token from the shared pool and its response
+ * puts the new one back, so every request presents a token never presented before. (autocannon
+ * resets a connection's context after each sequence, so the pool is shared, not per connection;
+ * with one token per connection it never runs dry unless a response fails, which is an error.)
  */
-function refreshChain(tokens: string[]): autocannon.Request {
+function refreshChain(pool: string[]): autocannon.Request {
   return {
     method: 'POST',
     path: '/token',
-    setupRequest: (req, context) => {
-      const c = context as { rt?: string };
-      c.rt ??= tokens.shift();
-      return { ...req, body: `grant_type=refresh_token&refresh_token=${encodeURIComponent(c.rt ?? 'none-left')}` };
+    setupRequest: (req) => {
+      const token = pool.shift() ?? 'none-left';
+      return { ...req, body: `grant_type=refresh_token&refresh_token=${encodeURIComponent(token)}` };
     },
-    onResponse: (status, body, context) => {
-      if (status === 200)
-        (context as { rt?: string }).rt = (JSON.parse(body) as { refresh_token: string }).refresh_token;
+    onResponse: (status, body) => {
+      if (status === 200) pool.push((JSON.parse(body) as { refresh_token: string }).refresh_token);
     },
   };
 }
