@@ -46,7 +46,7 @@ export function readBenchConfig(env: NodeJS.ProcessEnv = process.env): BenchConf
     durationS: positiveInt(env, 'BENCH_DURATION_S', 10),
     connections: Math.round(positiveInt(env, 'BENCH_CONNECTIONS', 32)),
     flowLoops: Math.round(positiveInt(env, 'BENCH_FLOW_LOOPS', 8)),
-    flowAdmins: Math.round(positiveInt(env, 'BENCH_FLOW_ADMINS', 64)),
+    flowAdmins: Math.round(positiveInt(env, 'BENCH_FLOW_ADMINS', 100)),
     scenarios,
     writeBenchmarksMd: env.BENCH_WRITE === '1' || process.argv.includes('--write'),
     micro: env.BENCH_MICRO !== '0' && !picked.length,
