@@ -5,7 +5,8 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     globalSetup: ['test/support/global-setup.ts'],
     setupFiles: ['test/support/file-tmp.ts'],
-    exclude: ['**/node_modules/**', 'test/bench/**'],
+    // test/bench holds the harness (not tests) and its smoke test (a test): the include decides.
+    exclude: ['**/node_modules/**'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     // Each file builds its own app and database; two cores, so two forks.

@@ -1,198 +1,143 @@
-// `npm run bench`: speed and memory targets. Each line prints the measurement, its target and
-// whether it met it; the exit code is non-zero when a target is missed. Loopback only.
-import { performance } from 'node:perf_hooks';
-import { createRouteMatcher } from '../../src/api-catalog/route-matcher.js';
-import { loadRoutes } from '../../src/api-catalog/route-table.js';
-import { signRequest } from '../../src/oauth1/oauth1-signer.js';
+// `npm run bench`: the product server (production mode, PostgreSQL) against a bare oidc-provider
+// and a bare undici proxy, same box, same run. See BENCHMARKS.md. Exit code: non-zero when a
+// scenario had errors or a process failed; a missed speed target is reported, not fatal.
+import { readBenchConfig, type BenchConfig } from './bench-config.js';
+import { deadProcesses, stopAll } from './child-processes.js';
+import { adminSlots, runConsentFlows } from './consent-flow.js';
+import { runMicroBenchmarks, type MicroResult } from './micro-benchmarks.js';
 import {
-  EMULATOR_TEST_ROUTES_FILE,
-  startMagentoEmulator,
-} from '../../tools/magento-emulator/start-magento-emulator.js';
-import { startTestServer } from '../support/test-server.js';
-import { setup as tempRoot } from '../support/global-setup.js';
+  createAdmins,
+  createGatewayClient,
+  createWebClient,
+  removeWorkDir,
+  startEmulator,
+  startProduct,
+  startRoundTripCounter,
+  type Product,
+} from './product-setup.js';
+import { startBareEngine, startBareProxy } from './references.js';
+import { markdown, updateBenchmarksMd, writeReport, type BenchReport } from './report.js';
+import { createScratchDatabase, NoPostgresError, type ScratchDatabase } from './scratch-database.js';
+import { errorsOf, runScenario, type BenchContext, type ScenarioResult } from './scenarios.js';
+import { systemInfo } from './system-info.js';
 
-interface Result {
-  name: string;
-  value: number;
-  unit: string;
-  target: number;
-  higherIsBetter: boolean;
-}
-const results: Result[] = [];
-const report = (r: Result) => {
-  results.push(r);
-  const ok = r.higherIsBetter ? r.value >= r.target : r.value <= r.target;
-  console.log(
-    `${ok ? 'PASS' : 'MISS'}  ${r.name.padEnd(44)} ${r.value.toFixed(1).padStart(10)} ` +
-      `${r.unit.padEnd(8)} target ${r.higherIsBetter ? '≥' : '≤'} ${r.target}`,
-  );
-};
+const log = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
 
-function timeLoop(iterations: number, fn: (i: number) => void): number {
-  const t0 = performance.now();
-  for (let i = 0; i < iterations; i++) fn(i);
-  return iterations / ((performance.now() - t0) / 1000);
-}
-
-/** Runs `worker` from `concurrency` loops for `ms`; returns requests/s and latency percentiles. */
-async function load(ms: number, concurrency: number, worker: () => Promise<void>) {
-  const latencies: number[] = [];
-  const end = performance.now() + ms;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (performance.now() < end) {
-        const t = performance.now();
-        await worker();
-        latencies.push(performance.now() - t);
-      }
-    }),
-  );
-  latencies.sort((a, b) => a - b);
-  const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))]!;
-  return { rps: latencies.length / (ms / 1000), p50: pct(0.5), p99: pct(0.99) };
-}
-
-async function main() {
-  const routes = loadRoutes();
-  const matcher = createRouteMatcher(routes);
-  const paths: [string, string][] = [
-    ['GET', '/rest/V1/products/ABC%2F10'],
-    ['GET', '/rest/default/V1/orders/42'],
-    ['PUT', '/rest/all/V1/products/attributes/color/options/7'],
-    ['GET', '/rest/V1/inventory/sources'],
-    ['POST', '/rest/V1/no/such/route'],
-  ];
-  report({
-    name: 'route matcher lookups',
-    value: timeLoop(500_000, (i) => {
-      const [m, p] = paths[i % paths.length]!;
-      matcher.match(m, p);
-    }),
-    unit: 'ops/s',
-    target: 300_000,
-    higherIsBetter: true,
-  });
-  report({
-    name: 'OAuth 1.0a signatures (HMAC-SHA256)',
-    value: timeLoop(50_000, (i) =>
-      signRequest({
-        method: 'GET',
-        url: `https://shop.example/rest/V1/products?searchCriteria[pageSize]=${i}`,
-        consumerKey: 'a'.repeat(32),
-        consumerSecret: 'b'.repeat(32),
-        token: 'c'.repeat(32),
-        tokenSecret: 'd'.repeat(32),
-      }),
-    ),
-    unit: 'ops/s',
-    target: 20_000,
-    higherIsBetter: true,
-  });
-
-  const emu = await startMagentoEmulator();
-  const s = await startTestServer({
-    env: { MAGENTO_BASE_URL: emu.storeBaseUrl, ROUTES_FILE: EMULATOR_TEST_ROUTES_FILE, GATEWAY_TIMEOUT_MS: '60000' },
-  });
+async function runAll(cfg: BenchConfig, db: ScratchDatabase, failures: string[]) {
+  const scenarios: ScenarioResult[] = [];
+  let product: Product | undefined;
   try {
-    const { client, clientSecret } = await s.runtime.clients.create({
-      name: 'bench',
-      type: 'confidential',
-      grantTypes: ['client_credentials'],
-      scopes: ['catalog:read'],
+    log('starting the Magento emulator, the round-trip counter and the product server');
+    const emulator = await startEmulator();
+    const counter = await startRoundTripCounter(db.url);
+    const viaCounter = new URL(db.url);
+    viaCounter.host = `127.0.0.1:${counter.port}`;
+    product = await startProduct({
+      databaseUrl: db.url,
+      viaCounterUrl: viaCounter.toString(),
+      magentoBaseUrl: emulator.storeBaseUrl,
+      connections: cfg.connections,
     });
-    const basic =
-      'Basic ' +
-      Buffer.from(`${encodeURIComponent(client.clientId)}:${encodeURIComponent(clientSecret!)}`).toString('base64');
-    const tokenOnce = async () => {
-      const res = await fetch(`${s.baseUrl}/token`, {
-        method: 'POST',
-        headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' },
-        body: 'grant_type=client_credentials&scope=catalog%3Aread',
-      });
-      if (res.status !== 200) throw new Error(`token endpoint answered ${res.status}`);
-      return ((await res.json()) as { access_token: string }).access_token;
+    if (!product.built)
+      log('NOTE: dist/src/main.js not found: measuring src/main.ts through tsx, not the built server');
+    log('starting the references (bare oidc-provider, bare undici proxy)');
+    const [engine, proxy] = await Promise.all([
+      startBareEngine(),
+      startBareProxy(emulator.baseUrl, emulator.credentials),
+    ]);
+    log('creating clients, the Magento link and admins through the CLI');
+    const needsAdmins = cfg.scenarios.includes('consent_flows') || cfg.scenarios.includes('refresh_rotation');
+    const [gatewayClient, webClient, admins] = await Promise.all([
+      createGatewayClient(product, emulator),
+      createWebClient(product),
+      needsAdmins ? createAdmins(product, cfg.flowAdmins) : Promise.resolve([]),
+    ]);
+    const ctx: BenchContext = {
+      cfg,
+      product,
+      counter,
+      engine,
+      proxy,
+      gatewayClient,
+      webClient,
+      admins: adminSlots(admins),
+      refreshTokens: [],
     };
-    const cc = await load(3000, 16, async () => void (await tokenOnce()));
-    report({
-      name: `client credentials tokens (${s.testDb.engine})`,
-      value: cc.rps,
-      unit: 'req/s',
-      target: 150,
-      higherIsBetter: true,
-    });
-    report({ name: 'client credentials p99 latency', value: cc.p99, unit: 'ms', target: 250, higherIsBetter: false });
-
-    const integration = emu.createIntegration({ all: true });
-    const t = emu.issueAccessToken(integration.id);
-    await s.runtime.links.ensure(client.clientId);
-    await s.runtime.links.importActive(
-      client.clientId,
-      {
-        mode: 'oauth1',
-        consumerKey: t.consumerKey,
-        consumerSecret: t.consumerSecret,
-        token: t.accessToken,
-        tokenSecret: t.accessTokenSecret,
-        storeBaseUrl: emu.storeBaseUrl,
-      },
-      'bench',
-    );
-    const access = await tokenOnce();
-    const gw = await load(3000, 16, async () => {
-      const res = await fetch(`${s.baseUrl}/rest/V1/products/ABC%2F10`, {
-        headers: { authorization: `Bearer ${access}` },
-      });
-      await res.arrayBuffer();
-      if (res.status !== 200) throw new Error(`gateway answered ${res.status}`);
-    });
-    report({
-      name: 'gateway GET through to Magento emulator',
-      value: gw.rps,
-      unit: 'req/s',
-      target: 150,
-      higherIsBetter: true,
-    });
-    report({ name: 'gateway p99 latency', value: gw.p99, unit: 'ms', target: 250, higherIsBetter: false });
-
-    global.gc?.();
-    const rssBefore = process.memoryUsage().rss;
-    let peak = rssBefore;
-    const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
-    const res = await fetch(`${s.baseUrl}/rest/V1/test/large?mb=50`, {
-      headers: { authorization: `Bearer ${access}` },
-    });
-    let bytes = 0;
-    let nextGc = 0;
-    for await (const chunk of res.body!) {
-      bytes += (chunk as Uint8Array).length;
-      // Collect as we go so the number is retention, not GC timing.
-      if (bytes >= nextGc) {
-        global.gc?.();
-        nextGc += 4 * 1024 * 1024;
+    for (const name of cfg.scenarios) {
+      if (name === 'refresh_rotation' && ctx.refreshTokens.length < cfg.connections) {
+        log('running consent flows to start the refresh chains');
+        const seed = await runConsentFlows({
+          baseUrl: product.baseUrl,
+          client: webClient,
+          admins: ctx.admins,
+          loops: cfg.flowLoops,
+          durationS: 60,
+          maxFlows: cfg.connections - ctx.refreshTokens.length,
+        });
+        ctx.refreshTokens.push(...seed.refreshTokens);
       }
+      log(`scenario ${name}`);
+      try {
+        const r = await runScenario[name](ctx);
+        scenarios.push(r);
+        const errs = errorsOf(r.product) + (r.reference ? errorsOf(r.reference) : 0);
+        if (errs) failures.push(`${name}: ${errs} errors (non-2xx or socket errors)`);
+      } catch (err) {
+        failures.push(`${name}: ${(err as Error).message}`);
+      }
+      for (const p of deadProcesses()) failures.push(`${p.name} exited during ${name}:\n${p.stderr().slice(-2000)}`);
+      if (deadProcesses().length) break;
     }
-    clearInterval(sampler);
-    if (bytes < 50 * 1024 * 1024) throw new Error(`large response truncated: ${bytes} bytes`);
-    report({
-      name: 'RSS growth streaming a 50 MB response',
-      value: (peak - rssBefore) / 1024 / 1024,
-      unit: 'MiB',
-      target: 20,
-      higherIsBetter: false,
-    });
+  } catch (err) {
+    failures.push(`setup: ${(err as Error).message}`);
   } finally {
-    await s.close();
-    await emu.close();
+    await stopAll();
+    if (product) removeWorkDir(product);
   }
-  const missed = results.filter((r) => (r.higherIsBetter ? r.value < r.target : r.value > r.target));
-  console.log(JSON.stringify({ results }, null, 0));
-  process.exitCode = missed.length ? 1 : 0;
+  return { scenarios, productBuilt: product?.built ?? false };
 }
 
-// Scratch data dirs under one root, removed at the end as in the test runs.
-const removeTempRoot = tempRoot();
-try {
-  await main();
-} finally {
-  removeTempRoot();
+async function main(): Promise<number> {
+  const cfg = readBenchConfig();
+  let db: ScratchDatabase;
+  try {
+    db = await createScratchDatabase(cfg.adminUrl);
+  } catch (err) {
+    if (err instanceof NoPostgresError) {
+      process.stderr.write(`bench: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+  log(`scratch database ${db.name} on PostgreSQL ${db.serverVersion}`);
+  const failures: string[] = [];
+  let outcome: Awaited<ReturnType<typeof runAll>>;
+  try {
+    outcome = await runAll(cfg, db, failures);
+  } finally {
+    await db.drop().catch((err: Error) => failures.push(`dropping ${db.name}: ${err.message}`));
+  }
+  const micro: MicroResult[] = cfg.micro ? runMicroBenchmarks() : [];
+  const report: BenchReport = {
+    system: systemInfo(db.serverVersion, outcome.productBuilt),
+    config: {
+      durationS: cfg.durationS,
+      connections: cfg.connections,
+      flowLoops: cfg.flowLoops,
+      flowAdmins: cfg.flowAdmins,
+    },
+    scenarios: outcome.scenarios,
+    micro,
+    failures,
+    ok: failures.length === 0,
+  };
+  const md = writeReport(report, cfg.outDir);
+  process.stdout.write(md);
+  if (cfg.writeBenchmarksMd) updateBenchmarksMd(markdown(report));
+  for (const f of failures) process.stderr.write(`bench: FAILED ${f}\n`);
+  return report.ok ? 0 : 1;
 }
+
+// Children are stopped in runAll's finally; a Ctrl-C still gets there through this handler.
+process.on('SIGINT', () => void stopAll().then(() => process.exit(130)));
+process.exitCode = await main();
