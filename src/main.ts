@@ -1,4 +1,5 @@
 import './runtime-check.js';
+import cluster from 'node:cluster';
 import { isConfigError, loadConfig } from './config/load-config.js';
 import { readEnv } from './config/read-env.js';
 import type { Config } from './config/config.js';
@@ -7,6 +8,7 @@ import { DataDirBusyError } from './db/data-dir-lock.js';
 import { KeyMismatchError } from './db/key-check.js';
 import { createLogger, type Logger } from './logging/logger.js';
 import { createRuntime, type Runtime } from './runtime/runtime.js';
+import { LEADER_INDEX, runClusterPrimary, WORKER_INDEX_ENV, type WorkerReady } from './runtime/cluster-primary.js';
 import { describeStartupFailure } from './startup/startup-failure.js';
 
 /** Known once loaded, so start-up failures can name the variables involved. */
@@ -31,6 +33,8 @@ async function main(): Promise<void> {
     throw err;
   }
   const log = (logger = createLogger({ level: config.logLevel }));
+  if (config.workers > 1 && cluster.isPrimary) return runClusterPrimary(config, log, exit);
+  const worker = cluster.isWorker ? (process.env[WORKER_INDEX_ENV] ?? '?') : null;
   let runtime: Runtime;
   try {
     runtime = await createRuntime(config, { logger: log });
@@ -48,7 +52,8 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const { port } = await runtime.start();
+  // In a cluster, one worker runs the once-per-cluster jobs.
+  const { port } = await runtime.start({ background: worker === null || worker === LEADER_INDEX });
 
   const shutdown = async (signal: string) => {
     if (runtime.isShuttingDown()) return;
@@ -61,6 +66,11 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void shutdown('SIGINT'));
   // Announced only once the signal handlers are in place: a supervisor that stops the server as
   // soon as it reads this line must reach the drain, not the default SIGTERM action.
+  if (worker !== null) {
+    log.info('worker listening', { worker, pid: process.pid });
+    process.send?.({ type: 'bridge:listening', port } satisfies WorkerReady);
+    return;
+  }
   log.info('listening', {
     issuer: config.issuer,
     port,

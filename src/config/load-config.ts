@@ -70,7 +70,7 @@ export function loadConfig(env: Env = process.env, opts: { warn?: (msg: string) 
     ),
     shutdownTimeoutMs: r.int('SHUTDOWN_TIMEOUT_MS', 4_000, { min: 0 }),
     databasePoolMax: r.int('DATABASE_POOL_MAX', 20, { min: 1, max: 1000 }),
-    workers: readWorkers(r.string('WORKERS', '1'), r),
+    workers: readWorkers(r.string('WORKERS', '1'), r, databaseUrl),
     audit: {
       flushIntervalMs: r.int('AUDIT_FLUSH_INTERVAL_MS', 5, { min: 1, max: 10_000 }),
       bufferMax: r.int('AUDIT_BUFFER_MAX', 10_000, { min: 10 }),
@@ -151,12 +151,13 @@ export function isConfigError(err: unknown): err is ConfigError {
 }
 
 /** `WORKERS`: a count, or `auto` for one process per CPU the machine gives this one. */
-function readWorkers(value: string, r: ReturnType<typeof readers>): number {
-  if (value === 'auto') return Math.max(1, availableParallelism());
-  const n = Number(value);
-  if (!/^\d+$/.test(value) || n < 1 || n > 256) {
+function readWorkers(value: string, r: ReturnType<typeof readers>, databaseUrl: string | null): number {
+  const n = value === 'auto' ? Math.max(1, availableParallelism()) : Number(value);
+  if (value !== 'auto' && (!/^\d+$/.test(value) || n < 1 || n > 256)) {
     r.fail('WORKERS', `must be a number of processes (1–256) or auto (got "${value}")`);
     return 1;
   }
-  return n;
+  // The embedded database lives in one process; several need a shared PostgreSQL.
+  if (n > 1 && !databaseUrl && value !== 'auto') r.fail('WORKERS', 'above 1 needs DATABASE_URL (PostgreSQL)');
+  return databaseUrl ? n : 1;
 }

@@ -37,8 +37,9 @@ export interface Runtime extends Services {
    * Serves the app on `server` (already listening: tests) or on a new one on config.port/host, then
    * starts what runs beside requests: the embedded database's socket for the CLI, the expired-row
    * clean-up, and the resume of Magento token exchanges a previous process left unfinished.
+   * `background: false` (every worker but one in a cluster) leaves those two jobs to another process.
    */
-  start(opts?: { server?: Server }): Promise<{ server: Server; port: number }>;
+  start(opts?: { server?: Server; background?: boolean }): Promise<{ server: Server; port: number }>;
   /** Drains: stops accepting, lets in-flight requests finish (up to SHUTDOWN_TIMEOUT_MS), closes everything. */
   stop(): Promise<void>;
   isShuttingDown(): boolean;
@@ -75,14 +76,16 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
         if (database?.embedded) {
           socketServer = await startPgliteSocketServer({ ...database.embedded, dataDir: config.dataDir });
         }
-        cleanup = setInterval(() => {
-          deleteExpiredPayloads(db, clock).catch((err) => logger.warn('expired row cleanup failed', { err }));
-        }, config.expiredCleanupIntervalMs);
-        cleanup.unref();
-        void services.activation
-          .resumeUnfinished()
-          .then((n) => n && logger.info('resumed unfinished Magento token exchanges', { count: n }))
-          .catch((err) => logger.warn('could not resume Magento token exchanges', { err: (err as Error).message }));
+        if (startOpts.background !== false) {
+          cleanup = setInterval(() => {
+            deleteExpiredPayloads(db, clock).catch((err) => logger.warn('expired row cleanup failed', { err }));
+          }, config.expiredCleanupIntervalMs);
+          cleanup.unref();
+          void services.activation
+            .resumeUnfinished()
+            .then((n) => n && logger.info('resumed unfinished Magento token exchanges', { count: n }))
+            .catch((err) => logger.warn('could not resume Magento token exchanges', { err: (err as Error).message }));
+        }
         return { server, port: (server.address() as AddressInfo).port };
       },
       async stop() {

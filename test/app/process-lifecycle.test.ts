@@ -82,4 +82,39 @@ describe('process lifecycle', () => {
     }
     expect(jwks[1]).toEqual(jwks[0]);
   }, 120_000);
+
+  it.skipIf(!process.env.DATABASE_URL)(
+    'WORKERS=2: two server processes share the port; a crashed one is replaced; SIGTERM drains all',
+    async () => {
+      const t = await createTestDb();
+      dbs.push(t);
+      const port = await freePort();
+      const p = start({ ...testEnv(), PORT: String(port), LOG_LEVEL: 'info', DATABASE_URL: t.url!, WORKERS: '2' });
+      await p.listening;
+      const lines = () =>
+        p
+          .output()
+          .split('\n')
+          .filter((l) => l.startsWith('{'))
+          .map((l) => JSON.parse(l) as { msg: string; worker?: string; pid?: number; workers?: number });
+      expect(lines().find((l) => l.msg === 'listening')?.workers).toBe(2);
+      const workers = lines().filter((l) => l.msg === 'worker listening');
+      expect(workers.map((w) => w.worker).sort()).toEqual(['0', '1']);
+      for (let i = 0; i < 6; i++) expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
+
+      process.kill(workers.find((w) => w.worker === '1')!.pid!, 'SIGKILL');
+      for (let i = 0; i < 100 && lines().filter((l) => l.msg === 'worker listening').length < 3; i++)
+        await new Promise((r) => setTimeout(r, 50));
+      const replaced = lines().filter((l) => l.msg === 'worker listening');
+      expect(replaced).toHaveLength(3);
+      expect(replaced[2]!.worker).toBe('1');
+      expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
+
+      p.child.kill('SIGTERM');
+      expect(await p.exited).toBe(0);
+      for (const w of [...replaced.slice(0, 1), replaced[2]!]) expect(() => process.kill(w.pid!, 0)).toThrow();
+      expect(lines().filter((l) => l.msg === 'stopped')).toHaveLength(3); // both workers, then the primary
+    },
+    60_000,
+  );
 });

@@ -45,6 +45,30 @@ describe('loadConfig', () => {
     expect(c.magentoBaseUrl).toBe('https://shop.example/');
   });
 
+  it('reads the performance settings: WORKERS (auto = CPUs, PostgreSQL only), pool, audit batching, cache', () => {
+    const base = { ENCRYPTION_KEY: key, COOKIE_KEYS: cookie, DATA_DIR: testTmpDir('data-') };
+    const pg = { ...base, DATABASE_URL: 'postgres://u@127.0.0.1:5432/db' };
+    const d = loadConfig(base, quiet);
+    expect([d.workers, d.databasePoolMax, d.audit, d.cacheFallbackTtlMs]).toEqual([
+      1,
+      20,
+      { flushIntervalMs: 5, bufferMax: 10_000 },
+      1000,
+    ]);
+    expect(loadConfig({ ...pg, WORKERS: '3', DATABASE_POOL_MAX: '8' }, quiet)).toMatchObject({
+      workers: 3,
+      databasePoolMax: 8,
+    });
+    expect(loadConfig({ ...pg, WORKERS: 'auto' }, quiet).workers).toBeGreaterThanOrEqual(1);
+    expect(loadConfig({ ...base, WORKERS: 'auto' }, quiet).workers).toBe(1); // the embedded database: one process
+    expect(problems({ ...base, WORKERS: '2' })).toEqual(['WORKERS above 1 needs DATABASE_URL (PostgreSQL)']);
+    expect(problems({ ...pg, WORKERS: 'many', DATABASE_POOL_MAX: '0', AUDIT_BUFFER_MAX: '1' })).toEqual([
+      'DATABASE_POOL_MAX must be >= 1 (got 0)',
+      'WORKERS must be a number of processes (1–256) or auto (got "many")',
+      'AUDIT_BUFFER_MAX must be >= 10 (got 1)',
+    ]);
+  });
+
   it("reads the activation endpoint's per-IP limit (default 10 POSTs per 300 s)", () => {
     const base = { ENCRYPTION_KEY: key, COOKIE_KEYS: cookie };
     expect(loadConfig(base, quiet).activationRateLimit).toEqual({ max: 10, windowSeconds: 300 });
