@@ -1,6 +1,6 @@
 import type { Context } from 'koa';
 import type { Readable } from 'node:stream';
-import { pipeline, Transform } from 'node:stream';
+import { Transform } from 'node:stream';
 import { Agent, errors as undiciErrors, type Dispatcher } from 'undici';
 import { signRequest } from '../oauth1/oauth1-signer.js';
 import { BodyTooLargeError, limitedBody } from './body-limit.js';
@@ -34,17 +34,33 @@ export class ClientGoneError extends Error {
 }
 
 /**
- * Aborts when the caller goes away (socket closed or refused by the HTTP parser) before its
- * response finished, so its Magento call does not hold a pooled connection until the timeout.
+ * Aborts the Magento call when the caller goes away (socket closed or refused by the HTTP parser)
+ * before its response finished, so it does not hold a pooled connection until the timeout; and
+ * when the whole exchange (answer streamed included) takes longer than `timeoutMs`. One
+ * controller and one timer per call: AbortSignal.any/timeout cost several times that.
  */
-function clientGoneSignal(ctx: Context): { signal: AbortSignal; dispose(): void } {
+function exchangeSignal(ctx: Context, timeoutMs: number) {
   const controller = new AbortController();
+  let timedOut = false;
   const onClose = () => {
     if (!ctx.res.writableFinished) controller.abort(new ClientGoneError());
   };
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort(new DOMException('The Magento exchange timed out', 'TimeoutError'));
+  }, timeoutMs);
   if (ctx.res.destroyed || ctx.req.socket?.destroyed) onClose();
   else ctx.res.once('close', onClose);
-  return { signal: controller.signal, dispose: () => ctx.res.off('close', onClose) };
+  return {
+    signal: controller.signal,
+    /** Aborted because the caller left (not because of the timeout). */
+    callerGone: () => controller.signal.aborted && !timedOut,
+    timedOut: () => timedOut,
+    dispose: () => {
+      clearTimeout(timer);
+      ctx.res.off('close', onClose);
+    },
+  };
 }
 
 export function createUpstreamAgent(opts: { connectTimeoutMs: number; maxConnections: number }): Agent {
@@ -72,11 +88,6 @@ export async function forwardToMagento(
   const url = opts.magentoBaseUrl.replace(/\/$/, '') + ctx.path + (ctx.querystring ? `?${ctx.querystring}` : '');
   const upstreamUrl = new URL(url);
   const headers = upstreamRequestHeaders(ctx, upstreamUrl);
-  const gone = clientGoneSignal(ctx);
-  if (gone.signal.aborted) {
-    gone.dispose();
-    return null;
-  }
 
   const hasBody =
     !['GET', 'HEAD', 'DELETE', 'OPTIONS'].includes(ctx.method) ||
@@ -105,8 +116,12 @@ export async function forwardToMagento(
     }).authorization;
   }
 
-  const timeout = AbortSignal.timeout(opts.timeoutMs);
-  const signal = AbortSignal.any([timeout, gone.signal]);
+  // After signing (which may throw): from here every path disposes of it.
+  const gone = exchangeSignal(ctx, opts.timeoutMs);
+  if (gone.signal.aborted) {
+    gone.dispose();
+    return null;
+  }
   let res: Dispatcher.ResponseData;
   try {
     res = await opts.dispatcher.request({
@@ -115,7 +130,7 @@ export async function forwardToMagento(
       method: ctx.method as Dispatcher.HttpMethod,
       headers,
       body,
-      signal,
+      signal: gone.signal,
       headersTimeout: opts.timeoutMs,
       bodyTimeout: opts.timeoutMs,
     });
@@ -123,12 +138,12 @@ export async function forwardToMagento(
     gone.dispose();
     const e = err as Error & { code?: string; cause?: Error };
     discardRequestBody(ctx);
-    if (gone.signal.aborted) {
+    if (gone.callerGone()) {
       // Nobody to answer; the audit records the call as left by the client.
     } else if (e instanceof BodyTooLargeError || e.cause instanceof BodyTooLargeError) {
       gatewayProblem(ctx, 413, 'request_too_large', `Request body exceeds the limit of ${opts.maxBodyBytes} bytes`);
     } else if (
-      timeout.aborted ||
+      gone.timedOut() ||
       e instanceof undiciErrors.HeadersTimeoutError ||
       e.name === 'TimeoutError' ||
       e.code === 'UND_ERR_CONNECT_TIMEOUT'
@@ -154,12 +169,26 @@ export async function forwardToMagento(
       done(null, chunk);
     },
   });
-  // pipeline, not pipe: when Koa drops the meter (the caller left), Magento's body is destroyed
-  // too and its connection freed, instead of sitting unread until the body timeout.
-  pipeline(res.body, meter, () => {
+  // When Koa drops the meter (the caller left) Magento's body is destroyed too and its connection
+  // freed, instead of sitting unread until the timeout. (stream.pipeline does the same at several
+  // times the cost per call.)
+  const source = res.body;
+  let settled = false;
+  const settle = () => {
+    if (settled) return;
+    settled = true;
     gone.dispose();
     resolveOut(out);
+  };
+  source.once('error', (err) => {
+    meter.destroy(err);
+    settle();
   });
+  meter.once('close', () => {
+    if (!source.readableEnded) source.destroy();
+    settle();
+  });
+  source.pipe(meter);
   ctx.body = meter;
   return { status: res.statusCode, bytesIn: Buffer.isBuffer(body) ? body.length : (counted?.bytes() ?? 0), bytesOut };
 }

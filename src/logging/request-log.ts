@@ -29,13 +29,20 @@ export function requestLog(logger: Logger) {
     const incoming = ctx.get('x-request-id');
     const requestId = VALID_ID.test(incoming) ? incoming : randomUUID();
     ctx.state.requestId = requestId;
-    ctx.state.log = logger.child({ requestId });
+    // Made on first use: most requests log only the access line below.
+    let child: Logger | undefined;
+    Object.defineProperty(ctx.state, 'log', {
+      get: () => (child ??= logger.child({ requestId })),
+      configurable: true,
+      enumerable: true,
+    });
     ctx.set('X-Request-Id', requestId);
     const started = performance.now();
     try {
       await next();
     } finally {
-      ctx.state.log.info('request', {
+      logger.info('request', {
+        requestId,
         method: ctx.method,
         // The matched route's template when there is one: some paths carry secrets
         // (Magento's endpoint and identity-link URLs, interaction ids).
