@@ -29,8 +29,8 @@ export function markdown(r: BenchReport): string {
       `(consent flows: ${r.config.flowLoops} browsers).`,
     '',
     '| Scenario | Product | p50 / p99 ms | Errors | Reference | Ref. | Ref. p50 / p99 ms | Ref. errors | Ratio | ' +
-      'DB trips / req | RSS MiB | Target |',
-    '|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---|',
+      'DB trips / req | CPU ms / req | RSS MiB | Target |',
+    '|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---|',
   ];
   for (const x of r.scenarios) {
     const p = x.product;
@@ -50,6 +50,7 @@ export function markdown(r: BenchReport): string {
         ref ? String(errorsOf(ref)) : '–',
         x.ratio !== null ? `${x.ratio.toFixed(2)}×` : '–',
         x.dbRoundTripsPerRequest !== null ? x.dbRoundTripsPerRequest.toFixed(1) : '–',
+        x.productCpuMsPerRequest !== null ? x.productCpuMsPerRequest.toFixed(2) : '–',
         x.productRssMiB !== null ? x.productRssMiB.toFixed(0) : '–',
         targets.filter(Boolean).join('; '),
         '',

@@ -2,7 +2,7 @@
 // the round-trip counter and followed by an RSS reading of the product server.
 import type autocannon from 'autocannon';
 import type { BenchConfig, ScenarioName } from './bench-config.js';
-import { rssMiB } from './child-processes.js';
+import { cpuMs, rssMiB } from './child-processes.js';
 import { runConsentFlows, type AdminSlot } from './consent-flow.js';
 import { basicAuth, FORM, runLoad, type Measured } from './load.js';
 import { PRODUCT_HEADERS, type ClientCredentials, type Product, type RoundTripCounter } from './product-setup.js';
@@ -20,6 +20,8 @@ export interface ScenarioResult {
   unit: 'req/s' | 'flows/s';
   product: Measured;
   productRssMiB: number | null;
+  /** CPU time of the product server per request (steadier than req/s on a shared box). */
+  productCpuMsPerRequest: number | null;
   /** PostgreSQL round trips (Query or Sync messages) per product request. */
   dbRoundTripsPerRequest: number | null;
   reference: (Measured & { name: string }) | null;
@@ -46,12 +48,17 @@ export const errorsOf = (m: Measured) => m.non2xx + m.socketErrors;
 const RSS_TARGET_MIB = 150;
 
 async function onProduct(ctx: BenchContext, run: () => Promise<Measured>) {
+  const pid = ctx.product.proc.child.pid!;
   const before = await ctx.counter.count();
+  const cpuBefore = cpuMs(pid);
   const product = await run();
+  const cpuAfter = cpuMs(pid);
   const trips = (await ctx.counter.count()) - before;
   return {
     product,
-    productRssMiB: rssMiB(ctx.product.proc.child.pid!),
+    productRssMiB: rssMiB(pid),
+    productCpuMsPerRequest:
+      cpuBefore !== null && cpuAfter !== null && product.requests ? (cpuAfter - cpuBefore) / product.requests : null,
     dbRoundTripsPerRequest: product.requests ? trips / product.requests : null,
   };
 }
