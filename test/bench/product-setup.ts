@@ -126,6 +126,8 @@ export async function startProduct(o: {
     LOGIN_RATE_LIMIT_MAX: '1000000',
     // One client drives every connection: its share of the upstream pool must cover them.
     GATEWAY_MAX_CONNECTIONS_PER_CLIENT: String(Math.max(16, o.connections)),
+    // The default (info: an access line per request) unless asked, to see what logging costs.
+    ...(process.env.BENCH_PRODUCT_LOG_LEVEL ? { LOG_LEVEL: process.env.BENCH_PRODUCT_LOG_LEVEL } : {}),
     // e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the product under load.
     ...(process.env.BENCH_PRODUCT_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_PRODUCT_NODE_OPTIONS } : {}),
   };
