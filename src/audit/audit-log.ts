@@ -23,6 +23,8 @@ export interface AuditLog {
   record(event: AuditEvent): Promise<void>;
   /** Resolves when every event recorded so far is written (or, failing that, logged). */
   flush(): Promise<void>;
+  /** Shutdown: flushes for at most `timeoutMs`, then logs what the database did not take. */
+  close(timeoutMs: number): Promise<void>;
   /** Flushes first, so a caller reads what it recorded. */
   list(filter?: AuditFilter): Promise<(AuditEvent & { at: Date; id: string })[]>;
 }
@@ -56,6 +58,7 @@ export function createAuditLog(deps: { db: Db; clock: Clock; logger: Logger } & 
       });
     },
     flush: () => writer.flush(),
+    close: (timeoutMs) => writer.close(timeoutMs),
     async list(filter = {}) {
       await writer.flush();
       const q = db('audit_events')

@@ -17,6 +17,11 @@ export interface AuditRow {
 export interface AuditWriter {
   push(row: AuditRow): Promise<void>;
   flush(): Promise<void>;
+  /**
+   * Flushes for at most `timeoutMs` (shutdown); rows not known to be written by then (the database
+   * does not answer) go to the log instead, so they are not lost with the process.
+   */
+  close(timeoutMs: number): Promise<void>;
 }
 
 /** Rows per INSERT: big enough to amortise the round trip, small enough to stay one packet-ish. */
@@ -40,6 +45,7 @@ export function createAuditWriter(deps: {
   let queue: AuditRow[] = [];
   let timer: NodeJS.Timeout | null = null;
   let draining: Promise<void> | null = null;
+  let inFlight: AuditRow[] = [];
   const waiting: (() => void)[] = [];
 
   function wakeWaiting() {
@@ -69,7 +75,9 @@ export function createAuditWriter(deps: {
           const batch = queue.length <= BATCH_MAX ? queue : queue.slice(0, BATCH_MAX);
           queue = queue.length <= BATCH_MAX ? [] : queue.slice(BATCH_MAX);
           wakeWaiting();
+          inFlight = batch;
           await writeBatch(batch);
+          inFlight = [];
         }
       } finally {
         draining = null;
@@ -106,6 +114,18 @@ export function createAuditWriter(deps: {
       if (timer) clearTimeout(timer);
       timer = null;
       while (queue.length || draining) await drain();
+    },
+    async close(timeoutMs) {
+      let expired!: NodeJS.Timeout;
+      const written = await Promise.race([
+        this.flush().then(() => true),
+        new Promise<false>((r) => (expired = setTimeout(() => r(false), timeoutMs))),
+      ]);
+      clearTimeout(expired);
+      if (written) return;
+      const left = [...inFlight, ...queue];
+      queue = [];
+      for (const row of left) logger.error('audit write unfinished at shutdown', { event: row });
     },
   };
 }

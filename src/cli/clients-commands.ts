@@ -158,7 +158,7 @@ function toggle(enabled: boolean) {
   return {
     summary: enabled
       ? 'Enable a client again'
-      : 'Disable a client: invalid_client everywhere, its tokens stop working (within 5 s on every instance)',
+      : 'Disable a client: invalid_client everywhere, its tokens stop working (within 1 s on every instance)',
     usage: '--client <id> [--json]',
     options: { ...idOption, ...json },
     async run(ctx: CliContext, { values }: { values: Record<string, unknown> }) {

@@ -55,7 +55,7 @@ export const grantsCommands: CommandTable = {
       if (typeof grantId !== 'string' || !grantId) throw new CliUsageError('--grant <id> is required');
       if (!(await grants(ctx).revoke(grantId, 'cli')))
         throw new CliNotFoundError(`no grant ${grantId} (see grants:list)`);
-      ctx.io.out(`revoked grant ${grantId}: its tokens are refused now (JWT access tokens within 5 s)`);
+      ctx.io.out(`revoked grant ${grantId}: its tokens are refused now (on every instance within 1 s)`);
       return 0;
     },
   },

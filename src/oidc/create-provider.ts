@@ -9,6 +9,7 @@ import type { AuditLog } from '../audit/audit-log.js';
 import type { ClientStore } from '../clients/client-store.js';
 import { OIDC_SCOPES } from '../clients/oidc-scopes.js';
 import { createAdapterFactory } from './postgres-adapter.js';
+import type { ChangeFeed } from '../db/change-feed.js';
 import { providerPageHeaders } from './provider-page-headers.js';
 import { createClientAdapter } from './client-adapter.js';
 import { clientMetadataRules } from './client-metadata-rules.js';
@@ -38,6 +39,8 @@ export interface ProviderDeps {
   audit: AuditLog;
   /** API (resource) scope names: the scope catalog's. */
   apiScopes: readonly string[];
+  /** Evicts cached access tokens when their rows change (any instance); without it nothing is cached. */
+  changes?: ChangeFeed;
   findAccount?: Configuration['findAccount'];
   /** Prompts and checks of the interaction pages (src/pages/sign-in/interaction-policy.ts). */
   interactionPolicy?: NonNullable<Configuration['interactions']>['policy'];
@@ -56,6 +59,7 @@ export function createProvider(deps: ProviderDeps): Provider {
       db,
       clock,
       box: deps.box,
+      cache: deps.changes ? { feed: deps.changes, fallbackTtlMs: config.cacheFallbackTtlMs } : undefined,
       overrides: {
         Client: createClientAdapter({ clientStore, production: config.production, apiScopes: deps.apiScopes }),
         RefreshToken: (name) =>

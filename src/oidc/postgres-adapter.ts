@@ -3,6 +3,8 @@ import { errors, type Adapter, type AdapterPayload } from 'oidc-provider';
 import type { Db } from '../db/create-db.js';
 import type { Clock } from '../clock.js';
 import type { SecretBox } from '../security/secret-box.js';
+import type { ChangeFeed } from '../db/change-feed.js';
+import { createInvalidatingCache, type InvalidatingCache } from '../db/invalidating-cache.js';
 
 const TABLE = 'oidc_payloads';
 
@@ -36,7 +38,19 @@ export interface AdapterOptions {
   box?: SecretBox;
   /** Models served by other stores (e.g. Client from the client registry). */
   overrides?: Partial<Record<string, AdapterFactory>>;
+  /**
+   * Keeps looked-up access tokens in memory (introspection and the gateway read them on every
+   * call), evicted by the database's change notifications; without it every find reads the table.
+   */
+  cache?: { feed: ChangeFeed; fallbackTtlMs: number };
 }
+
+/** Read on every API call or refresh; their changes (and deletions) evict them on every instance. */
+const CACHED_MODELS = new Set(['AccessToken', 'ClientCredentials', 'Grant']);
+const CACHE_LIVE_TTL_MS = 60_000;
+
+/** A row as find() needs it; null when there is none (a token of the other model, a revoked one). */
+type FoundRow = { payload: AdapterPayload; expiresAt: number | null; consumedAt: number | null } | null;
 
 interface Row {
   payload: AdapterPayload;
@@ -48,14 +62,27 @@ const SEALED_MODELS = new Set(['Session', 'Interaction']);
 
 class PostgresAdapter implements Adapter {
   private readonly box: SecretBox | undefined;
+  private readonly cache: InvalidatingCache<FoundRow> | null;
 
   constructor(
     private readonly model: string,
     private readonly db: Db,
     private readonly clock: Clock,
     box?: SecretBox,
+    cache?: AdapterOptions['cache'],
   ) {
     this.box = SEALED_MODELS.has(model) ? box : undefined;
+    this.cache =
+      cache && CACHED_MODELS.has(model)
+        ? createInvalidatingCache<FoundRow>({
+            feed: cache.feed,
+            tag: 'payload',
+            clock,
+            liveTtlMs: CACHE_LIVE_TTL_MS,
+            fallbackTtlMs: cache.fallbackTtlMs,
+            max: 50_000,
+          })
+        : null;
   }
 
   /** The row id is in the AAD, so a sealed payload copied onto another row does not open. */
@@ -85,10 +112,18 @@ class PostgresAdapter implements Adapter {
       .insert(row)
       .onConflict(['model', 'id'])
       .merge(['payload', 'grant_id', 'uid', 'user_code', 'expires_at']);
+    this.cache?.delete(rowId);
   }
 
   async find(id: string): Promise<AdapterPayload | undefined> {
-    return this.findBy({ id: hashId(id) }, id);
+    if (!this.cache) return this.findBy({ id: hashId(id) }, id);
+    const rowId = hashId(id);
+    const found = await this.cache.get(rowId, () => this.readRow({ id: rowId }), {
+      expiresAt: (r) => r?.expiresAt ?? Infinity,
+    });
+    const now = this.clock.now();
+    if (!found || (found.expiresAt !== null && found.expiresAt <= now)) return undefined;
+    return this.toPayload(found, id);
   }
 
   async findByUid(uid: string): Promise<AdapterPayload | undefined> {
@@ -100,17 +135,31 @@ class PostgresAdapter implements Adapter {
   }
 
   private async findBy(where: Record<string, string>, id?: string): Promise<AdapterPayload | undefined> {
+    const found = await this.readRow(where);
+    return found ? this.toPayload(found, id) : undefined;
+  }
+
+  private async readRow(where: Record<string, string>): Promise<FoundRow> {
     const now = new Date(this.clock.now());
     const row: (Row & { id: string }) | undefined = await this.db(TABLE)
       .select('id', 'payload', 'expires_at', 'consumed_at')
       .where({ model: this.model, ...where })
       .andWhere((q) => q.whereNull('expires_at').orWhere('expires_at', '>', now))
       .first();
-    if (!row) return undefined;
-    const payload = this.decode(row.id, row.payload);
+    if (!row) return null;
+    return {
+      payload: this.decode(row.id, row.payload),
+      expiresAt: row.expires_at ? new Date(row.expires_at).getTime() : null,
+      consumedAt: row.consumed_at ? new Date(row.consumed_at).getTime() : null,
+    };
+  }
+
+  /** A fresh object per call: the provider may change what it is given, the cache keeps its own. */
+  private toPayload(found: NonNullable<FoundRow>, id?: string): AdapterPayload {
+    const payload = { ...found.payload };
     if (id) payload.jti = id;
     // Epoch seconds with milliseconds kept: the refresh reuse grace window needs the precision.
-    if (row.consumed_at) payload.consumed = new Date(row.consumed_at).getTime() / 1000;
+    if (found.consumedAt !== null) payload.consumed = found.consumedAt / 1000;
     return payload;
   }
 
@@ -142,7 +191,8 @@ class PostgresAdapter implements Adapter {
 }
 
 export function createAdapterFactory(opts: AdapterOptions): AdapterFactory {
-  return (name: string) => opts.overrides?.[name]?.(name) ?? new PostgresAdapter(name, opts.db, opts.clock, opts.box);
+  return (name: string) =>
+    opts.overrides?.[name]?.(name) ?? new PostgresAdapter(name, opts.db, opts.clock, opts.box, opts.cache);
 }
 
 /** Deletes rows past their expiry; run periodically by every instance (idempotent). */

@@ -141,12 +141,14 @@ export function createServices(deps: ServiceDeps): Services {
     signingProfiles,
     upstreamAgent,
     close: async (waitMs = config.shutdownTimeoutMs) => {
+      const deadline = Date.now() + waitMs;
       // A Magento token exchange cut off mid-way leaves the link pending until Reauthorize.
       const idle = Promise.all([activation.idle(), signingProfiles.idle()]);
       await Promise.race([idle, new Promise((r) => setTimeout(r, waitMs).unref())]);
       await upstreamAgent.destroy();
-      // Last: everything above may still have audited.
-      await audit.flush();
+      // Last: everything above may still have audited. A database that does not answer gets at
+      // least a moment; what it does not take goes to the log.
+      await audit.close(Math.max(1000, deadline - Date.now()));
     },
   };
 }

@@ -38,6 +38,7 @@ export async function createWeb(s: Services, opts: { isShuttingDown: () => boole
     audit,
     clientStore: s.clients,
     apiScopes: s.apiScopes,
+    changes: s.changes,
     verifier: () => accessTokenVerifier!,
     findAccount: createFindAccount(s.admins.core.store),
     interactionPolicy: createInteractionPolicy(),

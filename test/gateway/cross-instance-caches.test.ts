@@ -76,6 +76,21 @@ describe.skipIf(!onPostgres)('caches across instances (LISTEN/NOTIFY)', () => {
     expect(await untilB(c.token, 401)).toBeLessThanOrEqual(1000);
   });
 
+  it('introspection on the other instance says inactive within 1 s of a revocation', async () => {
+    const c = await warmClient('introspected token');
+    const introspect = () =>
+      supertest(bUrl).post('/token/introspection').auth(c.clientId, c.secret).type('form').send({ token: c.token });
+    expect((await introspect()).body.active).toBe(true);
+    expect((await introspect()).body.active).toBe(true);
+    const stored = await a.runtime.provider.ClientCredentials.find(c.token);
+    await stored!.destroy();
+    const started = Date.now();
+    while ((await introspect()).body.active !== false) {
+      expect(Date.now() - started).toBeLessThanOrEqual(1000);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  });
+
   it('a disabled client is refused by the other instance within 1 s', async () => {
     const c = await warmClient('disabled client');
     await a.runtime.clients.setEnabled(c.clientId, false);
