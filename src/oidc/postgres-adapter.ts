@@ -15,6 +15,16 @@ export function hashId(id: string): string {
 
 type AdapterFactory = (name: string) => Adapter;
 
+/** The table's own adapter: can link a rotated refresh token to its parent in the insert itself. */
+export interface RotatingAdapter extends Adapter {
+  upsertRotated(
+    id: string,
+    payload: AdapterPayload,
+    expiresIn: number | undefined,
+    rotatedFrom: string | null,
+  ): Promise<void>;
+}
+
 /** A stored payload as the provider wrote it, unsealed when sealed (admin tooling reads Sessions too). */
 export function openStoredPayload(
   box: SecretBox | undefined,
@@ -60,7 +70,7 @@ interface Row {
 
 const SEALED_MODELS = new Set(['Session', 'Interaction']);
 
-class PostgresAdapter implements Adapter {
+class PostgresAdapter implements RotatingAdapter {
   private readonly box: SecretBox | undefined;
   private readonly cache: InvalidatingCache<FoundRow> | null;
 
@@ -96,6 +106,11 @@ class PostgresAdapter implements Adapter {
   }
 
   async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
+    return this.upsertRotated(id, payload, expiresIn, null);
+  }
+
+  /** upsert, recording in the same statement the refresh token row this one replaced (refresh-chain.ts). */
+  async upsertRotated(id: string, payload: AdapterPayload, expiresIn: number | undefined, rotatedFrom: string | null) {
     const { jti: _jti, consumed: _consumed, ...stored } = payload;
     const rowId = hashId(id);
     const row = {
@@ -107,11 +122,10 @@ class PostgresAdapter implements Adapter {
       uid: payload.uid ?? null,
       user_code: payload.userCode ? hashId(payload.userCode) : null,
       expires_at: expiresIn ? new Date(this.clock.now() + expiresIn * 1000) : null,
+      ...(rotatedFrom ? { rotated_from: rotatedFrom } : {}),
     };
-    await this.db(TABLE)
-      .insert(row)
-      .onConflict(['model', 'id'])
-      .merge(['payload', 'grant_id', 'uid', 'user_code', 'expires_at']);
+    const merged = ['payload', 'grant_id', 'uid', 'user_code', 'expires_at', ...(rotatedFrom ? ['rotated_from'] : [])];
+    await this.db(TABLE).insert(row).onConflict(['model', 'id']).merge(merged);
     this.cache?.delete(rowId);
   }
 

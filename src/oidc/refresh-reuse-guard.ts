@@ -1,6 +1,6 @@
 import { errors, type Adapter, type AdapterPayload, type KoaContextWithOIDC } from 'oidc-provider';
 import type { Clock } from '../clock.js';
-import { hashId } from './postgres-adapter.js';
+import { hashId, type RotatingAdapter } from './postgres-adapter.js';
 import type { RefreshChain } from './refresh-chain.js';
 import { assertRefreshResource } from './refresh-resource-check.js';
 import { currentContext, rotatedRefreshToken } from './provider-internals.js';
@@ -70,11 +70,13 @@ export function withRefreshReuseGrace(inner: Adapter, deps: RefreshReuseGraceDep
   };
 
   const upsert: Adapter['upsert'] = async (id, payload, expiresIn) => {
-    await inner.upsert(id, payload, expiresIn);
     const ctx = currentCtx();
-    if (!isRefreshGrant(ctx)) return;
-    const rotated = rotatedRefreshToken(ctx)?.jti;
-    const parent = graceParents.get(ctx) ?? (rotated ? hashId(rotated) : undefined);
+    const rotated = isRefreshGrant(ctx) ? rotatedRefreshToken(ctx)?.jti : undefined;
+    const parent = isRefreshGrant(ctx) ? (graceParents.get(ctx) ?? (rotated ? hashId(rotated) : undefined)) : undefined;
+    // One statement when the table's adapter can (a round trip less per refresh), else insert then link.
+    if (parent && 'upsertRotated' in inner)
+      return (inner as RotatingAdapter).upsertRotated(id, payload, expiresIn, parent);
+    await inner.upsert(id, payload, expiresIn);
     if (parent) await deps.chain.link(id, parent);
   };
 

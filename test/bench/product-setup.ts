@@ -128,6 +128,9 @@ export async function startProduct(o: {
     GATEWAY_MAX_CONNECTIONS_PER_CLIENT: String(Math.max(16, o.connections)),
     // The default (info: an access line per request) unless asked, to see what logging costs.
     ...(process.env.BENCH_PRODUCT_LOG_LEVEL ? { LOG_LEVEL: process.env.BENCH_PRODUCT_LOG_LEVEL } : {}),
+    // What `npm start` sets: glibc returns argon2's 19 MiB blocks and spare arenas to the system.
+    MALLOC_ARENA_MAX: '2',
+    MALLOC_MMAP_THRESHOLD_: '131072',
     // e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the product under load.
     ...(process.env.BENCH_PRODUCT_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_PRODUCT_NODE_OPTIONS } : {}),
   };
