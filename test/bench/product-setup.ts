@@ -135,15 +135,23 @@ export async function startProduct(o: {
     ...(process.env.BENCH_PRODUCT_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_PRODUCT_NODE_OPTIONS } : {}),
   };
   const entry = entryPoint(PRODUCT_SERVER);
-  const { proc } = await startProcess({
-    name: 'product-server',
-    command: entry.command,
-    args: entry.args,
-    // The server's database traffic goes through the counter.
-    env: { ...env, DATABASE_URL: o.viaCounterUrl },
-    readyWhen: (l) => l.includes('"msg":"listening"'),
-    timeoutMs: 60_000,
-  });
+  let started: Awaited<ReturnType<typeof startProcess>>;
+  try {
+    started = await startProcess({
+      name: 'product-server',
+      command: entry.command,
+      args: entry.args,
+      // The server's database traffic goes through the counter.
+      env: { ...env, DATABASE_URL: o.viaCounterUrl },
+      readyWhen: (l) => l.includes('"msg":"listening"'),
+      timeoutMs: 60_000,
+    });
+  } catch (err) {
+    // No Product to clean up later: its scratch directory goes now.
+    rmSync(workDir, { recursive: true, force: true });
+    throw err;
+  }
+  const { proc } = started;
   return { proc, baseUrl: `http://127.0.0.1:${port}`, built: entry.built, env, workDir };
 }
 
