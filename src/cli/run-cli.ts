@@ -53,7 +53,7 @@ export async function runCli(
     const options = Object.fromEntries(
       Object.entries(spec.options ?? {}).map(([k, o]) => [k, { type: o.type, multiple: o.multiple ?? false }]),
     );
-    args = parseArgs({ args: rest, options, allowPositionals: false, strict: true });
+    args = parseArgs({ args: joinDashValues(rest, options), options, allowPositionals: false, strict: true });
     for (const [k, o] of Object.entries(spec.options ?? {})) {
       const v = args.values[k];
       if (o.required && (v === undefined || (typeof v === 'string' && !v.trim())))
@@ -83,4 +83,27 @@ export async function runCli(
     await services?.close();
     await close();
   }
+}
+
+/**
+ * `--session -Ab3…`: a value may begin with "-" (base64url ids do), and parseArgs takes such a
+ * value for an option. After a string option, a token that names none of the command's options
+ * is its value.
+ */
+function joinDashValues(argv: string[], options: Record<string, { type: string }>): string[] {
+  const isOption = (token: string) => {
+    const long = /^--([^=]+)/.exec(token);
+    return token === '-h' || (long !== null && (long[1]! in options || long[1] === 'help'));
+  };
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const token = argv[i]!;
+    const next = argv[i + 1];
+    const name = /^--([^=]+)$/.exec(token)?.[1];
+    if (name && options[name]?.type === 'string' && next?.startsWith('-') && !isOption(next)) {
+      out.push(`${token}=${next}`);
+      i++;
+    } else out.push(token);
+  }
+  return out;
 }

@@ -87,8 +87,7 @@ describe(
       expect((await cli('sessions:list')).out).toMatch(new RegExp(`^${list[0]!.session_id}  alice `));
 
       expect(await nextAuthorization(b)).toMatch(/^Allow /); // still signed in
-      // `--session=<id>`: a session id may start with "-", which the separate-argument form would read as an option.
-      const revoked = await cli('sessions:revoke', `--session=${list[0]!.session_id}`);
+      const revoked = await cli('sessions:revoke', '--session', list[0]!.session_id);
       expect(revoked).toMatchObject({ code: 0, out: `revoked 1 sign-in session(s): ${list[0]!.session_id}` });
       expect(await json<SessionJson[]>('sessions:list')).toEqual([]);
       expect(await nextAuthorization(b)).toBe('Sign in');
