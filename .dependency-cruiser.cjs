@@ -3,6 +3,7 @@
 // anything else fails. Type-only imports count: a type is a dependency too.
 const ARROWS = {
   errors: [],
+  metrics: [],
   config: ['errors'],
   security: ['config', 'errors'],
   logging: ['config', 'errors'],
@@ -16,7 +17,7 @@ const ARROWS = {
   admins: ['oidc', 'audit', 'db', 'security', 'rate-limits', 'config', 'errors'],
   'magento-link': ['oauth1', 'api-catalog', 'audit', 'db', 'security', 'logging', 'rate-limits', 'config', 'errors'],
   gateway: [
-    'magento-link', 'oauth1', 'api-catalog', 'oidc', 'clients', 'audit', 'db', 'security', 'logging', 'rate-limits',
+    'metrics', 'magento-link', 'oauth1', 'api-catalog', 'oidc', 'clients', 'audit', 'db', 'security', 'logging', 'rate-limits',
     'config', 'errors',
   ],
   pages: [

@@ -18,6 +18,8 @@ export interface AppDeps {
   provider: Provider;
   /** Routers of the feature areas (interactions, gateway…), mounted before the provider. */
   routers?: Router[];
+  /** `/metrics` for a bearer token (METRICS_TOKEN), when configured. */
+  metrics?: Koa.Middleware;
   isShuttingDown?: () => boolean;
 }
 
@@ -39,6 +41,7 @@ export function createApp(deps: AppDeps): Koa {
   app.use(errorHandler());
   const health = healthRoutes({ db: deps.db, isShuttingDown: deps.isShuttingDown ?? (() => false) });
   app.use(health.routes());
+  if (deps.metrics) app.use(deps.metrics);
   for (const router of deps.routers ?? []) {
     app.use(router.routes());
     app.use(router.allowedMethods());

@@ -1,5 +1,6 @@
 import './runtime-check.js';
 import cluster from 'node:cluster';
+import { AggregatorRegistry } from 'prom-client';
 import { isConfigError, loadConfig } from './config/load-config.js';
 import { readEnv } from './config/read-env.js';
 import type { Config } from './config/config.js';
@@ -52,8 +53,17 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  // In a cluster, one worker runs the once-per-cluster jobs.
-  const { port } = await runtime.start({ background: worker === null || worker === LEADER_INDEX });
+  // In a cluster one worker runs the once-per-cluster jobs, and the primary serves the metrics
+  // port, asking each worker for its registry.
+  if (worker !== null) {
+    // prom-client answers the primary's requests only once an AggregatorRegistry was made here.
+    new AggregatorRegistry();
+    AggregatorRegistry.setRegistries([runtime.metrics.registry]);
+  }
+  const { port } = await runtime.start({
+    background: worker === null || worker === LEADER_INDEX,
+    metricsPort: worker === null,
+  });
 
   const shutdown = async (signal: string) => {
     if (runtime.isShuttingDown()) return;

@@ -25,6 +25,8 @@ export interface AuditLog {
   flush(): Promise<void>;
   /** Shutdown: flushes for at most `timeoutMs`, then logs what the database did not take. */
   close(timeoutMs: number): Promise<void>;
+  /** Rows queued or being written (the metrics' audit buffer depth). */
+  queueDepth(): number;
   /** Flushes first, so a caller reads what it recorded. */
   list(filter?: AuditFilter): Promise<(AuditEvent & { at: Date; id: string })[]>;
 }
@@ -32,6 +34,8 @@ export interface AuditLog {
 export interface AuditLogOptions {
   flushIntervalMs?: number;
   bufferMax?: number;
+  /** Sees every event as it is recorded (the metrics count sign-ins, tokens, refusals from it). */
+  onRecord?: (event: AuditEvent) => void;
 }
 
 /** Append-only audit trail in the database (shared by every instance). */
@@ -45,6 +49,7 @@ export function createAuditLog(deps: { db: Db; clock: Clock; logger: Logger } & 
   });
   return {
     record(e) {
+      deps.onRecord?.(e);
       return writer.push({
         at: new Date(clock.now()),
         type: e.type,
@@ -59,6 +64,7 @@ export function createAuditLog(deps: { db: Db; clock: Clock; logger: Logger } & 
     },
     flush: () => writer.flush(),
     close: (timeoutMs) => writer.close(timeoutMs),
+    queueDepth: () => writer.depth(),
     async list(filter = {}) {
       await writer.flush();
       const q = db('audit_events')

@@ -17,6 +17,8 @@ export interface AuditRow {
 export interface AuditWriter {
   push(row: AuditRow): Promise<void>;
   flush(): Promise<void>;
+  /** Rows queued or being written. */
+  depth(): number;
   /**
    * Flushes for at most `timeoutMs` (shutdown); rows not known to be written by then (the database
    * does not answer) go to the log instead, so they are not lost with the process.
@@ -115,6 +117,7 @@ export function createAuditWriter(deps: {
       timer = null;
       while (queue.length || draining) await drain();
     },
+    depth: () => queue.length + inFlight.length,
     async close(timeoutMs) {
       let expired!: NodeJS.Timeout;
       const written = await Promise.race([

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Db } from '../db/create-db.js';
 import { createOfflineFeed, type ChangeFeed } from '../db/change-feed.js';
-import { createInvalidatingCache } from '../db/invalidating-cache.js';
+import { createInvalidatingCache, type InvalidatingCache } from '../db/invalidating-cache.js';
 import type { Clock } from '../clock.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import { AppError } from '../errors/app-error.js';
@@ -66,10 +66,11 @@ export function createClientStore(deps: ClientStoreDeps): ClientStore {
     liveTtlMs: CLIENT_CACHE_LIVE_TTL_MS,
     fallbackTtlMs: deps.fallbackTtlMs ?? 1000,
   };
-  const cache = createInvalidatingCache<ClientRow | null>({ ...cacheOpts, max: 10_000 });
+  const cache = createInvalidatingCache<ClientRow | null>({ ...cacheOpts, name: 'clients', max: 10_000 });
   // Every enabled client's origins in one set: any client's change can change it.
-  const corsOrigins = createInvalidatingCache<Set<string>>({
+  const corsOrigins: InvalidatingCache<Set<string>> = createInvalidatingCache<Set<string>>({
     ...cacheOpts,
+    name: 'cors_origins',
     max: 1,
     onChange: () => corsOrigins.clear(),
   });

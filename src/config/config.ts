@@ -20,6 +20,11 @@ export interface Config {
   readonly shutdownTimeoutMs: number;
   /** Connections per server process to PostgreSQL (DATABASE_POOL_MAX). */
   readonly databasePoolMax: number;
+  /**
+   * Prometheus metrics: on their own port (METRICS_PORT, on METRICS_HOST), or at /metrics on the
+   * main port for a bearer token (METRICS_TOKEN); neither → not served.
+   */
+  readonly metrics: { readonly port: number | null; readonly host: string; readonly token: string | null };
   /** Server processes (node:cluster) sharing the port (WORKERS; `auto` = CPU count). */
   readonly workers: number;
   /** Audit rows are written in batches off the request path; a full buffer makes requests wait. */

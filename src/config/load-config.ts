@@ -71,6 +71,7 @@ export function loadConfig(env: Env = process.env, opts: { warn?: (msg: string) 
     shutdownTimeoutMs: r.int('SHUTDOWN_TIMEOUT_MS', 4_000, { min: 0 }),
     databasePoolMax: r.int('DATABASE_POOL_MAX', 20, { min: 1, max: 1000 }),
     workers: readWorkers(r.string('WORKERS', '1'), r, databaseUrl),
+    metrics: readMetrics(r, databaseUrl ? r.string('WORKERS', '1') : '1'),
     audit: {
       flushIntervalMs: r.int('AUDIT_FLUSH_INTERVAL_MS', 5, { min: 1, max: 10_000 }),
       bufferMax: r.int('AUDIT_BUFFER_MAX', 10_000, { min: 10 }),
@@ -160,4 +161,14 @@ function readWorkers(value: string, r: ReturnType<typeof readers>, databaseUrl: 
   // The embedded database lives in one process; several need a shared PostgreSQL.
   if (n > 1 && !databaseUrl && value !== 'auto') r.fail('WORKERS', 'above 1 needs DATABASE_URL (PostgreSQL)');
   return databaseUrl ? n : 1;
+}
+
+function readMetrics(r: ReturnType<typeof readers>, workers: string): Config['metrics'] {
+  const port = r.int('METRICS_PORT', 0, { min: 0, max: 65535 }) || null;
+  const token = r.string('METRICS_TOKEN', '') || null;
+  if (token !== null && token.length < 32) r.fail('METRICS_TOKEN', 'must be at least 32 characters');
+  // One worker's numbers are not the server's: with several, the primary serves them, on the port.
+  if (token !== null && port === null && workers !== '1')
+    r.fail('METRICS_TOKEN', 'with WORKERS above 1 serves one worker only: set METRICS_PORT (aggregated)');
+  return { port, host: r.string('METRICS_HOST', '127.0.0.1'), token };
 }

@@ -1,6 +1,9 @@
 import type { Clock } from '../clock.js';
 import type { Change, ChangeFeed, ChangeTag } from './change-feed.js';
 
+/** Hits and misses per cache name, for the process (the metrics read them at each scrape). */
+export const cacheStats = new Map<string, { hits: number; misses: number }>();
+
 export interface InvalidatingCache<V> {
   /** The cached answer, or `load()`'s (one load per key at a time); stored only if nothing changed meanwhile. */
   get(key: string, load: () => Promise<V>, opts?: { expiresAt?: (value: V) => number }): Promise<V>;
@@ -15,6 +18,8 @@ export interface InvalidatingCache<V> {
  * (no notifications) `fallbackTtlMs`. A load that raced with a change of its key is not stored.
  */
 export function createInvalidatingCache<V>(opts: {
+  /** Names the cache in the metrics (bridge_cache_lookups_total). */
+  name: string;
   feed: ChangeFeed;
   tag: ChangeTag;
   clock: Clock;
@@ -27,6 +32,8 @@ export function createInvalidatingCache<V>(opts: {
   const entries = new Map<string, { value: V; until: number }>();
   const loading = new Map<string, { promise: Promise<V>; stale: boolean }>();
   const { clock } = opts;
+  const stats = cacheStats.get(opts.name) ?? { hits: 0, misses: 0 };
+  cacheStats.set(opts.name, stats);
 
   const evict = (key: string) => {
     entries.delete(key);
@@ -58,7 +65,11 @@ export function createInvalidatingCache<V>(opts: {
   return {
     async get(key, load, getOpts) {
       const hit = entries.get(key);
-      if (hit && hit.until > clock.now()) return hit.value;
+      if (hit && hit.until > clock.now()) {
+        stats.hits++;
+        return hit.value;
+      }
+      stats.misses++;
       if (hit) entries.delete(key);
       const running = loading.get(key);
       if (running) return running.promise;

@@ -25,6 +25,7 @@ import { applyCors, corsPreflight, type GatewayCorsPolicy } from './gateway-cors
 import { graphqlScopeCheck } from './graphql-scope-check.js';
 import { UnsignableRequestError } from '../oauth1/oauth1-signer.js';
 import type { AccessTokenVerifier, UpstreamCredentialSource, VerifiedAccessToken } from './upstream-types.js';
+import type { Metrics } from '../metrics/metrics.js';
 
 export interface GatewayDeps {
   magentoBaseUrl: string | null;
@@ -47,6 +48,15 @@ export interface GatewayDeps {
   };
   /** Per-client CORS origins; without it the gateway answers no browser origin. */
   cors?: GatewayCorsPolicy;
+  metrics?: Pick<Metrics, 'gatewayCall' | 'upstreamSeconds'>;
+}
+
+/** `GET /V1/products/:sku` → `products`; GraphQL → `graphql`: a bounded label set for the metrics. */
+function routeGroup(route: string | undefined): string | null {
+  if (!route) return null;
+  const url = route.slice(route.indexOf(' ') + 1);
+  if (url === '/graphql') return 'graphql';
+  return url.split('/')[2]?.replace(/^:.*/, '') || null;
 }
 
 interface CallRecord {
@@ -160,6 +170,7 @@ export function gatewayRoutes(deps: GatewayDeps): Router {
       call.reason = 'too_many_in_flight';
       return tooManyInFlight(ctx, perClient);
     }
+    const sent = performance.now();
     try {
       call.forwarded = await forwardToMagento(
         ctx,
@@ -172,6 +183,7 @@ export function gatewayRoutes(deps: GatewayDeps): Router {
       if (call.forwarded) void call.forwarded.bytesOut.then(release);
       else release();
     }
+    if (call.forwarded) deps.metrics?.upstreamSeconds(routeGroup(call.route), (performance.now() - sent) / 1000);
     if (!call.forwarded && callerLeft(ctx)) call.reason = 'client_closed';
     if (call.forwarded?.status === 401 && creds.mode === 'oauth1') deps.upstream.refused?.(call.token!.clientId);
   }
@@ -217,6 +229,7 @@ export function gatewayRoutes(deps: GatewayDeps): Router {
   };
 
   async function audited(ctx: Context, call: CallRecord, started: number, status: number): Promise<void> {
+    deps.metrics?.gatewayCall(status, routeGroup(call.route));
     const bytesOut = call.forwarded ? await call.forwarded.bytesOut : 0;
     await deps.audit.record({
       type: call.forwarded ? 'gateway.call' : 'gateway.denied',

@@ -22,6 +22,7 @@ export function linkCredentialSource(deps: {
 }): UpstreamCredentialSource {
   const { links, profiles } = deps;
   const cache = createInvalidatingCache<UpstreamCredentials | null>({
+    name: 'magento_links',
     feed: deps.feed,
     tag: 'link',
     clock: deps.clock,

@@ -69,8 +69,8 @@ export function createAccessTokenVerifier(deps: {
     max: 50_000,
   };
   // Keyed by the row id (hashId) the triggers name; a token's own value is never a key.
-  const tokens = createInvalidatingCache<StoredToken | null>(cacheOpts);
-  const grants = createInvalidatingCache<{ clientId: string } | null>(cacheOpts);
+  const tokens = createInvalidatingCache<StoredToken | null>({ ...cacheOpts, name: 'access_tokens' });
+  const grants = createInvalidatingCache<{ clientId: string } | null>({ ...cacheOpts, name: 'grants' });
   const publicSet = (jwks: JWK[]) =>
     createLocalJWKSet({
       keys: jwks.map((k) => Object.fromEntries(Object.entries(k).filter(([n]) => !PRIVATE_MEMBERS.includes(n))) as JWK),

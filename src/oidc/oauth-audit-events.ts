@@ -25,6 +25,7 @@ export function attachOAuthAuditEvents(provider: Provider, audit: AuditLog): voi
       outcome: 'failure',
       details: {
         route: ctx?.oidc?.route,
+        grantType: ctx?.oidc?.params?.grant_type,
         error: err.error ?? err.name,
         detail: err.error_detail ?? err.error_description,
       },

@@ -85,6 +85,7 @@ class PostgresAdapter implements RotatingAdapter {
     this.cache =
       cache && CACHED_MODELS.has(model)
         ? createInvalidatingCache<FoundRow>({
+            name: `oidc_${model}`,
             feed: cache.feed,
             tag: 'payload',
             clock,

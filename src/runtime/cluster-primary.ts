@@ -1,4 +1,6 @@
 import cluster, { type Worker } from 'node:cluster';
+import { AggregatorRegistry } from 'prom-client';
+import { startMetricsServer } from '../metrics/metrics-endpoint.js';
 import type { Config } from '../config/config.js';
 import type { Logger } from '../logging/logger.js';
 
@@ -87,4 +89,13 @@ export function runClusterPrimary(config: Config, logger: Logger, exit: (code: n
   process.on('SIGINT', () => stopAll('SIGINT', 0));
   // The leader first, alone: migrations and first-start key generation must not race.
   fork(LEADER_INDEX);
+  if (config.metrics.port) {
+    // Every worker's registry, summed (counters) per scrape: the server's numbers, not one worker's.
+    const aggregator = new AggregatorRegistry();
+    const source = { contentType: aggregator.contentType, read: () => aggregator.clusterMetrics() };
+    startMetricsServer(source, config.metrics.host, config.metrics.port).catch((err: Error) => {
+      logger.error('cannot serve metrics', { port: config.metrics.port, err: err.message });
+      stopAll('metrics port unavailable', 69);
+    });
+  }
 }

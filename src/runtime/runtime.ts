@@ -13,6 +13,7 @@ import type { AccessTokenVerifier } from '../oidc/access-token-verifier.js';
 import { openServerDatabase, type ServerDatabase } from './server-database.js';
 import { createServices, type ServiceDeps, type Services } from './services.js';
 import { createWeb } from './web.js';
+import { startMetricsServer } from '../metrics/metrics-endpoint.js';
 import { createOfflineFeed, createPostgresChangeFeed } from '../db/change-feed.js';
 
 export interface RuntimeOptions {
@@ -39,7 +40,12 @@ export interface Runtime extends Services {
    * clean-up, and the resume of Magento token exchanges a previous process left unfinished.
    * `background: false` (every worker but one in a cluster) leaves those two jobs to another process.
    */
-  start(opts?: { server?: Server; background?: boolean }): Promise<{ server: Server; port: number }>;
+  start(opts?: {
+    server?: Server;
+    background?: boolean;
+    /** false in a cluster worker: the primary serves METRICS_PORT, aggregated. */
+    metricsPort?: boolean;
+  }): Promise<{ server: Server; port: number }>;
   /** Drains: stops accepting, lets in-flight requests finish (up to SHUTDOWN_TIMEOUT_MS), closes everything. */
   stop(): Promise<void>;
   isShuttingDown(): boolean;
@@ -56,6 +62,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
   let server: Server | null = null;
   let socketServer: PgliteSocketServer | null = null;
   let cleanup: NodeJS.Timeout | null = null;
+  let metricsServer: Server | null = null;
   try {
     const feedUrl = opts.changeFeedUrl === undefined ? config.databaseUrl : opts.changeFeedUrl;
     const changes = feedUrl ? createPostgresChangeFeed({ databaseUrl: feedUrl, logger }) : createOfflineFeed();
@@ -76,6 +83,11 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
         if (database?.embedded) {
           socketServer = await startPgliteSocketServer({ ...database.embedded, dataDir: config.dataDir });
         }
+        if (config.metrics.port && startOpts.metricsPort !== false) {
+          const { registry } = services.metrics;
+          const source = { contentType: registry.contentType, read: () => registry.metrics() };
+          metricsServer = await startMetricsServer(source, config.metrics.host, config.metrics.port);
+        }
         if (startOpts.background !== false) {
           cleanup = setInterval(() => {
             deleteExpiredPayloads(db, clock).catch((err) => logger.warn('expired row cleanup failed', { err }));
@@ -94,6 +106,8 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
         if (cleanup) clearInterval(cleanup);
         const deadline = Date.now() + config.shutdownTimeoutMs;
         if (server) await drain(server, config.shutdownTimeoutMs, logger);
+        metricsServer?.close();
+        metricsServer?.closeAllConnections();
         await services.close(Math.max(0, deadline - Date.now()));
         await changes.close();
         await socketServer?.close();

@@ -25,6 +25,8 @@ import { createSigningProfileSelector, type SigningProfileSelector } from '../ma
 import { createUpstreamAgent } from '../gateway/forward-to-magento.js';
 import { createOfflineFeed, type ChangeFeed } from '../db/change-feed.js';
 import { watchLocalWrites } from '../db/local-write-watch.js';
+import { cacheStats } from '../db/invalidating-cache.js';
+import { createMetrics, type Metrics } from '../metrics/metrics.js';
 
 export interface ServiceDeps {
   config: Config;
@@ -49,6 +51,8 @@ export interface Services {
   box: SecretBox;
   /** What evicts cached tokens, clients and links: this process's writes, and the database's notifications. */
   changes: ChangeFeed;
+  /** Prometheus registry and the counters the services feed (served by the runtime). */
+  metrics: Metrics;
   audit: AuditLog;
   limiter: RateLimiter;
   /** The Magento API catalog (ROUTES_FILE, SCOPES_FILE), loaded and validated once. */
@@ -76,7 +80,10 @@ export function createServices(deps: ServiceDeps): Services {
   const box = deps.box ?? createSecretBox(config.encryptionKeys);
   const changes = deps.changes ?? createOfflineFeed();
   watchLocalWrites(db, changes);
-  const audit = createAuditLog({ db, clock, logger, ...config.audit });
+  const metrics = createMetrics();
+  const audit = createAuditLog({ db, clock, logger, ...config.audit, onRecord: (e) => metrics.observeAudit(e) });
+  metrics.auditQueueDepth(() => audit.queueDepth());
+  metrics.cacheLookups(() => [...cacheStats].map(([name, s]) => [name, s.hits, s.misses] as [string, number, number]));
   // A bad SCOPES_FILE or ROUTES_FILE stops the start here, with the file and entry named.
   const routeTable = loadRoutes({ routesFile: config.routesFile ?? undefined });
   const catalog = loadScopeCatalog({
@@ -126,6 +133,7 @@ export function createServices(deps: ServiceDeps): Services {
     logger,
     box,
     changes,
+    metrics,
     audit,
     limiter: createRateLimiter({ db, clock }),
     routeTable,

@@ -16,6 +16,7 @@ import { linkCredentialSource } from '../gateway/link-credential-source.js';
 import { createDpopProofVerifier } from '../gateway/dpop-proof.js';
 import { createDpopReplayCache } from '../gateway/dpop-replay-cache.js';
 import type { Services } from './services.js';
+import { metricsEndpoint } from '../metrics/metrics-endpoint.js';
 
 export interface Web {
   app: Koa;
@@ -105,6 +106,7 @@ export async function createWeb(s: Services, opts: { isShuttingDown: () => boole
     audit,
     limits: config.gateway,
     cors: clientCorsPolicy(s.clients),
+    metrics: s.metrics,
   });
   const activation = activationRoutes({
     links,
@@ -119,6 +121,12 @@ export async function createWeb(s: Services, opts: { isShuttingDown: () => boole
     logger,
     provider,
     routers: [activation, identityLink, interactions, gateway],
+    metrics: config.metrics.token
+      ? metricsEndpoint(
+          { contentType: s.metrics.registry.contentType, read: () => s.metrics.registry.metrics() },
+          config.metrics.token,
+        )
+      : undefined,
     isShuttingDown: opts.isShuttingDown,
   });
   return { app, provider, accessTokenVerifier };

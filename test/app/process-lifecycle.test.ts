@@ -84,12 +84,20 @@ describe('process lifecycle', () => {
   }, 120_000);
 
   it.skipIf(!process.env.DATABASE_URL)(
-    'WORKERS=2: two server processes share the port; a crashed one is replaced; SIGTERM drains all',
+    'WORKERS=2: two server processes share the port, metrics summed by the primary; a crashed one is replaced; SIGTERM drains all',
     async () => {
       const t = await createTestDb();
       dbs.push(t);
       const port = await freePort();
-      const p = start({ ...testEnv(), PORT: String(port), LOG_LEVEL: 'info', DATABASE_URL: t.url!, WORKERS: '2' });
+      const metricsPort = await freePort();
+      const p = start({
+        ...testEnv(),
+        PORT: String(port),
+        LOG_LEVEL: 'info',
+        DATABASE_URL: t.url!,
+        WORKERS: '2',
+        METRICS_PORT: String(metricsPort),
+      });
       await p.listening;
       const lines = () =>
         p
@@ -101,6 +109,15 @@ describe('process lifecycle', () => {
       const workers = lines().filter((l) => l.msg === 'worker listening');
       expect(workers.map((w) => w.worker).sort()).toEqual(['0', '1']);
       for (let i = 0; i < 6; i++) expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
+      // The primary's metrics port sums the workers' counters (each call may land on either worker).
+      for (let i = 0; i < 8; i++) {
+        const res = await fetch(`http://127.0.0.1:${port}/rest/V1/products`, {
+          headers: { authorization: 'Bearer nope', connection: 'close' },
+        });
+        expect(res.status).toBe(401);
+      }
+      const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+      expect(metrics).toMatch(/^bridge_gateway_requests_total\{status="401",route_group="none"\} 8$/m);
 
       process.kill(workers.find((w) => w.worker === '1')!.pid!, 'SIGKILL');
       for (let i = 0; i < 100 && lines().filter((l) => l.msg === 'worker listening').length < 3; i++)

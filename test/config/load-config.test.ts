@@ -69,6 +69,24 @@ describe('loadConfig', () => {
     ]);
   });
 
+  it('reads the metrics settings: a port, or a long token; a token alone with several workers is refused', () => {
+    const base = { ENCRYPTION_KEY: key, COOKIE_KEYS: cookie, DATA_DIR: testTmpDir('data-') };
+    const pg = { ...base, DATABASE_URL: 'postgres://u@127.0.0.1:5432/db' };
+    expect(loadConfig(base, quiet).metrics).toEqual({ port: null, host: '127.0.0.1', token: null });
+    expect(loadConfig({ ...base, METRICS_PORT: '9464', METRICS_HOST: '0.0.0.0' }, quiet).metrics).toEqual({
+      port: 9464,
+      host: '0.0.0.0',
+      token: null,
+    });
+    expect(problems({ ...base, METRICS_TOKEN: 'short' })).toEqual(['METRICS_TOKEN must be at least 32 characters']);
+    expect(problems({ ...pg, WORKERS: '2', METRICS_TOKEN: 't'.repeat(32) })).toEqual([
+      'METRICS_TOKEN with WORKERS above 1 serves one worker only: set METRICS_PORT (aggregated)',
+    ]);
+    expect(
+      loadConfig({ ...pg, WORKERS: '2', METRICS_TOKEN: 't'.repeat(32), METRICS_PORT: '9464' }, quiet).metrics,
+    ).toMatchObject({ port: 9464 });
+  });
+
   it("reads the activation endpoint's per-IP limit (default 10 POSTs per 300 s)", () => {
     const base = { ENCRYPTION_KEY: key, COOKIE_KEYS: cookie };
     expect(loadConfig(base, quiet).activationRateLimit).toEqual({ max: 10, windowSeconds: 300 });

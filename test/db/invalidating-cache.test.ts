@@ -26,6 +26,7 @@ function setup(state = { live: true, expectsNotifications: true }) {
   const clock = createFakeClock();
   const feed = fakeFeed(state);
   const cache = createInvalidatingCache<string>({
+    name: 'test',
     feed,
     tag: 'client',
     clock,
