@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMetrics } from '../../src/metrics/metrics.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 import { freePort } from '../support/server-process.js';
+import { catalogReader } from '../support/oauth-flows.js';
 
 const TOKEN = 'm'.repeat(40);
 
@@ -39,19 +40,8 @@ describe('metrics for a bearer token (METRICS_TOKEN)', () => {
     for (let i = 0; i < 3; i++) await s.request.get('/rest/V1/products').set('Authorization', 'Bearer nope');
     expect(sample(await metrics(), gateway401)).toBe(before + 3);
 
-    const { client, clientSecret } = await s.runtime.clients.create({
-      name: 'metrics',
-      type: 'confidential',
-      grantTypes: ['client_credentials'],
-      scopes: ['catalog:read'],
-    });
-    const token = (secret: string) =>
-      s.request
-        .post('/token')
-        .auth(client.clientId, secret)
-        .type('form')
-        .send({ grant_type: 'client_credentials', scope: 'catalog:read' });
-    expect((await token(clientSecret!)).status).toBe(200);
+    const { secret, token } = await catalogReader(s, 'metrics');
+    expect((await token(secret)).status).toBe(200);
     expect((await token('wrong')).status).toBe(401);
     const text = await metrics();
     expect(sample(text, 'bridge_tokens_total{grant_type="client_credentials",outcome="success"}')).toBe(1);

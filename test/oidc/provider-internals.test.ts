@@ -10,6 +10,7 @@ import {
   type ProviderError,
 } from '../../src/oidc/provider-internals.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
+import { catalogReader } from '../support/oauth-flows.js';
 
 let s: TestServer;
 beforeAll(async () => {
@@ -29,20 +30,9 @@ describe('oidc-provider internals', () => {
   it('Client.prototype.compareClientSecret exists to be replaced, and the replacement decides', async () => {
     const bare = new Provider('https://bare.invalid', {});
     expect(typeof (bare.Client.prototype as unknown as Record<string, unknown>).compareClientSecret).toBe('function');
-    const { client, clientSecret } = await s.runtime.clients.create({
-      name: 'Secret Check',
-      type: 'confidential',
-      grantTypes: ['client_credentials'],
-      scopes: ['catalog:read'],
-    });
-    const token = (secret: string) =>
-      s.request
-        .post('/token')
-        .auth(client.clientId, secret)
-        .type('form')
-        .send({ grant_type: 'client_credentials', scope: 'catalog:read' });
-    expect((await token(clientSecret!)).status).toBe(200);
-    expect((await token(`${clientSecret}x`)).status).toBe(401);
+    const { secret, token } = await catalogReader(s, 'Secret Check');
+    expect((await token(secret)).status).toBe(200);
+    expect((await token(`${secret}x`)).status).toBe(401);
   });
 
   it('Client.validate checks metadata without storing it', async () => {

@@ -165,3 +165,23 @@ export async function postToken(s: TestServer, form: Record<string, string>, hea
 export const basic = (id: string, secret: string) => ({
   authorization: `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`,
 });
+
+/**
+ * A client_credentials client for `catalog:read`, and a token request with any secret (the right
+ * one or a wrong one): the token endpoint's smallest round trip.
+ */
+export async function catalogReader(s: TestServer, name: string) {
+  const { client, clientSecret } = await s.runtime.clients.create({
+    name,
+    type: 'confidential',
+    grantTypes: ['client_credentials'],
+    scopes: ['catalog:read'],
+  });
+  const token = (secret: string) =>
+    s.request
+      .post('/token')
+      .auth(client.clientId, secret)
+      .type('form')
+      .send({ grant_type: 'client_credentials', scope: 'catalog:read' });
+  return { clientId: client.clientId, secret: clientSecret!, token };
+}
