@@ -53,6 +53,14 @@ export interface AuditEvent {
   grantId?: string | null;
   ip?: string | null;
   requestId?: string | null;
+  /** ISO 3166-1 alpha-2 of `ip` (offline database), when known. */
+  country?: string | null;
+  userAgent?: string | null;
+  /** Method and route pattern (`GET /rest/V1/orders`), never a path with ids or tokens. */
+  route?: string | null;
+  /** The HTTP status answered, where the event is a request. */
+  status?: number | null;
+  durationMs?: number | null;
   /** Free-form context; credential-looking keys are redacted before the write. */
   details?: Record<string, unknown>;
 }

@@ -59,6 +59,12 @@ export function createAuditLog(deps: { db: Db; clock: Clock; logger: Logger } & 
         grant_id: e.grantId ?? null,
         ip: e.ip ?? null,
         request_id: e.requestId ?? null,
+        country: e.country ?? null,
+        // Bounded: a client chooses its user agent, and a row is not a place for megabytes.
+        user_agent: e.userAgent ? e.userAgent.slice(0, 512) : null,
+        route: e.route ?? null,
+        status: e.status ?? null,
+        duration_ms: e.durationMs == null ? null : Math.round(e.durationMs),
         details: JSON.stringify(redact(e.details ?? {})),
       });
     },
@@ -86,6 +92,11 @@ export function createAuditLog(deps: { db: Db; clock: Clock; logger: Logger } & 
         grantId: r.grant_id as string | null,
         ip: r.ip as string | null,
         requestId: r.request_id as string | null,
+        country: r.country as string | null,
+        userAgent: r.user_agent as string | null,
+        route: r.route as string | null,
+        status: r.status as number | null,
+        durationMs: r.duration_ms as number | null,
         details: (typeof r.details === 'string' ? JSON.parse(r.details) : r.details) as Record<string, unknown>,
       }));
     },

@@ -11,6 +11,11 @@ export interface AuditRow {
   grant_id: string | null;
   ip: string | null;
   request_id: string | null;
+  country: string | null;
+  user_agent: string | null;
+  route: string | null;
+  status: number | null;
+  duration_ms: number | null;
   details: string;
 }
 
