@@ -39,6 +39,7 @@ export const AUDIT_EVENT_TYPES = [
   'gateway.denied',
   'security.csrf_failed',
   'security.rate_limited',
+  'audit.pruned',
 ] as const;
 
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];

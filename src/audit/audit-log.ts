@@ -4,18 +4,15 @@ import type { Logger } from '../logging/logger.js';
 import { redact } from '../logging/logger.js';
 import type { AuditEvent, AuditEventType } from './audit-events.js';
 import { createAuditWriter } from './audit-writer.js';
+import { applyAuditSelection, type AuditSelection } from './audit-selection.js';
 
-export interface AuditFilter {
-  type?: AuditEventType;
-  clientId?: string;
-  actor?: string;
-  /** Inclusive lower and exclusive upper bound on `at`. */
-  since?: Date;
-  until?: Date;
+export interface AuditFilter extends AuditSelection {
   limit?: number;
 }
 
 export interface AuditLog {
+  /** The hash chain this process appends to (see audit-chain.ts). */
+  readonly chainId: string;
   /**
    * Queues the event (its time is taken now) and resolves once it is queued, not written: rows
    * go to the database in batches. Waits only when the queue is full (back-pressure).
@@ -48,6 +45,7 @@ export function createAuditLog(deps: { db: Db; clock: Clock; logger: Logger } & 
     bufferMax: deps.bufferMax ?? 10_000,
   });
   return {
+    chainId: writer.chainId,
     record(e) {
       deps.onRecord?.(e);
       return writer.push({
@@ -76,12 +74,7 @@ export function createAuditLog(deps: { db: Db; clock: Clock; logger: Logger } & 
       const q = db('audit_events')
         .orderBy('id', 'desc')
         .limit(filter.limit ?? 100);
-      if (filter.type) q.where({ type: filter.type });
-      if (filter.clientId) q.where({ client_id: filter.clientId });
-      if (filter.actor) q.where({ actor: filter.actor });
-      if (filter.since) q.where('at', '>=', filter.since);
-      if (filter.until) q.where('at', '<', filter.until);
-      const rows = await q;
+      const rows = await applyAuditSelection(q, filter);
       return rows.map((r: Record<string, unknown>) => ({
         id: String(r.id),
         at: new Date(r.at as string),

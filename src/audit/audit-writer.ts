@@ -1,5 +1,6 @@
 import type { Db } from '../db/create-db.js';
 import type { Logger } from '../logging/logger.js';
+import { genesisHead, newChainId, sealRows, type ChainHead, type ChainLinks } from './audit-chain.js';
 
 /** One audit_events row as inserted (details already redacted and serialised). */
 export interface AuditRow {
@@ -20,6 +21,8 @@ export interface AuditRow {
 }
 
 export interface AuditWriter {
+  /** This writer's hash chain (one per writer, so one per process start). */
+  readonly chainId: string;
   push(row: AuditRow): Promise<void>;
   flush(): Promise<void>;
   /** Rows queued or being written. */
@@ -35,12 +38,18 @@ export interface AuditWriter {
 const BATCH_MAX = 500;
 /** Retries of a failed batch before its rows go to the log instead (a brief outage costs nothing). */
 const RETRY_DELAYS_MS = [50, 250, 1000];
+const UNIQUE_VIOLATION = '23505';
 
 /**
  * The audit trail's write path, off the request path: rows are queued and written with one
  * multi-row INSERT every `flushIntervalMs` (or as soon as a batch is full). The queue is bounded:
  * past `bufferMax`, push() waits for the writer, so memory stays bounded and nothing is dropped.
  * A batch the database refuses after the retries is written to the log, row by row.
+ *
+ * Every row is linked onto this writer's hash chain (audit-chain.ts) when its batch is taken, so a
+ * retried batch keeps its seq and hashes. A batch that ends in the log gives its place back: the
+ * chain goes on from the last row known written, so the table has no gap (the log holds those
+ * rows, outside the chain).
  */
 export function createAuditWriter(deps: {
   db: Db;
@@ -49,6 +58,8 @@ export function createAuditWriter(deps: {
   bufferMax: number;
 }): AuditWriter {
   const { db, logger, flushIntervalMs, bufferMax } = deps;
+  const chainId = newChainId();
+  let head = genesisHead(chainId);
   let queue: AuditRow[] = [];
   let timer: NodeJS.Timeout | null = null;
   let draining: Promise<void> | null = null;
@@ -60,10 +71,20 @@ export function createAuditWriter(deps: {
   }
 
   async function writeBatch(batch: AuditRow[]): Promise<void> {
+    let sealed = sealRows(chainId, head, batch);
     for (let attempt = 0; ; attempt++) {
       try {
-        await db('audit_events').insert(batch);
-        return;
+        try {
+          await db('audit_events').insert(sealed);
+        } catch (err) {
+          if ((err as { code?: string }).code !== UNIQUE_VIOLATION) throw err;
+          // An earlier attempt was committed unheard, or another writer took our seqs: re-read the head.
+          if (await alreadyWritten(sealed)) return advance(sealed);
+          head = await readHead();
+          sealed = sealRows(chainId, head, batch);
+          throw err;
+        }
+        return advance(sealed);
       } catch (err) {
         if (attempt >= RETRY_DELAYS_MS.length) {
           // The trail must not silently lose events: the log keeps what the table could not.
@@ -73,6 +94,25 @@ export function createAuditWriter(deps: {
         await new Promise((r) => setTimeout(r, RETRY_DELAYS_MS[attempt]));
       }
     }
+  }
+
+  function advance(sealed: ChainLinks[]) {
+    const last = sealed[sealed.length - 1];
+    if (last) head = { seq: last.seq, hash: last.hash };
+  }
+
+  async function alreadyWritten(sealed: ChainLinks[]): Promise<boolean> {
+    const stored = await db('audit_events')
+      .where({ chain_id: chainId })
+      .whereBetween('seq', [sealed[0]!.seq, sealed[sealed.length - 1]!.seq])
+      .select('seq', 'hash');
+    const byseq = new Map(stored.map((r: { seq: string; hash: string }) => [Number(r.seq), r.hash]));
+    return sealed.every((r) => byseq.get(r.seq) === r.hash);
+  }
+
+  async function readHead(): Promise<ChainHead> {
+    const last = await db('audit_events').where({ chain_id: chainId }).orderBy('seq', 'desc').first('seq', 'hash');
+    return last ? { seq: Number(last.seq), hash: last.hash as string } : genesisHead(chainId);
   }
 
   function drain(): Promise<void> {
@@ -109,6 +149,7 @@ export function createAuditWriter(deps: {
   }
 
   return {
+    chainId,
     async push(row) {
       while (queue.length >= bufferMax) {
         schedule();

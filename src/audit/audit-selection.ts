@@ -1,0 +1,21 @@
+import type { Knex } from 'knex';
+import type { AuditEventType } from './audit-events.js';
+
+/** Which audit rows: the filters audit:list and audit:export share (and an HTTP export would). */
+export interface AuditSelection {
+  type?: AuditEventType;
+  clientId?: string;
+  actor?: string;
+  /** Inclusive lower and exclusive upper bound on `at`. */
+  since?: Date;
+  until?: Date;
+}
+
+export function applyAuditSelection<Q extends Knex.QueryBuilder>(q: Q, s: AuditSelection): Q {
+  if (s.type) q.where({ type: s.type });
+  if (s.clientId) q.where({ client_id: s.clientId });
+  if (s.actor) q.where({ actor: s.actor });
+  if (s.since) q.where('at', '>=', s.since);
+  if (s.until) q.where('at', '<', s.until);
+  return q;
+}
