@@ -1,7 +1,8 @@
 import { AUDIT_EVENT_TYPES } from '../audit/audit-events.js';
 import type { AuditEventType } from '../audit/audit-events.js';
+import type { AuditSelection } from '../audit/audit-selection.js';
 import type { Clock } from '../clock.js';
-import { type CommandTable, CliUsageError, printJson } from './cli-context.js';
+import { type CliContext, type CommandTable, type OptionSpec, CliUsageError, printJson } from './cli-context.js';
 import { clientOptions, optionalClientId } from './client-option.js';
 import { presentAuditEvent } from './present-json.js';
 
@@ -21,16 +22,43 @@ export function parseWhen(flag: string, value: unknown, clock: Clock): Date | un
   return d;
 }
 
+/** The filters audit:list and audit:export share. */
+export const selectionOptions = {
+  type: { type: 'string', description: 'only this event type, e.g. consent.approved' },
+  key: { type: 'string', description: 'same as --type (the event key)' },
+  ...clientOptions,
+  actor: { type: 'string', description: 'only events by this actor (an admin username, cli, a client id)' },
+  since: { type: 'string', description: 'from this time on: ISO date/time, or 30m, 24h, 7d ago' },
+  until: { type: 'string', description: 'before this time: ISO date/time, or 30m, 24h, 7d ago' },
+} as const satisfies Record<string, OptionSpec>;
+
+export function parseSelection(ctx: CliContext, values: Record<string, unknown>): AuditSelection {
+  const [byType, byKey] = [values.type as string | undefined, values.key as string | undefined];
+  if (byType !== undefined && byKey !== undefined && byType !== byKey)
+    throw new CliUsageError('--type and --key name different event types; give one');
+  const type = byType ?? byKey;
+  if (type !== undefined && !(AUDIT_EVENT_TYPES as readonly string[]).includes(type)) {
+    throw new CliUsageError(`unknown --type "${type}" (valid: ${AUDIT_EVENT_TYPES.join(', ')})`);
+  }
+  const since = parseWhen('since', values.since, ctx.clock);
+  const until = parseWhen('until', values.until, ctx.clock);
+  if (since && until && since >= until) throw new CliUsageError('--since must be before --until');
+  return {
+    type: type as AuditEventType | undefined,
+    clientId: optionalClientId(values),
+    actor: values.actor as string | undefined,
+    since,
+    until,
+  };
+}
+
 export const auditCommands: CommandTable = {
   'audit:list': {
     summary: 'Newest audit events first (consents, sign-ins, client changes, Magento links, gateway calls)',
-    usage: '[--type <type>] [--client <id>] [--actor <who>] [--since <when>] [--until <when>] [--limit <n>] [--json]',
+    usage:
+      '[--type|--key <type>] [--client <id>] [--actor <who>] [--since <when>] [--until <when>] [--limit <n>] [--json]',
     options: {
-      type: { type: 'string', description: 'only this event type, e.g. consent.approved' },
-      ...clientOptions,
-      actor: { type: 'string', description: 'only events by this actor (an admin username, cli, a client id)' },
-      since: { type: 'string', description: 'from this time on: ISO date/time, or 30m, 24h, 7d ago' },
-      until: { type: 'string', description: 'before this time: ISO date/time, or 30m, 24h, 7d ago' },
+      ...selectionOptions,
       limit: { type: 'string', description: 'how many (default 50, at most 1000)' },
       json: { type: 'boolean', description: 'JSON output' },
     },
@@ -38,22 +66,7 @@ export const auditCommands: CommandTable = {
       const limit = values.limit === undefined ? 50 : Number(values.limit);
       if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
         throw new CliUsageError('--limit must be a whole number from 1 to 1000');
-      const type = values.type as string | undefined;
-      if (type !== undefined && !(AUDIT_EVENT_TYPES as readonly string[]).includes(type)) {
-        throw new CliUsageError(`unknown --type "${type}" (valid: ${AUDIT_EVENT_TYPES.join(', ')})`);
-      }
-      const since = parseWhen('since', values.since, ctx.clock);
-      const until = parseWhen('until', values.until, ctx.clock);
-      if (since && until && since >= until) throw new CliUsageError('--since must be before --until');
-      const audit = ctx.services.audit;
-      const events = await audit.list({
-        type: type as AuditEventType | undefined,
-        clientId: optionalClientId(values),
-        actor: values.actor as string | undefined,
-        since,
-        until,
-        limit,
-      });
+      const events = await ctx.services.audit.list({ ...parseSelection(ctx, values), limit });
       if (values.json) printJson(ctx.io, events.map(presentAuditEvent));
       else
         for (const e of events) {

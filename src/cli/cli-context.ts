@@ -2,6 +2,7 @@ import type { Config } from '../config/config.js';
 import type { Db } from '../db/create-db.js';
 import type { SecretBox } from '../security/secret-box.js';
 import type { Clock } from '../clock.js';
+import type { Writable } from 'node:stream';
 import type { Services } from '../runtime/services.js';
 
 /** The exit codes of every command. */
@@ -10,6 +11,8 @@ export const EXIT = { ok: 0, failed: 1, usage: 2, notFound: 3 } as const;
 export interface CliIo {
   out(line: string): void;
   err(line: string): void;
+  /** Standard output as a stream, for commands that stream much (audit:export); absent: lines via out(). */
+  stdout?: Writable;
   /** Whole standard input (for secrets: never argv). */
   readStdin(): Promise<string>;
   env: Record<string, string | undefined>;

@@ -7,6 +7,7 @@ import { adminsCommands } from './admins-commands.js';
 import { clientsCommands } from './clients-commands.js';
 import { grantsCommands } from './grants-commands.js';
 import { auditCommands } from './audit-commands.js';
+import { auditTrailCommands } from './audit-trail-commands.js';
 import { sessionsCommands } from './sessions-commands.js';
 
 /** Every CLI command group; later areas add theirs here. */
@@ -19,5 +20,6 @@ export const commandTable: CommandTable = {
   ...clientsCommands,
   ...grantsCommands,
   ...auditCommands,
+  ...auditTrailCommands,
   ...sessionsCommands,
 };

@@ -14,6 +14,7 @@ const env = readEnv();
 const io: CliIo = {
   out: (line) => process.stdout.write(line + '\n'),
   err: (line) => process.stderr.write(line + '\n'),
+  stdout: process.stdout,
   readStdin: async () => {
     if (process.stdin.isTTY) return '';
     const chunks: Buffer[] = [];

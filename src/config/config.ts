@@ -1,3 +1,5 @@
+import type { AuditTrailConfig } from './audit-trail-config.js';
+
 export interface Config {
   readonly nodeEnv: 'development' | 'production' | 'test';
   readonly production: boolean;
@@ -29,6 +31,7 @@ export interface Config {
   readonly workers: number;
   /** Audit rows are written in batches off the request path; a full buffer makes requests wait. */
   readonly audit: { readonly flushIntervalMs: number; readonly bufferMax: number };
+  readonly auditTrail: AuditTrailConfig;
   /**
    * How long a cached client, grant, token or link answer is trusted on the embedded database,
    * which has no cross-process notifications (CACHE_FALLBACK_TTL_MS).

@@ -9,6 +9,7 @@ import type { Logger } from '../logging/logger.js';
 import { createSecretBox } from '../security/secret-box.js';
 import { startPgliteSocketServer, type PgliteSocketServer } from '../db/pglite-socket-server.js';
 import { deleteExpiredPayloads } from '../oidc/postgres-adapter.js';
+import { pruneAuditEvents } from '../audit/audit-retention.js';
 import type { AccessTokenVerifier } from '../oidc/access-token-verifier.js';
 import { openServerDatabase, type ServerDatabase } from './server-database.js';
 import { createServices, type ServiceDeps, type Services } from './services.js';
@@ -37,8 +38,9 @@ export interface Runtime extends Services {
   /**
    * Serves the app on `server` (already listening: tests) or on a new one on config.port/host, then
    * starts what runs beside requests: the embedded database's socket for the CLI, the expired-row
-   * clean-up, and the resume of Magento token exchanges a previous process left unfinished.
-   * `background: false` (every worker but one in a cluster) leaves those two jobs to another process.
+   * clean-up and audit retention (AUDIT_RETENTION_DAYS), and the resume of Magento token exchanges a
+   * previous process left unfinished. `background: false` (every worker but one in a cluster) leaves
+   * those jobs to another process.
    */
   start(opts?: {
     server?: Server;
@@ -68,6 +70,14 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
     const changes = feedUrl ? createPostgresChangeFeed({ databaseUrl: feedUrl, logger }) : createOfflineFeed();
     const services = createServices({ config, db, clock, logger, box, handshake: opts.handshake, changes });
     const web = await createWeb(services, { isShuttingDown: () => shuttingDown });
+    // AUDIT_RETENTION_DAYS: the cutoff moves once a day, so most runs find nothing and record nothing.
+    const pruneAuditTrail = () => {
+      const retentionDays = config.auditTrail.retentionDays;
+      if (!retentionDays) return;
+      pruneAuditEvents(db, { retentionDays, nowMs: clock.now(), actor: 'system' })
+        .then((r) => r.outcome === 'pruned' && logger.info('audit rows pruned', { removed: r.removed }))
+        .catch((err) => logger.warn('audit retention failed', { err: (err as Error).message }));
+    };
     const runtime: Runtime = {
       ...services,
       ...web,
@@ -91,6 +101,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
         if (startOpts.background !== false) {
           cleanup = setInterval(() => {
             deleteExpiredPayloads(db, clock).catch((err) => logger.warn('expired row cleanup failed', { err }));
+            pruneAuditTrail();
           }, config.expiredCleanupIntervalMs);
           cleanup.unref();
           void services.activation

@@ -1,3 +1,4 @@
+import { Writable } from 'node:stream';
 import { runCli } from '../../src/cli/run-cli.js';
 import { commandTable } from '../../src/cli/command-table.js';
 import type { CliBase, CliIo } from '../../src/cli/cli-context.js';
@@ -20,8 +21,18 @@ export async function runCliInProcess(
 ): Promise<CliResult> {
   const out: string[] = [];
   const err: string[] = [];
+  // What a command streams (audit:export) lands after its lines; a small buffer, so back-pressure happens.
+  const streamed: string[] = [];
+  const stdout = new Writable({
+    highWaterMark: 1024,
+    write(chunk: Buffer, _enc, done) {
+      streamed.push(chunk.toString('utf8'));
+      setImmediate(done);
+    },
+  });
   const io: CliIo = {
     out: (l) => out.push(l),
+    stdout,
     err: (l) => err.push(l),
     readStdin: async () => opts.stdin ?? '',
     env: opts.env ?? {},
@@ -30,7 +41,7 @@ export async function runCliInProcess(
     ctx: { ...context(), io },
     close: async () => undefined,
   }));
-  return { code, out: out.join('\n'), err: err.join('\n') };
+  return { code, out: out.join('\n') + streamed.join(''), err: err.join('\n') };
 }
 
 /** The CLI context of a test server: its configuration, database, keys and clock. */
