@@ -58,7 +58,7 @@ export async function pruneAuditEvents(
       const cut = await cutChain(trx, chainId, cutoff);
       if (cut) chains[chainId] = cut;
     }
-    const legacyRemoved = await trx('audit_events').whereNull('chain_id').where('at', '<', cutoff).del();
+    const legacyRemoved = deleted(await trx('audit_events').whereNull('chain_id').where('at', '<', cutoff).del());
     const removed = legacyRemoved + Object.values(chains).reduce((n, c) => n + c.removed, 0);
     if (removed === 0) return { outcome: 'nothing' as const, cutoff, removed, legacyRemoved, chains };
     await recordPruned(trx, opts, {
@@ -72,6 +72,10 @@ export async function pruneAuditEvents(
   });
 }
 
+/** A DELETE's row count: pg gives a number, the PGlite client its whole result (without RETURNING, no ids to hold). */
+const deleted = (result: unknown) =>
+  typeof result === 'number' ? result : Number((result as { rowCount?: number }).rowCount ?? 0);
+
 async function cutChain(trx: Knex.Transaction, chainId: string, cutoff: Date): Promise<ChainCut | null> {
   const kept = await trx('audit_events')
     .where({ chain_id: chainId })
@@ -84,7 +88,7 @@ async function cutChain(trx: Knex.Transaction, chainId: string, cutoff: Date): P
   };
   const last = await prefix().orderBy('seq', 'desc').first('seq', 'hash');
   if (!last) return null;
-  const removed = await prefix().del();
+  const removed = deleted(await prefix().del());
   return { removed, last_seq: Number(last.seq), last_hash: last.hash as string };
 }
 
