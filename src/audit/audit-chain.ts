@@ -41,7 +41,8 @@ export interface ChainHead {
   hash: string;
 }
 
-export const newChainId = () => randomBytes(12).toString('base64url');
+/** Lower-case hex: a chain id is also a key in audit.pruned details, and snake_case JSON must keep it as is. */
+export const newChainId = () => randomBytes(12).toString('hex');
 
 export const sha256Hex = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
 

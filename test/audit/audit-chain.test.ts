@@ -222,6 +222,8 @@ describe('audit retention (audit:prune, AUDIT_RETENTION_DAYS)', () => {
     const r = await cli(t, clock, ['audit:prune', '--days', '5', '--json']);
     expect(r.code, r.err).toBe(0);
     expect(JSON.parse(r.out)).toMatchObject({ outcome: 'pruned', removed: 706, legacy_removed: 1 });
+    expect(Object.keys(JSON.parse(r.out).chains).sort()).toEqual([a.chainId, gone.chainId].sort());
+    expect(a.chainId).toMatch(/^[0-9a-f]{24}$/); // snake_case-safe as a JSON key
     expect(Number((await t.db('audit_events').where({ chain_id: a.chainId }).count('* as n'))[0]!.n)).toBe(40);
     expect(await t.db('audit_events').where({ chain_id: gone.chainId })).toEqual([]);
 
