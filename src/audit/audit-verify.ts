@@ -36,6 +36,8 @@ interface ChainState {
   expected: ChainHead;
   broken: boolean;
   anchored: boolean;
+  /** A row past the anchor has been checked. */
+  started: boolean;
 }
 
 /**
@@ -88,7 +90,13 @@ export async function verifyAuditChains(db: Db): Promise<VerifyReport> {
 
 async function startChain(db: Db, chainId: string): Promise<ChainState> {
   const anchor = await readChainAnchor(db, chainId);
-  return { chainId, expected: anchor ?? genesisHead(chainId), broken: false, anchored: anchor !== null };
+  return {
+    chainId,
+    expected: anchor ?? genesisHead(chainId),
+    broken: false,
+    anchored: anchor !== null,
+    started: false,
+  };
 }
 
 async function checkRow(db: Db, chain: ChainState, row: StoredRow): Promise<ChainBreak | null> {
@@ -100,6 +108,11 @@ async function checkRow(db: Db, chain: ChainState, row: StoredRow): Promise<Chai
     problem,
     message,
   });
+  // Rows at or before the chain's anchor: a prune removed them after this page was read.
+  if (seq <= chain.expected.seq && chain.anchored && !chain.started) return null;
+  chain.started = true;
+  if (seq <= chain.expected.seq)
+    return at('prev_hash_mismatch', seq, 'a row at or before the seq the chain had reached');
   if (seq !== chain.expected.seq + 1) {
     // A prune may have cut this chain since its start was read: its newest anchor decides.
     const anchor = await readChainAnchor(db, chain.chainId);
