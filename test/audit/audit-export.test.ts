@@ -253,6 +253,9 @@ describe('audit:export', () => {
     expect(await count(['--actor', 'actor-3', '--key', 'oauth.error'])).toBe(250);
     expect(await count(['--since', '2026-12-01T12:01:00Z'])).toBe(2501);
     expect(await count(['--since', '2026-12-01T12:01:00Z', '--until', '2026-12-01T12:02:00Z'])).toBe(2500);
+    const listed = await cli(['audit:list', '--key', 'consent.approved', '--json']);
+    expect(JSON.parse(listed.out)).toEqual([expect.objectContaining({ type: 'consent.approved', actor: 'alice' })]);
+    expect((await cli(['audit:list', '--key', 'token.issued', '--type', 'oauth.error'])).code).toBe(2);
     expect((await cli(['audit:export', '--format', 'yaml'])).code).toBe(2);
     expect((await cli(['audit:export', '--key', 'token.issued'])).code).toBe(2);
     expect((await cli(['audit:export', '--format', 'csv', '--key', 'nope'])).err).toMatch(/unknown --type "nope"/);
