@@ -8,6 +8,7 @@ import { clientsCommands } from './clients-commands.js';
 import { grantsCommands } from './grants-commands.js';
 import { auditCommands } from './audit-commands.js';
 import { sessionsCommands } from './sessions-commands.js';
+import { blocksCommands } from './blocks-commands.js';
 
 /** Every CLI command group; later areas add theirs here. */
 export const commandTable: CommandTable = {
@@ -20,4 +21,5 @@ export const commandTable: CommandTable = {
   ...grantsCommands,
   ...auditCommands,
   ...sessionsCommands,
+  ...blocksCommands,
 };

@@ -230,5 +230,10 @@ function toColumns(v: ReturnType<typeof validateClientInput>): Record<string, un
     jwks_uri: v.jwksUri,
     require_dpop: v.requireDpop,
     require_par: v.requirePar,
+    rate_limit: v.rateLimit,
+    allowed_ips: JSON.stringify(v.allowedIps),
+    allowed_countries: JSON.stringify(v.allowedCountries),
+    denied_countries: JSON.stringify(v.deniedCountries),
+    active_hours: v.activeHours,
   };
 }

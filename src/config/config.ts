@@ -1,3 +1,4 @@
+import type { SecurityOpsConfig } from './security-ops-config.js';
 export interface Config {
   readonly nodeEnv: 'development' | 'production' | 'test';
   readonly production: boolean;
@@ -62,6 +63,8 @@ export interface Config {
   readonly loginRateLimit: { readonly max: number; readonly windowSeconds: number };
   /** Per-IP limit of activation POSTs (ACTIVATION_RATE_LIMIT_MAX per ACTIVATION_RATE_LIMIT_WINDOW_SECONDS). */
   readonly activationRateLimit: { readonly max: number; readonly windowSeconds: number };
+  /** Rate limits, blocks and country rules (issue 15; see security-ops-config.ts). */
+  readonly securityOps: SecurityOpsConfig;
   readonly gateway: {
     /** Request bodies above this get 413 before reaching Magento. */
     readonly maxBodyBytes: number;
