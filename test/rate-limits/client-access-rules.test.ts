@@ -143,3 +143,32 @@ describe('GEO_DENY_COUNTRIES', () => {
     });
   });
 });
+
+describe('the gateway while the limiter store is down (fail-open)', () => {
+  let emu: MagentoEmulator;
+  let s: TestServer;
+  beforeAll(async () => {
+    emu = await startMagentoEmulator();
+    s = await startTestServer({
+      env: {
+        MAGENTO_BASE_URL: emu.storeBaseUrl,
+        ROUTES_FILE: EMULATOR_TEST_ROUTES_FILE,
+        REDIS_URL: 'redis://127.0.0.1:1', // nothing listens there
+        RATE_LIMIT_FAIL_MODE_TOKEN: 'open',
+      },
+    });
+  }, 30_000);
+  afterAll(async () => {
+    await s?.close();
+    await emu?.close();
+  });
+
+  it('lets calls through without budget headers and audits the outage; closed mode would answer 503', async () => {
+    const c = await linkedClient(s, emu, { name: 'during outage', scopes: ['catalog:read'] });
+    const res = await s.request.get(PRODUCT).set('Authorization', `Bearer ${c.token}`);
+    expect(res.status).toBe(200);
+    expect(res.headers.ratelimit).toBeUndefined();
+    await s.runtime.audit.flush();
+    expect((await s.runtime.audit.list({ type: 'security.limiter_unavailable' })).length).toBeGreaterThan(0);
+  });
+});
