@@ -39,14 +39,20 @@ export async function up(knex: Knex): Promise<void> {
     t.jsonb('allowed_countries').notNullable().defaultTo('[]'); // ISO codes; empty: any country
     t.jsonb('denied_countries').notNullable().defaultTo('[]');
     t.text('active_hours'); // "08:00-18:00 Europe/Berlin"; null: any time
+    // When the "secret older than CLIENT_SECRET_MAX_AGE_DAYS" alert went out for the current secret.
+    t.timestamp('secret_age_alerted_at', { useTz: true });
   });
+  // tokens:stats follows a grant's tokens through the trail (issued, refreshed, used at the gateway).
+  await knex.raw('create index audit_events_grant_id_index on audit_events (grant_id) where grant_id is not null');
 }
 
 export async function down(knex: Knex): Promise<void> {
   await knex.schema.alterTable('oauth_clients', (t) => {
     for (const c of ['rate_limit', 'allowed_ips', 'allowed_countries', 'denied_countries', 'active_hours'])
       t.dropColumn(c);
+    t.dropColumn('secret_age_alerted_at');
   });
+  await knex.raw('drop index if exists audit_events_grant_id_index');
   await knex.raw('drop trigger if exists security_blocks_changed on security_blocks');
   await knex.schema.dropTable('security_blocks');
   await knex.schema.dropTable('rate_limiter_counters');

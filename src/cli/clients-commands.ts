@@ -14,6 +14,7 @@ import {
 } from './cli-context.js';
 import { clientOptions, requiredClientId } from './client-option.js';
 import { presentClient } from './present-json.js';
+import { secretAge } from '../clients/secret-age.js';
 
 /** The same registry as the server (the runtime's services): API scope names from the scope catalog. */
 export const clientStoreFor = (ctx: CliContext): ClientStore => ctx.services.clients;
@@ -263,13 +264,28 @@ export const clientsCommands: CommandTable = {
     options: json,
     async run(ctx, { values }) {
       const clients = await clientStoreFor(ctx).list();
-      if (values.json) printJson(ctx.io, clients.map(presentClient));
+      const maxAge = ctx.services.config.securityOps.clientSecretMaxAgeDays;
+      const ageOf = (c: ClientRecord) => secretAge(c, ctx.services.clock.now(), maxAge);
+      if (values.json)
+        printJson(
+          ctx.io,
+          clients.map((c) => ({
+            ...presentClient(c),
+            secret_age_days: ageOf(c)?.ageDays ?? null,
+            secret_rotation_due: ageOf(c)?.rotationDue ?? false,
+          })),
+        );
       else
-        for (const c of clients)
+        for (const c of clients) {
+          const age = ageOf(c);
           ctx.io.out(
             `${c.clientId}  ${c.enabled ? 'enabled ' : 'DISABLED'}  ${c.type.padEnd(12)} ${c.name}  ` +
-              `[${c.scopes.join(' ')}]`,
+              `[${c.scopes.join(' ')}]` +
+              (age?.rotationDue
+                ? `  SECRET ${age.ageDays} DAYS OLD (over ${maxAge}): clients:rotate-secret --client ${c.clientId}`
+                : ''),
           );
+        }
       return 0;
     },
   },

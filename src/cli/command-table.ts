@@ -9,6 +9,7 @@ import { grantsCommands } from './grants-commands.js';
 import { auditCommands } from './audit-commands.js';
 import { sessionsCommands } from './sessions-commands.js';
 import { blocksCommands } from './blocks-commands.js';
+import { tokensCommands } from './tokens-commands.js';
 
 /** Every CLI command group; later areas add theirs here. */
 export const commandTable: CommandTable = {
@@ -22,4 +23,5 @@ export const commandTable: CommandTable = {
   ...auditCommands,
   ...sessionsCommands,
   ...blocksCommands,
+  ...tokensCommands,
 };

@@ -166,6 +166,7 @@ export function createClientStore(deps: ClientStoreDeps): ClientStore {
         previous_secret_hash: current.secretHash,
         previous_secret_expires_at: previousSecretExpiresAt,
         secret_rotated_at: new Date(clock.now()),
+        secret_age_alerted_at: null, // a new secret: its own alert when it too grows old
       });
       await record('client.secret_rotated', clientId, actor, {
         previousSecretExpiresAt: previousSecretExpiresAt.toISOString(),

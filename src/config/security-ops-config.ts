@@ -27,6 +27,8 @@ export interface SecurityOpsConfig {
     readonly refusalWindowS: number;
     readonly durationS: number;
   };
+  /** CLIENT_SECRET_MAX_AGE_DAYS: older secrets are flagged in clients:list and alerted once. */
+  readonly clientSecretMaxAgeDays: number;
   /** GEO_DENY_COUNTRIES: ISO 3166-1 alpha-2 codes refused everywhere. */
   readonly geoDenyCountries: readonly string[];
 }
@@ -81,6 +83,7 @@ export function readSecurityOps(r: Readers, databaseUrl: string | null): Securit
       refusalWindowS: r.int('BLOCK_REFUSAL_WINDOW_S', 600, { min: 1 }),
       durationS: r.int('BLOCK_DURATION_S', 3600, { min: 1 }),
     },
+    clientSecretMaxAgeDays: r.int('CLIENT_SECRET_MAX_AGE_DAYS', 90, { min: 1, max: 3650 }),
     geoDenyCountries: [...new Set(countries)],
   };
 }
