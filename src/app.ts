@@ -20,6 +20,8 @@ export interface AppDeps {
   routers?: Router[];
   /** `/metrics` for a bearer token (METRICS_TOKEN), when configured. */
   metrics?: Koa.Middleware;
+  /** Blocked IPs and denied countries: before every route but health and metrics. */
+  gate?: Koa.Middleware;
   isShuttingDown?: () => boolean;
 }
 
@@ -42,6 +44,7 @@ export function createApp(deps: AppDeps): Koa {
   const health = healthRoutes({ db: deps.db, isShuttingDown: deps.isShuttingDown ?? (() => false) });
   app.use(health.routes());
   if (deps.metrics) app.use(deps.metrics);
+  if (deps.gate) app.use(deps.gate);
   for (const router of deps.routers ?? []) {
     app.use(router.routes());
     app.use(router.allowedMethods());

@@ -39,6 +39,11 @@ export const AUDIT_EVENT_TYPES = [
   'gateway.denied',
   'security.csrf_failed',
   'security.rate_limited',
+  'security.blocked',
+  'security.block_cleared',
+  'security.ip_refused',
+  'security.country_refused',
+  'security.limiter_unavailable',
   'audit.pruned',
 ] as const;
 

@@ -4,6 +4,7 @@ import type { Logger } from '../logging/logger.js';
 import { redact } from '../logging/logger.js';
 import type { AuditEvent, AuditEventType } from './audit-events.js';
 import { createAuditWriter } from './audit-writer.js';
+import { countryOf } from '../security/ip-country.js';
 import { applyAuditSelection, type AuditSelection } from './audit-selection.js';
 
 export interface AuditFilter extends AuditSelection {
@@ -57,7 +58,7 @@ export function createAuditLog(deps: { db: Db; clock: Clock; logger: Logger } & 
         grant_id: e.grantId ?? null,
         ip: e.ip ?? null,
         request_id: e.requestId ?? null,
-        country: e.country ?? null,
+        country: e.country ?? countryOf(e.ip),
         // Bounded: a client chooses its user agent, and a row is not a place for megabytes.
         user_agent: e.userAgent ? e.userAgent.slice(0, 512) : null,
         route: e.route ?? null,

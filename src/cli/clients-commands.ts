@@ -14,6 +14,7 @@ import {
 } from './cli-context.js';
 import { clientOptions, requiredClientId } from './client-option.js';
 import { presentClient } from './present-json.js';
+import { secretAge } from '../clients/secret-age.js';
 
 /** The same registry as the server (the runtime's services): API scope names from the scope catalog. */
 export const clientStoreFor = (ctx: CliContext): ClientStore => ctx.services.clients;
@@ -72,7 +73,41 @@ const fields: Record<string, OptionSpec> = {
   'no-require-dpop': { type: 'boolean', description: 'Accept Bearer tokens again' },
   'require-par': { type: 'boolean', description: 'Authorization requests only through the PAR endpoint (RFC 9126)' },
   'no-require-par': { type: 'boolean', description: 'Accept plain authorization requests again' },
+  'rate-limit': {
+    type: 'string',
+    description: "Gateway budget for this client, e.g. 600/min or 10000/hour ('default': GATEWAY_RATE_LIMIT)",
+  },
+  'allow-ip': {
+    type: 'string',
+    multiple: true,
+    description:
+      "Address or CIDR block (IPv4/IPv6) the client may call from, token endpoint and gateway ('any' clears)",
+  },
+  'allow-country': {
+    type: 'string',
+    multiple: true,
+    description: "Only these countries (ISO codes, comma separated allowed; 'any' clears)",
+  },
+  'deny-country': {
+    type: 'string',
+    multiple: true,
+    description: "Never these countries (ISO codes; 'none' clears)",
+  },
+  'active-hours': {
+    type: 'string',
+    description: 'Usual calling hours, e.g. "08:00-18:00 Europe/Berlin": calls outside raise an alert (\'any\' clears)',
+  },
 };
+
+/** A repeatable list flag, comma lists allowed; `clear` (any/none) empties it. */
+function listFlag(v: unknown, clear: string): string[] | undefined {
+  if (v === undefined) return undefined;
+  const items = (v as string[])
+    .flatMap((x) => x.split(','))
+    .map((x) => x.trim())
+    .filter(Boolean);
+  return items.length === 1 && items[0]!.toLowerCase() === clear ? [] : items;
+}
 
 /** --flag / --no-flag (parseArgs has no negation here): undefined when neither is given. */
 function flag(values: Record<string, unknown>, name: string): boolean | undefined {
@@ -113,6 +148,20 @@ function inputFrom(values: Record<string, unknown>): ClientInput {
   if (requireDpop !== undefined) input.requireDpop = requireDpop;
   const requirePar = flag(values, 'require-par');
   if (requirePar !== undefined) input.requirePar = requirePar;
+  if (values['rate-limit'] !== undefined) {
+    const v = String(values['rate-limit']).trim();
+    input.rateLimit = v.toLowerCase() === 'default' ? null : v;
+  }
+  if (values['active-hours'] !== undefined) {
+    const v = String(values['active-hours']).trim();
+    input.activeHours = v.toLowerCase() === 'any' ? null : v;
+  }
+  const allowIps = listFlag(values['allow-ip'], 'any');
+  if (allowIps) input.allowedIps = allowIps;
+  const allowCountries = listFlag(values['allow-country'], 'any');
+  if (allowCountries) input.allowedCountries = allowCountries;
+  const denyCountries = listFlag(values['deny-country'], 'none');
+  if (denyCountries) input.deniedCountries = denyCountries;
   const lifetimes: ClientLifetimes = {};
   const map: [keyof ClientLifetimes, string][] = [
     ['accessToken', 'access-token-ttl'],
@@ -148,10 +197,22 @@ function describe(c: ClientRecord): string[] {
     `lifetimes:     ${l}`,
     `require DPoP:  ${c.requireDpop ? 'yes' : 'no'}`,
     `require PAR:   ${c.requirePar ? 'yes' : 'no'}`,
+    `rate limit:    ${c.rateLimit ?? 'default (GATEWAY_RATE_LIMIT)'}`,
+    `allowed IPs:   ${c.allowedIps.join(' ') || 'any'}`,
+    `countries:     ${countryRule(c)}`,
+    `active hours:  ${c.activeHours ?? 'any time'}`,
     `contact:       ${c.contact ?? '-'}`,
     `homepage:      ${c.homepage ?? '-'}`,
     ...(c.previousSecretExpiresAt ? [`previous secret valid until ${c.previousSecretExpiresAt.toISOString()}`] : []),
   ];
+}
+
+function countryRule(c: ClientRecord): string {
+  const parts = [
+    ...(c.allowedCountries.length ? [`only ${c.allowedCountries.join(' ')}`] : []),
+    ...(c.deniedCountries.length ? [`not ${c.deniedCountries.join(' ')}`] : []),
+  ];
+  return parts.join('; ') || 'any';
 }
 
 function toggle(enabled: boolean) {
@@ -203,13 +264,28 @@ export const clientsCommands: CommandTable = {
     options: json,
     async run(ctx, { values }) {
       const clients = await clientStoreFor(ctx).list();
-      if (values.json) printJson(ctx.io, clients.map(presentClient));
+      const maxAge = ctx.services.config.securityOps.clientSecretMaxAgeDays;
+      const ageOf = (c: ClientRecord) => secretAge(c, ctx.services.clock.now(), maxAge);
+      if (values.json)
+        printJson(
+          ctx.io,
+          clients.map((c) => ({
+            ...presentClient(c),
+            secret_age_days: ageOf(c)?.ageDays ?? null,
+            secret_rotation_due: ageOf(c)?.rotationDue ?? false,
+          })),
+        );
       else
-        for (const c of clients)
+        for (const c of clients) {
+          const age = ageOf(c);
           ctx.io.out(
             `${c.clientId}  ${c.enabled ? 'enabled ' : 'DISABLED'}  ${c.type.padEnd(12)} ${c.name}  ` +
-              `[${c.scopes.join(' ')}]`,
+              `[${c.scopes.join(' ')}]` +
+              (age?.rotationDue
+                ? `  SECRET ${age.ageDays} DAYS OLD (over ${maxAge}): clients:rotate-secret --client ${c.clientId}`
+                : ''),
           );
+        }
       return 0;
     },
   },

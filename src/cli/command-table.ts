@@ -9,6 +9,8 @@ import { grantsCommands } from './grants-commands.js';
 import { auditCommands } from './audit-commands.js';
 import { auditTrailCommands } from './audit-trail-commands.js';
 import { sessionsCommands } from './sessions-commands.js';
+import { blocksCommands } from './blocks-commands.js';
+import { tokensCommands } from './tokens-commands.js';
 
 /** Every CLI command group; later areas add theirs here. */
 export const commandTable: CommandTable = {
@@ -22,4 +24,6 @@ export const commandTable: CommandTable = {
   ...auditCommands,
   ...auditTrailCommands,
   ...sessionsCommands,
+  ...blocksCommands,
+  ...tokensCommands,
 };

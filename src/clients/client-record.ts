@@ -1,3 +1,5 @@
+import type { ClientAccessPolicy } from './client-access-policy.js';
+
 export type ClientType = 'confidential' | 'public';
 export type TokenFormat = 'opaque' | 'jwt';
 export type ClientAuthMethod = 'client_secret_basic' | 'private_key_jwt' | 'none';
@@ -24,7 +26,7 @@ export interface PublicJwks {
 }
 
 /** A registered client as the rest of the code sees it (no secret material). */
-export interface ClientRecord {
+export interface ClientRecord extends ClientAccessPolicy {
   clientId: string;
   name: string;
   type: ClientType;
@@ -81,6 +83,11 @@ export function rowToClient(r: Record<string, unknown>): ClientRow {
     jwksUri: (r.jwks_uri as string | null) ?? null,
     requireDpop: Boolean(r.require_dpop),
     requirePar: Boolean(r.require_par),
+    rateLimit: (r.rate_limit as string | null) ?? null,
+    allowedIps: json(r.allowed_ips, []),
+    allowedCountries: json(r.allowed_countries, []),
+    deniedCountries: json(r.denied_countries, []),
+    activeHours: (r.active_hours as string | null) ?? null,
     createdAt: new Date(r.created_at as string),
     updatedAt: new Date(r.updated_at as string),
     secretRotatedAt: date(r.secret_rotated_at),

@@ -166,6 +166,7 @@ export function createClientStore(deps: ClientStoreDeps): ClientStore {
         previous_secret_hash: current.secretHash,
         previous_secret_expires_at: previousSecretExpiresAt,
         secret_rotated_at: new Date(clock.now()),
+        secret_age_alerted_at: null, // a new secret: its own alert when it too grows old
       });
       await record('client.secret_rotated', clientId, actor, {
         previousSecretExpiresAt: previousSecretExpiresAt.toISOString(),
@@ -230,5 +231,10 @@ function toColumns(v: ReturnType<typeof validateClientInput>): Record<string, un
     jwks_uri: v.jwksUri,
     require_dpop: v.requireDpop,
     require_par: v.requirePar,
+    rate_limit: v.rateLimit,
+    allowed_ips: JSON.stringify(v.allowedIps),
+    allowed_countries: JSON.stringify(v.allowedCountries),
+    denied_countries: JSON.stringify(v.deniedCountries),
+    active_hours: v.activeHours,
   };
 }

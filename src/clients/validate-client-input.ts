@@ -2,6 +2,7 @@ import { AppError } from '../errors/app-error.js';
 import { OIDC_SCOPES } from './oidc-scopes.js';
 import { applicationTypeFor } from './redirect-uri-rules.js';
 import { checkCorsOrigins } from './cors-origin-rules.js';
+import { accessPolicyProblems, type ClientAccessPolicy } from './client-access-policy.js';
 import {
   GRANT_TYPES,
   LIFETIME_KEYS,
@@ -31,6 +32,11 @@ export interface ClientInput {
   jwksUri?: string | null;
   requireDpop?: boolean;
   requirePar?: boolean;
+  rateLimit?: string | null;
+  allowedIps?: string[];
+  allowedCountries?: string[];
+  deniedCountries?: string[];
+  activeHours?: string | null;
 }
 
 export type ValidClient = Pick<
@@ -50,6 +56,7 @@ export type ValidClient = Pick<
   | 'jwksUri'
   | 'requireDpop'
   | 'requirePar'
+  | keyof ClientAccessPolicy
 >;
 
 const invalid = (msg: string) => new AppError('client.invalid', msg, 400);
@@ -149,7 +156,9 @@ export function validateClientInput(
     throw invalid('require DPoP / PAR must be true or false');
   if (requirePar && !grantTypes.includes('authorization_code'))
     throw invalid('requiring PAR only applies to authorization_code clients');
+  const access = accessPolicyFrom(input, current);
   return {
+    ...access,
     name,
     type,
     authMethod,
@@ -166,6 +175,23 @@ export function validateClientInput(
     requireDpop,
     requirePar,
   };
+}
+
+const upperCodes = (codes: string[]) => [...new Set(codes.map((c) => c.trim().toUpperCase()).filter(Boolean))];
+
+function accessPolicyFrom(input: ClientInput, current: ValidClient | null): ClientAccessPolicy {
+  const pick = <K extends keyof ClientAccessPolicy>(k: K, def: ClientAccessPolicy[K]): ClientAccessPolicy[K] =>
+    (input[k] !== undefined ? input[k] : (current?.[k] ?? def)) as ClientAccessPolicy[K];
+  const policy: ClientAccessPolicy = {
+    rateLimit: pick('rateLimit', null)?.trim() || null,
+    allowedIps: [...new Set(pick('allowedIps', []).map((c) => c.trim()))],
+    allowedCountries: upperCodes(pick('allowedCountries', [])),
+    deniedCountries: upperCodes(pick('deniedCountries', [])),
+    activeHours: pick('activeHours', null)?.trim() || null,
+  };
+  const problems = accessPolicyProblems(policy);
+  if (problems.length) throw invalid(problems.join('; '));
+  return policy;
 }
 
 function checkPublicJwks(jwks: PublicJwks): void {

@@ -1,4 +1,5 @@
 import type { AuditTrailConfig } from './audit-trail-config.js';
+import type { SecurityOpsConfig } from './security-ops-config.js';
 
 export interface Config {
   readonly nodeEnv: 'development' | 'production' | 'test';
@@ -65,6 +66,8 @@ export interface Config {
   readonly loginRateLimit: { readonly max: number; readonly windowSeconds: number };
   /** Per-IP limit of activation POSTs (ACTIVATION_RATE_LIMIT_MAX per ACTIVATION_RATE_LIMIT_WINDOW_SECONDS). */
   readonly activationRateLimit: { readonly max: number; readonly windowSeconds: number };
+  /** Rate limits, blocks and country rules (issue 15; see security-ops-config.ts). */
+  readonly securityOps: SecurityOpsConfig;
   readonly gateway: {
     /** Request bodies above this get 413 before reaching Magento. */
     readonly maxBodyBytes: number;

@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Config } from './config.js';
 import { ConfigError, readers } from './env-readers.js';
+import { readSecurityOps } from './security-ops-config.js';
 import { readAuditTrailConfig } from './audit-trail-config.js';
 
 export { ConfigError } from './env-readers.js';
@@ -77,6 +78,7 @@ export function loadConfig(env: Env = process.env, opts: { warn?: (msg: string) 
       flushIntervalMs: r.int('AUDIT_FLUSH_INTERVAL_MS', 5, { min: 1, max: 10_000 }),
       bufferMax: r.int('AUDIT_BUFFER_MAX', 10_000, { min: 10 }),
     },
+    securityOps: readSecurityOps(r, databaseUrl),
     auditTrail: readAuditTrailConfig(r),
     cacheFallbackTtlMs: r.int('CACHE_FALLBACK_TTL_MS', 1000, { min: 0, max: 60_000 }),
     expiredCleanupIntervalMs: r.int('EXPIRED_CLEANUP_INTERVAL_MS', 10 * 60_000, { min: 1000 }),

@@ -5,7 +5,7 @@ import type { Logger } from '../logging/logger.js';
 export const CHANGE_CHANNEL = 'bridge_changes';
 export const FEED_APPLICATION_NAME = 'bridge-change-feed';
 
-export type ChangeTag = 'payload' | 'client' | 'link';
+export type ChangeTag = 'payload' | 'client' | 'link' | 'block';
 
 /**
  * A change to a row caches depend on: `payload` (oidc_payloads id: tokens and grants),
@@ -56,7 +56,7 @@ export function createOfflineFeed(): ChangeFeed {
   };
 }
 
-const TAGS = new Set(['payload', 'client', 'link']);
+const TAGS = new Set(['payload', 'client', 'link', 'block']);
 /** A listener connection that stops answering is given up this fast (a dead TCP peer sends no error). */
 const PING_INTERVAL_MS = 2000;
 const RECONNECT_DELAYS_MS = [100, 500, 1000, 2000, 5000];

@@ -5,6 +5,7 @@ const TABLE_TAGS: [RegExp, ChangeTag][] = [
   [/^(?:update|delete from) "oidc_payloads"/i, 'payload'],
   [/^(?:insert into|update|delete from) "oauth_clients"/i, 'client'],
   [/^(?:insert into|update|delete from) "(?:magento_links|magento_signing_profiles)"/i, 'link'],
+  [/^(?:insert into|update|delete from) "security_blocks"/i, 'block'],
 ];
 /** Models whose rows no cache holds: their writes (every page view, every refresh) evict nothing. */
 const UNCACHED_MODELS = new Set([

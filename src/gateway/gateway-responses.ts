@@ -2,7 +2,13 @@ import type { Context } from 'koa';
 import { DPOP_SIGNING_ALGS } from '../oidc/dpop-algs.js';
 
 /** Errors the bridge itself answers (as opposed to Magento's, which pass through unchanged). */
-function bridgeError(ctx: Context, status: number, body: Record<string, unknown>, wwwAuthenticate?: string | string[]) {
+/** A refusal answered by the bridge itself (not Magento), as JSON. */
+export function bridgeError(
+  ctx: Context,
+  status: number,
+  body: Record<string, unknown>,
+  wwwAuthenticate?: string | string[],
+) {
   ctx.status = status;
   ctx.set('X-Bridge-Source', 'bridge');
   ctx.set('Cache-Control', 'no-store');

@@ -21,6 +21,7 @@ import { readGraphqlGet, readGraphqlPost, type GraphqlHttpRead } from './graphql
 import { DEFAULT_GRAPHQL_LIMITS } from './graphql-operation.js';
 import type { DpopProofVerifier } from './dpop-proof.js';
 import { createClientSlots } from './client-slots.js';
+import type { AccessCheck } from './client-access-check.js';
 import { applyCors, corsPreflight, type GatewayCorsPolicy } from './gateway-cors.js';
 import { graphqlScopeCheck } from './graphql-scope-check.js';
 import { UnsignableRequestError } from '../oauth1/oauth1-signer.js';
@@ -49,6 +50,8 @@ export interface GatewayDeps {
   /** Per-client CORS origins; without it the gateway answers no browser origin. */
   cors?: GatewayCorsPolicy;
   metrics?: Pick<Metrics, 'gatewayCall' | 'upstreamSeconds'>;
+  /** Blocks, the client's IP and country rules, its rate limit (src/gateway/client-access-check.ts). */
+  access?: AccessCheck;
 }
 
 /** `GET /V1/products/:sku` → `products`; GraphQL → `graphql`: a bounded label set for the metrics. */
@@ -149,6 +152,11 @@ export function gatewayRoutes(deps: GatewayDeps): Router {
       dpopError(ctx, 'invalid_token', 'This client must use DPoP-bound access tokens: get a token with a DPoP proof');
       return null;
     }
+    const refused = deps.access ? await deps.access(ctx, token.clientId) : null;
+    if (refused) {
+      call.reason = refused;
+      return null;
+    }
     return token;
   }
 
@@ -238,6 +246,11 @@ export function gatewayRoutes(deps: GatewayDeps): Router {
       clientId: call.token?.clientId ?? null,
       grantId: call.token?.grantId ?? null,
       ip: ctx.ip,
+      country: ctx.state.country as string | null | undefined,
+      userAgent: ctx.get('user-agent') || null,
+      route: call.route ?? null,
+      status,
+      durationMs: performance.now() - started,
       requestId: ctx.state.requestId,
       details: {
         method: ctx.method,

@@ -23,6 +23,9 @@ import { discoveryAlias } from './discovery-alias.js';
 import { offlineAccessPrompt } from './offline-access-prompt.js';
 import { discoveryScopes } from './discovery-scopes.js';
 import { burnFailedCode } from './burn-failed-code.js';
+import { clientEndpointLimits } from './client-endpoint-limits.js';
+import type { RateLimiter } from '../rate-limits/rate-limiter.js';
+import type { BlockList } from '../rate-limits/block-list.js';
 import { clientExtra, currentContext, useClientSecretCheck } from './provider-internals.js';
 
 export interface ProviderDeps {
@@ -48,6 +51,8 @@ export interface ProviderDeps {
    * The HTML error page of browser-facing endpoints (src/pages/provider-error); oidc-provider's plain one when absent.
    */
   renderError?: Configuration['renderError'];
+  /** Rate limits and blocks of the client-authenticating endpoints (none in tests that build a bare provider). */
+  limits?: { limiter: RateLimiter; blocks: BlockList };
 }
 
 /** Assembles oidc-provider with our storage, keys, clients and token rules; no development defaults survive. */
@@ -128,6 +133,16 @@ export function createProvider(deps: ProviderDeps): Provider {
   // Secrets are stored as keyed hashes: compare against the hash (and the previous secret during its overlap).
   useClientSecretCheck(provider, (clientId, secret) => clientStore.verifySecret(clientId, secret));
 
+  if (deps.limits)
+    provider.use(
+      clientEndpointLimits({
+        ...deps.limits,
+        clients: clientStore,
+        audit,
+        clock,
+        limits: config.securityOps.rateLimits,
+      }) as Parameters<Provider['use']>[0],
+    );
   provider.use(providerPageHeaders({ production: config.production }));
   provider.use(discoveryAlias());
   provider.use(offlineAccessPrompt());

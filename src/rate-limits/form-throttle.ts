@@ -1,30 +1,57 @@
 import type { Context, Next } from 'koa';
 import type { AuditLog } from '../audit/audit-log.js';
-import type { RateLimiter } from './rate-limiter.js';
+import type { RateLimiter, RateLimitSpec } from './rate-limiter.js';
+import { setRefusalHeaders } from './rate-limit-headers.js';
+import { normalizeIp } from '../security/ip-address.js';
 
-/**
- * Per-IP throttle of the admin forms' POSTs (password and code guesses). Every form family uses
- * the same key, so the budget is shared across pages and, through PostgreSQL, across instances.
- */
-export function formThrottle(deps: {
+interface ThrottleDeps {
   limiter: RateLimiter;
-  limit: { max: number; windowSeconds: number };
+  limit: RateLimitSpec;
   audit: AuditLog;
   /** The route as it may appear in the audit log (no ids or tokens from the path). */
   route: (ctx: Context) => string;
   refuse: (ctx: Context, retryAfter: number) => unknown;
-}) {
+  /** While the store is down (RATE_LIMIT_FAIL_MODE_SIGNIN): default closed, the POST is refused. */
+  failOpen?: boolean;
+}
+
+function throttle(deps: ThrottleDeps, name: string, keyOf: (ctx: Context) => string | null) {
   return async function formThrottleMiddleware(ctx: Context, next: Next) {
-    const { allowed, retryAfter } = await deps.limiter.hit(`interaction-post:${ctx.ip}`, deps.limit);
-    if (allowed) return next();
-    await deps.audit.record({
+    const key = keyOf(ctx);
+    if (key === null) return next();
+    const r = await deps.limiter.hit(key, deps.limit, { failOpen: deps.failOpen });
+    if (r.allowed) return next();
+    void deps.audit.record({
       type: 'security.rate_limited',
       outcome: 'denied',
       ip: ctx.ip,
       requestId: ctx.state.requestId,
-      details: { route: deps.route(ctx) },
+      route: `${ctx.method} ${deps.route(ctx)}`,
+      status: 429,
+      details: { route: deps.route(ctx), limit: name, ...(r.storeDown ? { storeDown: true } : {}) },
     });
-    ctx.set('Retry-After', String(retryAfter));
-    await deps.refuse(ctx, retryAfter);
+    setRefusalHeaders(ctx, name, r);
+    await deps.refuse(ctx, r.retryAfter);
   };
+}
+
+/**
+ * Per-IP throttle of the admin forms' POSTs (password and code guesses). Every form family uses
+ * the same key, so the budget is shared across pages, usernames and, through the shared store,
+ * instances. Runs before the body is read.
+ */
+export function formThrottle(deps: ThrottleDeps) {
+  return throttle(deps, 'sign-in-ip', (ctx) => `interaction-post:${normalizeIp(ctx.ip)}`);
+}
+
+/**
+ * Per-account throttle of the same POSTs (LOGIN_RATE_LIMIT_PER_ACCOUNT), after the body is read:
+ * `account` names the account a POST tries (the typed username, or the admin of the flow), so one
+ * account guessed from many addresses is slowed too, whether or not it exists.
+ */
+export function accountThrottle(deps: ThrottleDeps & { account: (ctx: Context) => string | null }) {
+  return throttle(deps, 'sign-in-account', (ctx) => {
+    const account = deps.account(ctx);
+    return account ? `sign-in-account:${account.trim().toLowerCase()}` : null;
+  });
 }

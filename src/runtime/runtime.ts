@@ -12,6 +12,7 @@ import { deleteExpiredPayloads } from '../oidc/postgres-adapter.js';
 import { pruneAuditEvents } from '../audit/audit-retention.js';
 import type { AccessTokenVerifier } from '../oidc/access-token-verifier.js';
 import { openServerDatabase, type ServerDatabase } from './server-database.js';
+import { deleteExpiredLimiterRows } from '../rate-limits/limiter-backend.js';
 import { createServices, type ServiceDeps, type Services } from './services.js';
 import { createWeb } from './web.js';
 import { startMetricsServer } from '../metrics/metrics-endpoint.js';
@@ -85,6 +86,11 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
       async start(startOpts = {}) {
         // Before the first request: until it is live, caches keep answers only briefly.
         await changes.start();
+        // A Redis still connecting would refuse the first requests (fail-closed) or skip their limits.
+        if (!(await services.limiter.ready()))
+          logger.warn('rate-limit store not reachable at start; its fail modes apply until it is', {
+            store: services.limiter.store,
+          });
         server = startOpts.server ?? createServer();
         server.keepAliveTimeout = 5_000;
         server.on('request', web.app.callback());
@@ -101,6 +107,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
         if (startOpts.background !== false) {
           cleanup = setInterval(() => {
             deleteExpiredPayloads(db, clock).catch((err) => logger.warn('expired row cleanup failed', { err }));
+            deleteExpiredLimiterRows(db, clock).catch((err) => logger.warn('limiter row cleanup failed', { err }));
             pruneAuditTrail();
           }, config.expiredCleanupIntervalMs);
           cleanup.unref();

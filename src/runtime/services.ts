@@ -6,6 +6,8 @@ import type { Logger } from '../logging/logger.js';
 import { createSecretBox, type SecretBox } from '../security/secret-box.js';
 import { createAuditLog, type AuditLog } from '../audit/audit-log.js';
 import { createRateLimiter, type RateLimiter } from '../rate-limits/rate-limiter.js';
+import { createLimiterBackend } from '../rate-limits/limiter-backend.js';
+import { createBlockList, type BlockList } from '../rate-limits/block-list.js';
 import { loadAclResources } from '../api-catalog/acl-resources.js';
 import { loadRoutes, type RouteDefinition } from '../api-catalog/route-table.js';
 import { createRouteMatcher, type RouteMatcher } from '../api-catalog/route-matcher.js';
@@ -55,6 +57,8 @@ export interface Services {
   metrics: Metrics;
   audit: AuditLog;
   limiter: RateLimiter;
+  /** Blocked IPs and clients (repeated abuse, or an admin's `blocks:*`), shared by every instance. */
+  blocks: BlockList;
   /** The Magento API catalog (ROUTES_FILE, SCOPES_FILE), loaded and validated once. */
   routeTable: RouteDefinition[];
   matcher: RouteMatcher;
@@ -117,6 +121,27 @@ export function createServices(deps: ServiceDeps): Services {
     handshake: deps.handshake,
   });
   const upstreamAgent = createUpstreamAgent(config.gateway);
+  const { rateLimits } = config.securityOps;
+  const limiterBackend = createLimiterBackend({
+    kind: rateLimits.store,
+    db,
+    redisUrl: rateLimits.redisUrl,
+    keyPrefix: rateLimits.keyPrefix,
+  });
+  const limiter = createRateLimiter({
+    backend: limiterBackend,
+    clock,
+    onStoreError: limiterOutageReporter(logger, audit, clock),
+  });
+  const blocks = createBlockList({
+    db,
+    clock,
+    audit,
+    feed: changes,
+    limiter,
+    fallbackTtlMs: config.cacheFallbackTtlMs,
+    escalation: config.securityOps.blocks,
+  });
   const signingProfiles = createSigningProfileSelector({
     db,
     setting: config.magentoSigningProfile,
@@ -135,7 +160,8 @@ export function createServices(deps: ServiceDeps): Services {
     changes,
     metrics,
     audit,
-    limiter: createRateLimiter({ db, clock }),
+    limiter,
+    blocks,
     routeTable,
     matcher: createRouteMatcher(routeTable),
     catalog,
@@ -154,9 +180,21 @@ export function createServices(deps: ServiceDeps): Services {
       const idle = Promise.all([activation.idle(), signingProfiles.idle()]);
       await Promise.race([idle, new Promise((r) => setTimeout(r, waitMs).unref())]);
       await upstreamAgent.destroy();
+      await limiterBackend.close();
       // Last: everything above may still have audited. A database that does not answer gets at
       // least a moment; what it does not take goes to the log.
       await audit.close(Math.max(1000, deadline - Date.now()));
     },
+  };
+}
+
+/** A limiter store outage, told once per minute (not once per request): a log line and an audit row. */
+function limiterOutageReporter(logger: Logger, audit: AuditLog, clock: Clock) {
+  let last = -Infinity;
+  return (err: Error) => {
+    if (clock.now() - last < 60_000) return;
+    last = clock.now();
+    logger.warn('rate-limit store unavailable', { err: err.message });
+    void audit.record({ type: 'security.limiter_unavailable', outcome: 'failure', details: { error: err.message } });
   };
 }

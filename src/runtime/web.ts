@@ -17,6 +17,8 @@ import { createDpopProofVerifier } from '../gateway/dpop-proof.js';
 import { createDpopReplayCache } from '../gateway/dpop-replay-cache.js';
 import type { Services } from './services.js';
 import { metricsEndpoint } from '../metrics/metrics-endpoint.js';
+import { requestGate } from '../rate-limits/request-gate.js';
+import { gatewayAccessCheck } from '../gateway/client-access-check.js';
 
 export interface Web {
   app: Koa;
@@ -44,6 +46,7 @@ export async function createWeb(s: Services, opts: { isShuttingDown: () => boole
     findAccount: createFindAccount(s.admins.core.store),
     interactionPolicy: createInteractionPolicy(),
     renderError: createProviderErrorRenderer({ cache: config.production, brandName: config.brandName }),
+    limits: { limiter: s.limiter, blocks: s.blocks },
   });
   accessTokenVerifier = createAccessTokenVerifier({
     provider,
@@ -107,6 +110,14 @@ export async function createWeb(s: Services, opts: { isShuttingDown: () => boole
     limits: config.gateway,
     cors: clientCorsPolicy(s.clients),
     metrics: s.metrics,
+    access: gatewayAccessCheck({
+      client: (clientId) => s.clients.findCached(clientId),
+      limiter: s.limiter,
+      blocks: s.blocks,
+      clock,
+      defaultLimit: config.securityOps.rateLimits.gatewayPerClient,
+      failOpen: config.securityOps.rateLimits.failOpen.gateway,
+    }),
   });
   const activation = activationRoutes({
     links,
@@ -121,6 +132,7 @@ export async function createWeb(s: Services, opts: { isShuttingDown: () => boole
     logger,
     provider,
     routers: [activation, identityLink, interactions, gateway],
+    gate: requestGate({ blocks: s.blocks, audit, clock, denyCountries: config.securityOps.geoDenyCountries }),
     metrics: config.metrics.token
       ? metricsEndpoint(
           { contentType: s.metrics.registry.contentType, read: () => s.metrics.registry.metrics() },

@@ -18,7 +18,14 @@ const PASSWORD = 'a long passphrase of your own';
 const REDIRECT = 'https://tool.example.com/callback';
 const SHUTDOWN_TIMEOUT_MS = 4000;
 
-const base = testEnv({ LOG_LEVEL: 'info', SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS), DATABASE_URL: undefined });
+// The token load comes from one address and one client, well past the default budgets (tested elsewhere).
+const base = testEnv({
+  LOG_LEVEL: 'info',
+  SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS),
+  DATABASE_URL: undefined,
+  TOKEN_RATE_LIMIT_PER_IP: '1000000/min',
+  TOKEN_RATE_LIMIT_PER_CLIENT: '1000000/min',
+});
 afterAll(() => {
   for (const c of children) c.kill('SIGKILL');
   rmSync(base.DATA_DIR!, { recursive: true, force: true });

@@ -11,7 +11,10 @@ export const WEB_REDIRECT = 'https://app.example.com/callback';
 
 /** Every code flow signs in through the pages (3 form POSTs); the per-IP limit is tested elsewhere. */
 export async function startOAuthServer(env: Record<string, string> = {}, testDb?: TestDb): Promise<TestServer> {
-  return startTestServer({ env: { LOGIN_RATE_LIMIT_MAX: '100000', ...env }, testDb });
+  return startTestServer({
+    env: { LOGIN_RATE_LIMIT_MAX: '100000', LOGIN_RATE_LIMIT_PER_ACCOUNT: '100000/min', ...env },
+    testDb,
+  });
 }
 
 /** A second instance on the same database (same keys, no key generation): other settings, or multi-instance checks. */

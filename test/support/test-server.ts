@@ -31,7 +31,10 @@ export async function startTestServer(
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as AddressInfo).port;
   const baseUrl = `http://127.0.0.1:${port}`;
-  const config = loadConfig(testEnv({ PORT: String(port), ISSUER: baseUrl, ...opts.env }));
+  // On PostgreSQL the server runs as in production there: rate limits in its database, not memory.
+  const config = loadConfig(
+    testEnv({ PORT: String(port), ISSUER: baseUrl, DATABASE_URL: testDb.url ?? undefined, ...opts.env }),
+  );
   const clock = createFakeClock();
   const logger = createLogger({ level: config.logLevel });
   // What main.ts starts, on this server: the same composition root and the same start().

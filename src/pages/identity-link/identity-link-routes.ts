@@ -13,7 +13,7 @@ import { CODE_ERROR, SIGN_IN_ERROR } from '../kit/present-sign-in.js';
 import { csrfTokenMatches } from '../../security/csrf.js';
 import { formBody } from '../../security/form-body.js';
 import type { RateLimiter } from '../../rate-limits/rate-limiter.js';
-import { formThrottle } from '../../rate-limits/form-throttle.js';
+import { accountThrottle, formThrottle } from '../../rate-limits/form-throttle.js';
 import { securityHeaders } from '../../security/security-headers.js';
 import type { LinkStore, LinkView } from '../../magento-link/link-store.js';
 import {
@@ -82,13 +82,23 @@ export function identityLinkRoutes(deps: IdentityLinkDeps): Router {
   });
 
   // Shared with the consent pages' form POSTs (same key, same budget).
-  const throttle = formThrottle({
+  const throttleDeps = {
     limiter,
-    limit: config.loginRateLimit,
     audit,
     route: () => `${IDENTITY_PATH}/:token`,
-    refuse: (ctx, retryAfter) =>
+    refuse: (ctx: Context, retryAfter: number) =>
       render(ctx, 'identity-link-message', presentIdentityMessage('rate_limited', { retryAfter }), 429),
+    failOpen: config.securityOps.rateLimits.failOpen.signIn,
+  };
+  const throttle = formThrottle({ ...throttleDeps, limit: config.loginRateLimit });
+  // The same per-account budget as the consent pages' sign-in.
+  const perAccount = accountThrottle({
+    ...throttleDeps,
+    limit: config.securityOps.rateLimits.signInPerAccount,
+    account: (ctx) => {
+      const f = ctx.state.identity?.flow as InteractionState | undefined;
+      return (ctx.request.form?.username as string | undefined) || (f?.adminId ? `id:${f.adminId}` : null);
+    },
   });
 
   /** The link behind the URL, and Magento's consumer key must be that link's current consumer. */
@@ -178,7 +188,7 @@ export function identityLinkRoutes(deps: IdentityLinkDeps): Router {
   };
 
   const router = new Router();
-  const post = [headers, throttle, formBody(), resolve, flow] as const;
+  const post = [headers, throttle, formBody(), resolve, flow, perAccount] as const;
 
   router.get(`${IDENTITY_PATH}/:endpointToken`, headers, resolve, async (ctx) => {
     let f = await loadFlow(ctx);

@@ -4,7 +4,7 @@ import { errors } from 'oidc-provider';
 import { formBody } from '../../security/form-body.js';
 import { csrfTokenMatches } from '../../security/csrf.js';
 import { contentSecurityPolicy, cspSourceFor, securityHeaders } from '../../security/security-headers.js';
-import { formThrottle } from '../../rate-limits/form-throttle.js';
+import { accountThrottle, formThrottle } from '../../rate-limits/form-throttle.js';
 import { createInteractionStateStore } from '../kit/interaction-state.js';
 import { createViewRenderer } from '../kit/view-renderer.js';
 import { assetRoutes } from '../kit/asset-routes.js';
@@ -31,12 +31,20 @@ export function interactionRoutes(deps: InteractionDeps): Router {
   router.use(securityHeaders({ production: config.production }));
   router.use(assetRoutes({ viewsDir: deps.viewsDir }).routes());
 
-  const throttle = formThrottle({
+  const throttleDeps = {
     limiter,
-    limit: config.loginRateLimit,
     audit: deps.audit,
-    route: (ctx) => ctx.path.replace(/^\/interaction\/[^/]+/, '/interaction/:uid'),
-    refuse: (ctx, retryAfter) => render(ctx, 'message', presentMessage('rate_limited', { retryAfter }), 429),
+    route: (ctx: Context) => ctx.path.replace(/^\/interaction\/[^/]+/, '/interaction/:uid'),
+    refuse: (ctx: Context, retryAfter: number) =>
+      render(ctx, 'message', presentMessage('rate_limited', { retryAfter }), 429),
+    failOpen: config.securityOps.rateLimits.failOpen.signIn,
+  };
+  const throttle = formThrottle({ ...throttleDeps, limit: config.loginRateLimit });
+  // The typed username at the password step, the flow's admin at the code steps.
+  const perAccount = accountThrottle({
+    ...throttleDeps,
+    limit: config.securityOps.rateLimits.signInPerAccount,
+    account: (ctx) => ctx.request.form?.username || (ctx.state.flow?.adminId ? `id:${ctx.state.flow.adminId}` : null),
   });
 
   const load = async (ctx: Context, next: Next) => {
@@ -69,7 +77,7 @@ export function interactionRoutes(deps: InteractionDeps): Router {
     await next();
   };
 
-  const post = [throttle, formBody(), load, csrf] as const;
+  const post = [throttle, formBody(), load, csrf, perAccount] as const;
   router.get('/interaction/:uid', load, async (ctx) => {
     const name = ctx.state.interaction.prompt.name;
     if (name === 'login') return signIn.show(ctx);

@@ -1,0 +1,131 @@
+// Budgets and blocks hold across instances: on the server's PostgreSQL (two real server processes on
+// one database) and on Redis (REDIS_URL; two instances, each with its own connection).
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import supertest from 'supertest';
+import { startTestServer, type TestServer } from '../support/test-server.js';
+import { catalogReader, startSibling } from '../support/oauth-flows.js';
+import { freePort, startServerProcess } from '../support/server-process.js';
+import { testEnv } from '../support/test-env.js';
+
+const onPostgres = Boolean(process.env.DATABASE_URL);
+const LIMITS = {
+  TRUST_PROXY: 'true',
+  TOKEN_RATE_LIMIT_PER_IP: '4/hour',
+  BLOCK_AFTER_REFUSALS: '2',
+  BLOCK_DURATION_S: '3600',
+};
+
+/** Polls until `probe` answers `status` (a block reaches the other instance by notification). */
+async function eventually(probe: () => Promise<number>, status: number, withinMs = 2000): Promise<void> {
+  const started = Date.now();
+  for (;;) {
+    const got = await probe();
+    if (got === status) return;
+    if (Date.now() - started > withinMs) throw new Error(`still ${got} after ${withinMs} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe.skipIf(!onPostgres)('two server processes on one PostgreSQL share budgets and blocks', () => {
+  let a: TestServer;
+  let b: ReturnType<typeof startServerProcess>;
+  let bUrl: string;
+  beforeAll(async () => {
+    a = await startTestServer({ env: LIMITS });
+    const port = await freePort();
+    bUrl = `http://127.0.0.1:${port}`;
+    b = startServerProcess({
+      ...testEnv(LIMITS),
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      ISSUER: bUrl,
+      API_AUDIENCE: a.config.apiAudience,
+      DATABASE_URL: a.testDb.url!,
+      ENCRYPTION_KEY: a.config.encryptionKeys[0]!.toString('base64'),
+      LOG_LEVEL: 'info',
+      CACHE_FALLBACK_TTL_MS: '60000',
+    });
+    await b.listening;
+  }, 60_000);
+  afterAll(async () => {
+    b?.child.kill('SIGTERM');
+    await b?.exited;
+    await a?.close();
+  });
+
+  it('4 token requests per IP in all, wherever they land; the block made on one is kept by the other', async () => {
+    const c = await catalogReader(a, 'shared budget');
+    const ip = '198.51.100.23';
+    const onA = () => {
+      a.clock.set(Date.now()); // the process B runs on the real clock: the same window
+      return c.token(c.secret).set('X-Forwarded-For', ip);
+    };
+    const onB = () =>
+      supertest(bUrl)
+        .post('/token')
+        .auth(c.clientId, c.secret)
+        .type('form')
+        .set('X-Forwarded-For', ip)
+        .send({ grant_type: 'client_credentials', scope: 'catalog:read' });
+    const statuses = [(await onA()).status, (await onB()).status, (await onA()).status, (await onB()).status];
+    expect(statuses).toEqual([200, 200, 200, 200]);
+    expect((await onB()).status).toBe(429);
+    expect((await onA()).status).toBe(429);
+    // The third refusal (on B) blocks the address: A refuses it everywhere, its pages too.
+    expect((await onB()).status).toBe(429);
+    await eventually(
+      async () => (await a.request.get('/.well-known/openid-configuration').set('X-Forwarded-For', ip)).status,
+      429,
+    );
+    const [block] = await a.runtime.blocks.list();
+    expect(block).toMatchObject({ kind: 'ip', subject: ip, scope: 'all' });
+    // Cleared on A: B lets the address in again, within the notification's delay.
+    await a.runtime.blocks.clear({ kind: 'ip', subject: ip }, 'test');
+    await eventually(
+      async () => (await supertest(bUrl).get('/.well-known/openid-configuration').set('X-Forwarded-For', ip)).status,
+      200,
+    );
+  });
+});
+
+describe('two instances on one Redis (REDIS_URL) share budgets and blocks', () => {
+  let a: TestServer;
+  let b: TestServer;
+  beforeAll(async () => {
+    // Its own key space on the machine's Redis: test files run side by side.
+    const env = {
+      ...LIMITS,
+      REDIS_URL: 'redis://127.0.0.1:6379',
+      RATE_LIMIT_KEY_PREFIX: `t${randomBytes(6).toString('hex')}`,
+    };
+    a = await startTestServer({ env });
+    b = await startSibling(a, env);
+  });
+  afterAll(async () => {
+    await b?.close();
+    await a?.close();
+  });
+
+  it('counts in Redis: the fifth request is refused on either instance', async () => {
+    expect(a.runtime.limiter.store).toBe('redis');
+    b.clock.set(a.clock.now());
+    const c = await catalogReader(a, 'redis budget');
+    const ip = '203.0.113.50';
+    const on = (s: TestServer) =>
+      s.request
+        .post('/token')
+        .auth(c.clientId, c.secret)
+        .type('form')
+        .set('X-Forwarded-For', ip)
+        .send({ grant_type: 'client_credentials', scope: 'catalog:read' });
+    const statuses = [];
+    for (const s of [a, b, a, b, a, b]) statuses.push((await on(s)).status);
+    expect(statuses).toEqual([200, 200, 200, 200, 429, 429]);
+    expect((await on(a)).status).toBe(429); // third refusal: blocked
+    await eventually(
+      async () => (await b.request.get('/.well-known/openid-configuration').set('X-Forwarded-For', ip)).status,
+      429,
+    );
+  });
+});
