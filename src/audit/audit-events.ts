@@ -39,6 +39,9 @@ export const AUDIT_EVENT_TYPES = [
   'gateway.denied',
   'security.csrf_failed',
   'security.rate_limited',
+  'alert.raised',
+  'alert.delivered',
+  'alert.delivery_failed',
 ] as const;
 
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];

@@ -22,6 +22,8 @@ export interface RuntimeOptions {
   /** An open, migrated database (tests); otherwise the server's own is opened (openServerDatabase). */
   db?: Db;
   handshake?: ServiceDeps['handshake'];
+  /** The alert rules' lookups (client hours, admin sessions) and webhook dispatcher; tests pass their own. */
+  alerts?: ServiceDeps['alerts'];
   /**
    * Where to LISTEN for other instances' changes: default DATABASE_URL (none on the embedded
    * database). Tests pass their own database's URL.
@@ -37,8 +39,9 @@ export interface Runtime extends Services {
   /**
    * Serves the app on `server` (already listening: tests) or on a new one on config.port/host, then
    * starts what runs beside requests: the embedded database's socket for the CLI, the expired-row
-   * clean-up, and the resume of Magento token exchanges a previous process left unfinished.
-   * `background: false` (every worker but one in a cluster) leaves those two jobs to another process.
+   * clean-up, the resume of Magento token exchanges a previous process left unfinished, and the
+   * alert evaluator and webhook deliverer. `background: false` (every worker but one in a cluster)
+   * leaves those jobs to another process.
    */
   start(opts?: {
     server?: Server;
@@ -66,7 +69,16 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
   try {
     const feedUrl = opts.changeFeedUrl === undefined ? config.databaseUrl : opts.changeFeedUrl;
     const changes = feedUrl ? createPostgresChangeFeed({ databaseUrl: feedUrl, logger }) : createOfflineFeed();
-    const services = createServices({ config, db, clock, logger, box, handshake: opts.handshake, changes });
+    const services = createServices({
+      config,
+      db,
+      clock,
+      logger,
+      box,
+      handshake: opts.handshake,
+      changes,
+      alerts: opts.alerts,
+    });
     const web = await createWeb(services, { isShuttingDown: () => shuttingDown });
     const runtime: Runtime = {
       ...services,
@@ -93,6 +105,8 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
             deleteExpiredPayloads(db, clock).catch((err) => logger.warn('expired row cleanup failed', { err }));
           }, config.expiredCleanupIntervalMs);
           cleanup.unref();
+          // Alert rules and webhook deliveries: safe in every instance (advisory lock, skip locked).
+          services.alerts.start();
           void services.activation
             .resumeUnfinished()
             .then((n) => n && logger.info('resumed unfinished Magento token exchanges', { count: n }))

@@ -27,6 +27,7 @@ import { createOfflineFeed, type ChangeFeed } from '../db/change-feed.js';
 import { watchLocalWrites } from '../db/local-write-watch.js';
 import { cacheStats } from '../db/invalidating-cache.js';
 import { createMetrics, type Metrics } from '../metrics/metrics.js';
+import { createAlerts, type AlertsDeps, type AlertsService } from '../alerts/alerts-service.js';
 
 export interface ServiceDeps {
   config: Config;
@@ -40,6 +41,8 @@ export interface ServiceDeps {
   handshake?: Omit<HandshakeOptions, 'activatedAt'>;
   /** The database's change notifications (the server on PostgreSQL); default: none (short cache lifetimes). */
   changes?: ChangeFeed;
+  /** The alert rules' lookups into other folders; tests pass their own (default: see createServices). */
+  alerts?: Pick<AlertsDeps, 'activeHoursFor' | 'openAdminSessions' | 'dispatcher'>;
 }
 
 /** Every store and service of the product, built once: what the server, the CLI and the tests share. */
@@ -71,6 +74,8 @@ export interface Services {
   signingProfiles: SigningProfileSelector;
   /** The connection pool to Magento (gateway calls and signing-profile probes). */
   upstreamAgent: Agent;
+  /** Anomaly alerts: raise() for any code, the rules' evaluator and the webhook deliverer (started by the runtime). */
+  alerts: AlertsService;
   /** Waits up to `waitMs` for Magento token exchanges and probes, drops the pool to Magento, writes the audit queue. */
   close(waitMs?: number): Promise<void>;
 }
@@ -126,6 +131,24 @@ export function createServices(deps: ServiceDeps): Services {
     clock,
     logger,
   });
+  const alerts = createAlerts({
+    db,
+    clock,
+    logger,
+    audit,
+    config: config.alerts,
+    // Client hours are not in the registry yet (issue 15): until then no client has any.
+    activeHoursFor: deps.alerts?.activeHoursFor ?? (() => null),
+    openAdminSessions:
+      deps.alerts?.openAdminSessions ??
+      (async () =>
+        (await sessions.list()).map((s) => ({
+          sessionId: s.sessionId,
+          adminUsername: s.adminUsername,
+          signedInAt: s.signedInAt,
+        }))),
+    dispatcher: deps.alerts?.dispatcher,
+  });
   return {
     config,
     db,
@@ -148,10 +171,12 @@ export function createServices(deps: ServiceDeps): Services {
     activation,
     signingProfiles,
     upstreamAgent,
+    alerts,
     close: async (waitMs = config.shutdownTimeoutMs) => {
       const deadline = Date.now() + waitMs;
       // A Magento token exchange cut off mid-way leaves the link pending until Reauthorize.
-      const idle = Promise.all([activation.idle(), signingProfiles.idle()]);
+      // Alerts first stop their loops, then wait for what they and raise() have in flight (outbox writes).
+      const idle = Promise.all([activation.idle(), signingProfiles.idle(), alerts.stop()]);
       await Promise.race([idle, new Promise((r) => setTimeout(r, waitMs).unref())]);
       await upstreamAgent.destroy();
       // Last: everything above may still have audited. A database that does not answer gets at
