@@ -32,7 +32,9 @@ export interface AlertsHarness {
   /** Audit rows as other instances would have written them, at chosen times. */
   insert(rows: AuditRowInput[]): Promise<void>;
   /** `alert.raised` rows, optionally of one rule, oldest first. */
-  raised(rule?: string): Promise<{ id: string; actor: string | null; client_id: string | null; details: any }[]>;
+  raised(
+    rule?: string,
+  ): Promise<{ id: string; actor: string | null; client_id: string | null; ip: string | null; details: any }[]>;
   close(): Promise<void>;
 }
 
