@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createDb } from '../../src/db/create-db.js';
 import { createTestDb, type TestDb } from '../support/test-db.js';
 import { createFakeClock } from '../support/fake-clock.js';
@@ -231,6 +231,33 @@ describe('alert webhook', () => {
       await b.close();
       await other.destroy();
       await slow.close();
+    }
+  });
+});
+
+describe('loops', () => {
+  it('start() sends what the outbox holds at once; stop() clears every timer it made, nothing is sent after', async () => {
+    const h = alertsHarness(t.db, { env: env({ ALERT_EVAL_INTERVAL_MS: '1000', ALERT_DELIVERY_INTERVAL_MS: '100' }) });
+    const made = vi.spyOn(globalThis, 'setInterval');
+    const cleared = vi.spyOn(globalThis, 'clearTimeout');
+    try {
+      const id = (await h.alerts.raise(alert('loops')))!;
+      h.alerts.start();
+      const timers = made.mock.results.map((r) => r.value);
+      expect(made).toHaveBeenCalledTimes(2); // the evaluator and the deliverer
+      const deadline = Date.now() + 5000;
+      while (!receiver.ids().includes(id) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      expect(receiver.ids()).toEqual([id]);
+      await h.alerts.stop();
+      for (const timer of timers) expect(cleared).toHaveBeenCalledWith(timer);
+      const later = (await h.alerts.raise(alert('after-stop')))!;
+      await new Promise((r) => setTimeout(r, 300));
+      expect(receiver.ids()).not.toContain(later);
+      expect((await outboxRow(later)).attempts).toBe(0);
+    } finally {
+      vi.restoreAllMocks();
+      receiver.got.length = 0;
+      await h.close();
     }
   });
 });
