@@ -117,11 +117,12 @@ export function createAlertEvaluator(deps: EvaluatorDeps) {
     const toId = await settledUpTo(fromId, now);
     const activeHours = await hoursOfClients(fromId, toId);
     return db.transaction(async (trx) => {
+      const skipped = { raised: 0, cursor: fromId, skipped: true, more: false };
       const lock = await trx.raw('select pg_try_advisory_xact_lock(?) as ok', [EVALUATOR_LOCK]);
+      if (!lock.rows[0].ok) return skipped; // another instance is evaluating
+      // It may have finished this range between our reading the cursor and taking the lock.
       const current = await trx('alert_cursor').where({ name: 'evaluator' }).forUpdate().first();
-      if (!lock.rows[0].ok || Number(current?.last_event_id) !== fromId) {
-        return { raised: 0, cursor: fromId, skipped: true, more: false };
-      }
+      if (Number(current?.last_event_id) !== fromId) return skipped;
       const input: RuleInput = { trx, fromId, toId, now: new Date(now), config, activeHours, openSessions, enabled };
       let raised = 0;
       for (const [name, rule] of RULES) {
