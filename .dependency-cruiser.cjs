@@ -18,33 +18,12 @@ const ARROWS = {
   admins: ['oidc', 'audit', 'db', 'security', 'rate-limits', 'config', 'errors'],
   'magento-link': ['oauth1', 'api-catalog', 'audit', 'db', 'security', 'logging', 'rate-limits', 'config', 'errors'],
   gateway: [
-    'metrics',
-    'magento-link',
-    'oauth1',
-    'api-catalog',
-    'oidc',
-    'clients',
-    'audit',
-    'db',
-    'security',
-    'logging',
-    'rate-limits',
-    'config',
-    'errors',
+    'metrics', 'magento-link', 'oauth1', 'api-catalog', 'oidc', 'clients', 'audit', 'db', 'security', 'logging', 'rate-limits',
+    'config', 'errors',
   ],
   pages: [
-    'magento-link',
-    'api-catalog',
-    'admins',
-    'oidc',
-    'clients',
-    'audit',
-    'db',
-    'security',
-    'logging',
-    'rate-limits',
-    'config',
-    'errors',
+    'magento-link', 'api-catalog', 'admins', 'oidc', 'clients', 'audit', 'db', 'security', 'logging', 'rate-limits',
+    'config', 'errors',
   ],
   health: ['db'],
   startup: ['config', 'db', 'security', 'errors'],
@@ -56,9 +35,7 @@ ARROWS.cli = [...ARROWS.runtime, 'runtime'];
 const folders = (names) => names.map((n) => n.replace(/[-/]/g, (c) => `\\${c}`)).join('|');
 const srcFolderRules = Object.entries(ARROWS).map(([from, to]) => ({
   from: { path: `^src/${folders([from])}/` },
-  to: {
-    path: `^src/(${folders([from, ...to])})/|^src/(clock|runtime-check|project-root)\\.ts$${from === 'runtime' ? '|^src/app\\.ts$' : ''}`,
-  },
+  to: { path: `^src/(${folders([from, ...to])})/|^src/(clock|runtime-check|project-root)\\.ts$${from === 'runtime' ? '|^src/app\\.ts$' : ''}` },
 }));
 
 /** @type {import('dependency-cruiser').IConfiguration} */
