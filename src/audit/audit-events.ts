@@ -44,6 +44,9 @@ export const AUDIT_EVENT_TYPES = [
   'security.ip_refused',
   'security.country_refused',
   'security.limiter_unavailable',
+  'alert.raised',
+  'alert.delivered',
+  'alert.delivery_failed',
 ] as const;
 
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];

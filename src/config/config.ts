@@ -1,4 +1,6 @@
 import type { SecurityOpsConfig } from './security-ops-config.js';
+import type { AlertsConfig } from './alerts-config.js';
+
 export interface Config {
   readonly nodeEnv: 'development' | 'production' | 'test';
   readonly production: boolean;
@@ -81,4 +83,6 @@ export interface Config {
     /** Upstream calls one client may have in flight; over it: 429 + Retry-After. */
     readonly maxConnectionsPerClient: number;
   };
+  /** Anomaly alerts: rule thresholds, the evaluator's schedule, the webhook (ALERT_*; issue 15). */
+  readonly alerts: AlertsConfig;
 }
