@@ -9,6 +9,7 @@ const ARROWS = {
   logging: ['config', 'errors'],
   db: ['security', 'logging', 'config', 'errors'],
   audit: ['db', 'security', 'logging', 'config', 'errors'],
+  alerts: ['audit', 'db', 'security', 'logging', 'config', 'errors'],
   'rate-limits': ['audit', 'db', 'security', 'logging', 'config', 'errors'],
   'api-catalog': ['config', 'errors'],
   oauth1: ['config', 'errors'],

@@ -104,3 +104,17 @@ export function sealRows<R extends Omit<ChainContent, 'chain_id' | 'seq'>>(
     return { ...linked, hash };
   });
 }
+
+type StandaloneRow = Pick<ChainContent, 'at' | 'type' | 'outcome' | 'details'> &
+  Partial<Omit<ChainContent, 'chain_id' | 'seq'>>;
+
+/**
+ * A row written outside the batched writer, inside some other unit of work (the retention job's
+ * delete, an alert's outbox row): a one-row chain of its own, so it verifies like any other row.
+ */
+export function sealStandalone(row: StandaloneRow) {
+  const chainId = newChainId();
+  const nulls = { actor: null, client_id: null, grant_id: null, ip: null, request_id: null, country: null };
+  const full = { ...nulls, user_agent: null, route: null, status: null, duration_ms: null, ...row };
+  return sealRows(chainId, genesisHead(chainId), [full])[0]!;
+}

@@ -44,6 +44,9 @@ export const AUDIT_EVENT_TYPES = [
   'security.ip_refused',
   'security.country_refused',
   'security.limiter_unavailable',
+  'alert.raised',
+  'alert.delivered',
+  'alert.delivery_failed',
   'audit.pruned',
 ] as const;
 

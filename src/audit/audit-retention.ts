@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { Db } from '../db/create-db.js';
-import { genesisHead, newChainId, sealRows, type ChainHead } from './audit-chain.js';
+import { sealStandalone, type ChainHead } from './audit-chain.js';
 
 const DAY_MS = 86_400_000;
 /** pg advisory lock key ("audi", "prun"): one prune at a time across every instance. */
@@ -94,26 +94,9 @@ async function cutChain(trx: Knex.Transaction, chainId: string, cutoff: Date): P
 
 /** The event is a chain of its own (one row), written with the deletion: a cut never lacks its anchor. */
 async function recordPruned(trx: Knex.Transaction, opts: { nowMs: number; actor: string }, details: object) {
-  const chainId = newChainId();
-  const [row] = sealRows(chainId, genesisHead(chainId), [
-    {
-      at: new Date(opts.nowMs),
-      type: 'audit.pruned',
-      outcome: 'info',
-      actor: opts.actor,
-      client_id: null,
-      grant_id: null,
-      ip: null,
-      request_id: null,
-      country: null,
-      user_agent: null,
-      route: null,
-      status: null,
-      duration_ms: null,
-      details: JSON.stringify(details),
-    },
-  ]);
-  await trx('audit_events').insert(row);
+  const at = new Date(opts.nowMs);
+  const row = { at, type: 'audit.pruned', outcome: 'info', actor: opts.actor, details: JSON.stringify(details) };
+  await trx('audit_events').insert(sealStandalone(row));
 }
 
 /** The newest anchor a prune left for `chainId`, or null (the chain starts at its genesis value). */

@@ -1,5 +1,6 @@
 import type { AuditTrailConfig } from './audit-trail-config.js';
 import type { SecurityOpsConfig } from './security-ops-config.js';
+import type { AlertsConfig } from './alerts-config.js';
 
 export interface Config {
   readonly nodeEnv: 'development' | 'production' | 'test';
@@ -84,4 +85,6 @@ export interface Config {
     /** Upstream calls one client may have in flight; over it: 429 + Retry-After. */
     readonly maxConnectionsPerClient: number;
   };
+  /** Anomaly alerts: rule thresholds, the evaluator's schedule, the webhook (ALERT_*; issue 15). */
+  readonly alerts: AlertsConfig;
 }

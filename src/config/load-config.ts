@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import type { Config } from './config.js';
 import { ConfigError, readers } from './env-readers.js';
 import { readSecurityOps } from './security-ops-config.js';
+import { readAlertsConfig } from './alerts-config.js';
 import { readAuditTrailConfig } from './audit-trail-config.js';
 
 export { ConfigError } from './env-readers.js';
@@ -125,6 +126,7 @@ export function loadConfig(env: Env = process.env, opts: { warn?: (msg: string) 
       graphqlMaxTokens: r.int('GATEWAY_GRAPHQL_MAX_TOKENS', 5000, { min: 10, max: 1_000_000 }),
       dpopProofMaxAgeS: r.int('DPOP_PROOF_MAX_AGE_S', 60, { min: 5, max: 600 }),
     },
+    alerts: readAlertsConfig(r, { production }),
   };
   // Shown in every page's header and title: a short name, printable characters only.
   if (config.brandName && (config.brandName.length > 60 || /[\p{Cc}]/u.test(config.brandName)))

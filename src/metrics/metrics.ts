@@ -49,6 +49,12 @@ export function createMetrics(): Metrics {
     help: 'Requests refused by a rate limit',
     registers: [registry],
   });
+  const blocks = new Counter({
+    name: 'bridge_blocks_total',
+    help: 'IPs and clients blocked (after repeated refusals, failed client authentications, or by an admin)',
+    labelNames: ['kind'],
+    registers: [registry],
+  });
   const gateway = new Counter({
     name: 'bridge_gateway_requests_total',
     help: 'Gateway calls by answer status and route group',
@@ -92,8 +98,13 @@ export function createMetrics(): Metrics {
         tokens.inc({ grant_type: String(e.details?.grantType ?? 'unknown'), outcome: 'success' });
       } else if (e.type === 'oauth.error' && e.details?.route === 'token') {
         tokens.inc({ grant_type: String(e.details?.grantType ?? 'unknown'), outcome: 'failure' });
-      } else if (e.type === 'security.rate_limited') {
+      } else if (
+        e.type === 'security.rate_limited' ||
+        (e.type === 'gateway.denied' && e.details?.reason === 'rate_limited')
+      ) {
         rateLimited.inc();
+      } else if (e.type === 'security.blocked') {
+        blocks.inc({ kind: String(e.details?.kind ?? 'unknown') });
       } else if (SIGN_IN_OUTCOMES[e.type]) {
         signIns.inc({ outcome: SIGN_IN_OUTCOMES[e.type]! });
       }

@@ -13,6 +13,7 @@ import { pruneAuditEvents } from '../audit/audit-retention.js';
 import type { AccessTokenVerifier } from '../oidc/access-token-verifier.js';
 import { openServerDatabase, type ServerDatabase } from './server-database.js';
 import { deleteExpiredLimiterRows } from '../rate-limits/limiter-backend.js';
+import { alertOldSecrets } from './secret-age-alerts.js';
 import { createServices, type ServiceDeps, type Services } from './services.js';
 import { createWeb } from './web.js';
 import { startMetricsServer } from '../metrics/metrics-endpoint.js';
@@ -24,6 +25,8 @@ export interface RuntimeOptions {
   /** An open, migrated database (tests); otherwise the server's own is opened (openServerDatabase). */
   db?: Db;
   handshake?: ServiceDeps['handshake'];
+  /** The alert rules' lookups (client hours, admin sessions) and webhook dispatcher; tests pass their own. */
+  alerts?: ServiceDeps['alerts'];
   /**
    * Where to LISTEN for other instances' changes: default DATABASE_URL (none on the embedded
    * database). Tests pass their own database's URL.
@@ -39,9 +42,9 @@ export interface Runtime extends Services {
   /**
    * Serves the app on `server` (already listening: tests) or on a new one on config.port/host, then
    * starts what runs beside requests: the embedded database's socket for the CLI, the expired-row
-   * clean-up and audit retention (AUDIT_RETENTION_DAYS), and the resume of Magento token exchanges a
-   * previous process left unfinished. `background: false` (every worker but one in a cluster) leaves
-   * those jobs to another process.
+   * clean-up and audit retention (AUDIT_RETENTION_DAYS), the resume of Magento token exchanges a
+   * previous process left unfinished, and the alert evaluator and webhook deliverer.
+   * `background: false` (every worker but one in a cluster) leaves those jobs to another process.
    */
   start(opts?: {
     server?: Server;
@@ -69,7 +72,16 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
   try {
     const feedUrl = opts.changeFeedUrl === undefined ? config.databaseUrl : opts.changeFeedUrl;
     const changes = feedUrl ? createPostgresChangeFeed({ databaseUrl: feedUrl, logger }) : createOfflineFeed();
-    const services = createServices({ config, db, clock, logger, box, handshake: opts.handshake, changes });
+    const services = createServices({
+      config,
+      db,
+      clock,
+      logger,
+      box,
+      handshake: opts.handshake,
+      changes,
+      alerts: opts.alerts,
+    });
     const web = await createWeb(services, { isShuttingDown: () => shuttingDown });
     // AUDIT_RETENTION_DAYS: the cutoff moves once a day, so most runs find nothing and record nothing.
     const pruneAuditTrail = () => {
@@ -108,9 +120,12 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
           cleanup = setInterval(() => {
             deleteExpiredPayloads(db, clock).catch((err) => logger.warn('expired row cleanup failed', { err }));
             deleteExpiredLimiterRows(db, clock).catch((err) => logger.warn('limiter row cleanup failed', { err }));
+            alertOldSecrets(services).catch((err) => logger.warn('client secret age check failed', { err }));
             pruneAuditTrail();
           }, config.expiredCleanupIntervalMs);
           cleanup.unref();
+          // Alert rules and webhook deliveries: safe in every instance (advisory lock, skip locked).
+          services.alerts.start();
           void services.activation
             .resumeUnfinished()
             .then((n) => n && logger.info('resumed unfinished Magento token exchanges', { count: n }))

@@ -29,6 +29,8 @@ import { createOfflineFeed, type ChangeFeed } from '../db/change-feed.js';
 import { watchLocalWrites } from '../db/local-write-watch.js';
 import { cacheStats } from '../db/invalidating-cache.js';
 import { createMetrics, type Metrics } from '../metrics/metrics.js';
+import { parseActiveHours } from '../clients/client-access-policy.js';
+import { createAlerts, type AlertsDeps, type AlertsService } from '../alerts/alerts-service.js';
 
 export interface ServiceDeps {
   config: Config;
@@ -42,6 +44,8 @@ export interface ServiceDeps {
   handshake?: Omit<HandshakeOptions, 'activatedAt'>;
   /** The database's change notifications (the server on PostgreSQL); default: none (short cache lifetimes). */
   changes?: ChangeFeed;
+  /** The alert rules' lookups into other folders; tests pass their own (default: see createServices). */
+  alerts?: Pick<AlertsDeps, 'activeHoursFor' | 'openAdminSessions' | 'dispatcher'>;
 }
 
 /** Every store and service of the product, built once: what the server, the CLI and the tests share. */
@@ -75,6 +79,8 @@ export interface Services {
   signingProfiles: SigningProfileSelector;
   /** The connection pool to Magento (gateway calls and signing-profile probes). */
   upstreamAgent: Agent;
+  /** Anomaly alerts: raise() for any code, the rules' evaluator and the webhook deliverer (started by the runtime). */
+  alerts: AlertsService;
   /** Waits up to `waitMs` for Magento token exchanges and probes, drops the pool to Magento, writes the audit queue. */
   close(waitMs?: number): Promise<void>;
 }
@@ -121,6 +127,26 @@ export function createServices(deps: ServiceDeps): Services {
     handshake: deps.handshake,
   });
   const upstreamAgent = createUpstreamAgent(config.gateway);
+  const alerts = createAlerts({
+    db,
+    clock,
+    logger,
+    audit,
+    config: config.alerts,
+    // The client's --active-hours ("08:00-18:00 Europe/Berlin"), from the cached registry.
+    activeHoursFor:
+      deps.alerts?.activeHoursFor ??
+      (async (clientId: string) => parseActiveHours((await clients.findCached(clientId))?.activeHours ?? '')),
+    openAdminSessions:
+      deps.alerts?.openAdminSessions ??
+      (async () =>
+        (await sessions.list()).map((s) => ({
+          sessionId: s.sessionId,
+          adminUsername: s.adminUsername,
+          signedInAt: s.signedInAt,
+        }))),
+    dispatcher: deps.alerts?.dispatcher,
+  });
   const { rateLimits } = config.securityOps;
   const limiterBackend = createLimiterBackend({
     kind: rateLimits.store,
@@ -131,7 +157,7 @@ export function createServices(deps: ServiceDeps): Services {
   const limiter = createRateLimiter({
     backend: limiterBackend,
     clock,
-    onStoreError: limiterOutageReporter(logger, audit, clock),
+    onStoreError: limiterOutageReporter(logger, audit, alerts, clock),
   });
   const blocks = createBlockList({
     db,
@@ -174,10 +200,12 @@ export function createServices(deps: ServiceDeps): Services {
     activation,
     signingProfiles,
     upstreamAgent,
+    alerts,
     close: async (waitMs = config.shutdownTimeoutMs) => {
       const deadline = Date.now() + waitMs;
       // A Magento token exchange cut off mid-way leaves the link pending until Reauthorize.
-      const idle = Promise.all([activation.idle(), signingProfiles.idle()]);
+      // Alerts first stop their loops, then wait for what they and raise() have in flight (outbox writes).
+      const idle = Promise.all([activation.idle(), signingProfiles.idle(), alerts.stop()]);
       await Promise.race([idle, new Promise((r) => setTimeout(r, waitMs).unref())]);
       await upstreamAgent.destroy();
       await limiterBackend.close();
@@ -188,13 +216,23 @@ export function createServices(deps: ServiceDeps): Services {
   };
 }
 
-/** A limiter store outage, told once per minute (not once per request): a log line and an audit row. */
-function limiterOutageReporter(logger: Logger, audit: AuditLog, clock: Clock) {
+/**
+ * A limiter store outage, told once per minute (not once per request): a log line and an audit row,
+ * and an alert (one per incident: the dedup window): the gateway lets calls through meanwhile.
+ */
+function limiterOutageReporter(logger: Logger, audit: AuditLog, alerts: AlertsService, clock: Clock) {
   let last = -Infinity;
   return (err: Error) => {
     if (clock.now() - last < 60_000) return;
     last = clock.now();
     logger.warn('rate-limit store unavailable', { err: err.message });
     void audit.record({ type: 'security.limiter_unavailable', outcome: 'failure', details: { error: err.message } });
+    void alerts.raise({
+      rule: 'rate_limit_outage',
+      severity: 'high',
+      summary: 'The rate-limit store does not answer: token and sign-in requests are refused, gateway calls unlimited',
+      details: { error: err.message },
+      dedupKey: 'rate_limit_outage',
+    });
   };
 }

@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createAuditLog, type AuditLog } from '../../src/audit/audit-log.js';
 import { canonicalJson, rowHash, sealRows } from '../../src/audit/audit-chain.js';
 import { pruneAuditEvents } from '../../src/audit/audit-retention.js';
+import { recordAlert } from '../../src/alerts/alert-outbox.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import { createLogger } from '../../src/logging/logger.js';
 import { createSecretBox } from '../../src/security/secret-box.js';
@@ -196,6 +197,23 @@ describe('audit hash chains', () => {
     const seqs = await t.db('audit_events').where({ chain_id: a.chainId }).orderBy('seq').pluck('seq');
     expect(seqs.map(Number)).toEqual([1, 2, 3, 4, 5]);
     expect((await verify(t, clock)).code).toBe(0);
+  });
+
+  it('rows written outside the writer (an alert with its outbox row) are one-row chains, checked too', async () => {
+    const t = await freshDb();
+    const clock = createFakeClock();
+    await t.db.transaction((trx) =>
+      recordAlert(
+        trx,
+        { rule: 'volume', severity: 'high', summary: 'many calls', dedupKey: 'k1', details: { n: 3, a: 'x' } },
+        { now: new Date(clock.now()), dedupWindowS: 60 },
+      ),
+    );
+    let v = await verify(t, clock);
+    expect(v.report).toMatchObject({ ok: true, chains: 1, rows_checked: 1, unchained_legacy: 0 });
+    await t.db('audit_events').where({ type: 'alert.raised' }).update({ outcome: 'success' });
+    v = await verify(t, clock);
+    expect(v.report.breaks).toEqual([expect.objectContaining({ seq: 1, problem: 'content_edited' })]);
   });
 
   it('canonical JSON: key order and spacing do not matter, values do', () => {

@@ -13,6 +13,7 @@ import {
   startOAuthServer,
 } from '../support/oauth-flows.js';
 import { runCliInProcess, serverCliContext } from '../support/in-process-cli.js';
+import { alertOldSecrets } from '../../src/runtime/secret-age-alerts.js';
 
 describe('tokens:stats and secret age', () => {
   let s: TestServer;
@@ -63,6 +64,13 @@ describe('tokens:stats and secret age', () => {
       secret_age_days: 31,
       secret_rotation_due: true,
     });
+    // One alert per old secret, however often the check runs; a rotated secret starts over.
+    expect(await alertOldSecrets(s.runtime)).toBe(2); // this client and the first test's "erp"
+    expect(await alertOldSecrets(s.runtime)).toBe(0);
+    await s.runtime.audit.flush();
+    const raised = await s.runtime.audit.list({ type: 'alert.raised', clientId: c.clientId });
+    expect(raised).toHaveLength(1);
+    expect(raised[0]!.details).toMatchObject({ rule: 'client_secret_age' });
     await s.runtime.clients.rotateSecret(c.clientId);
     const after = JSON.parse((await cli('clients:list', '--json')).out);
     expect(after.find((x: { client_id: string }) => x.client_id === c.clientId)).toMatchObject({

@@ -42,6 +42,9 @@ describe('failed client authentications', () => {
     await s.runtime.audit.flush();
     const [blocked] = await s.runtime.audit.list({ type: 'security.blocked' });
     expect(blocked).toMatchObject({ ip: '198.51.100.40', details: { kind: 'ip', scope: 'token' } });
+    expect(await s.runtime.metrics.registry.getSingleMetricAsString('bridge_blocks_total')).toContain(
+      'bridge_blocks_total{kind="ip"} 1',
+    );
     // A token-endpoint block leaves the address its other doors (pages, gateway, health).
     expect((await s.request.get('/.well-known/openid-configuration').set(from('198.51.100.40'))).status).toBe(200);
   });
