@@ -34,6 +34,8 @@ export interface EvaluatorDeps {
   config: AlertsConfig;
   activeHoursFor: (clientId: string) => ActiveHours | null | Promise<ActiveHours | null>;
   openAdminSessions: () => Promise<OpenAdminSession[]>;
+  /** Told each rule whose alert was recorded (the metrics' bridge_alerts_total). */
+  onRaised?: (rule: string) => void;
 }
 
 export interface EvaluationResult {
@@ -116,7 +118,8 @@ export function createAlertEvaluator(deps: EvaluatorDeps) {
     const fromId = await readCursor();
     const toId = await settledUpTo(fromId, now);
     const activeHours = await hoursOfClients(fromId, toId);
-    return db.transaction(async (trx) => {
+    const recorded: string[] = [];
+    const result = await db.transaction(async (trx) => {
       const skipped = { raised: 0, cursor: fromId, skipped: true, more: false };
       const lock = await trx.raw('select pg_try_advisory_xact_lock(?) as ok', [EVALUATOR_LOCK]);
       if (!lock.rows[0].ok) return skipped; // another instance is evaluating
@@ -129,17 +132,25 @@ export function createAlertEvaluator(deps: EvaluatorDeps) {
         if (name && !enabled(name)) continue;
         if (toId <= fromId && name !== 'long_session') continue;
         // A savepoint per rule: one failing rule is logged and skipped, the others still count.
+        const mine: string[] = [];
         await trx
           .transaction(async (sp) => {
             for (const alert of await rule({ ...input, trx: sp })) {
-              if (await recordAlert(sp, alert, { now: input.now, dedupWindowS: config.dedupWindowS })) raised++;
+              if (await recordAlert(sp, alert, { now: input.now, dedupWindowS: config.dedupWindowS }))
+                mine.push(alert.rule);
             }
+          })
+          .then(() => {
+            raised += mine.length;
+            recorded.push(...mine);
           })
           .catch((err) => logger.error('alert rule failed', { rule: name ?? 'origins', err: (err as Error).message }));
       }
       await trx('alert_cursor').where({ name: 'evaluator' }).update({ last_event_id: toId, updated_at: input.now });
       return { raised, cursor: toId, skipped: false, more: toId - fromId >= BATCH_ROWS };
     });
+    for (const rule of recorded) deps.onRaised?.(rule); // committed
+    return result;
   }
 
   return {

@@ -22,6 +22,8 @@ export interface AlertsDeps {
   openAdminSessions?: () => Promise<OpenAdminSession[]>;
   /** Tests route the webhook through their own dispatcher; default undici's global one. */
   dispatcher?: Dispatcher;
+  /** Told each alert recorded, by raise() or a rule (the metrics' bridge_alerts_total). */
+  onRaised?: (rule: string) => void;
 }
 
 export interface AlertsService {
@@ -51,6 +53,7 @@ export function createAlerts(deps: AlertsDeps): AlertsService {
     config,
     activeHoursFor: deps.activeHoursFor ?? (() => null),
     openAdminSessions: deps.openAdminSessions ?? (async () => []),
+    onRaised: deps.onRaised,
   });
   const deliverer = createAlertDeliverer({
     db,
@@ -117,7 +120,10 @@ export function createAlerts(deps: AlertsDeps): AlertsService {
         })
         .then(
           (id) => {
-            if (id) kick();
+            if (id) {
+              deps.onRaised?.(alert.rule);
+              kick();
+            }
             return id;
           },
           (err) => {

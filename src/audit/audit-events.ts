@@ -44,6 +44,7 @@ export const AUDIT_EVENT_TYPES = [
   'security.ip_refused',
   'security.country_refused',
   'security.limiter_unavailable',
+  'audit.exported',
   'alert.raised',
   'alert.delivered',
   'alert.delivery_failed',

@@ -63,6 +63,8 @@ export interface Config {
   readonly adminLockoutMinutes: number;
   /** argon2id parameters for admin passwords; never below OWASP's m=19 MiB, t=2, p=1. */
   readonly adminArgon2: { readonly memoryKib: number; readonly timeCost: number; readonly parallelism: number };
+  /** The admin console's session timeouts (ADMIN_CONSOLE_IDLE_MINUTES, ADMIN_CONSOLE_ABSOLUTE_HOURS). */
+  readonly adminConsole: { readonly idleMinutes: number; readonly absoluteHours: number };
   /** Per-IP limit of login and code POSTs (LOGIN_RATE_LIMIT_MAX per LOGIN_RATE_LIMIT_WINDOW_SECONDS). */
   readonly loginRateLimit: { readonly max: number; readonly windowSeconds: number };
   /** Per-IP limit of activation POSTs (ACTIVATION_RATE_LIMIT_MAX per ACTIVATION_RATE_LIMIT_WINDOW_SECONDS). */

@@ -103,6 +103,11 @@ export function loadConfig(env: Env = process.env, opts: { warn?: (msg: string) 
       timeCost: r.int('ADMIN_ARGON2_TIME_COST', 2, { min: 2 }),
       parallelism: r.int('ADMIN_ARGON2_PARALLELISM', 1, { min: 1 }),
     },
+    // The admin console's sessions (/admin): idle and absolute timeouts, shown on its pages.
+    adminConsole: {
+      idleMinutes: r.int('ADMIN_CONSOLE_IDLE_MINUTES', 30, { min: 1, max: 24 * 60 }),
+      absoluteHours: r.int('ADMIN_CONSOLE_ABSOLUTE_HOURS', 12, { min: 1, max: 24 * 30 }),
+    },
     loginRateLimit: {
       max: r.int('LOGIN_RATE_LIMIT_MAX', 30, { min: 1 }),
       windowSeconds: r.int('LOGIN_RATE_LIMIT_WINDOW_SECONDS', 300, { min: 1 }),

@@ -11,6 +11,8 @@ export interface Metrics {
   registry: Registry;
   /** Counts what the audit trail records: tokens, sign-ins, rate-limit refusals. */
   observeAudit(e: AuditedEvent): void;
+  /** An alert recorded (by a rule or raise()). */
+  alertRaised(rule: string): void;
   /** One gateway call answered: its status and route group (`products`, `orders`, `graphql`…). */
   gatewayCall(status: number, routeGroup: string | null): void;
   /** Time from sending the call to Magento to its answer's headers (or whole body when small). */
@@ -53,6 +55,12 @@ export function createMetrics(): Metrics {
     name: 'bridge_blocks_total',
     help: 'IPs and clients blocked (after repeated refusals, failed client authentications, or by an admin)',
     labelNames: ['kind'],
+    registers: [registry],
+  });
+  const alerts = new Counter({
+    name: 'bridge_alerts_total',
+    help: 'Alerts raised, by rule (one per incident: deduplicated ones are not counted)',
+    labelNames: ['rule'],
     registers: [registry],
   });
   const gateway = new Counter({
@@ -109,6 +117,7 @@ export function createMetrics(): Metrics {
         signIns.inc({ outcome: SIGN_IN_OUTCOMES[e.type]! });
       }
     },
+    alertRaised: (rule) => alerts.inc({ rule }),
     gatewayCall: (status, routeGroup) => gateway.inc({ status: String(status), route_group: routeGroup ?? 'none' }),
     upstreamSeconds: (routeGroup, seconds) => upstream.observe({ route_group: routeGroup ?? 'none' }, seconds),
     auditQueueDepth(read) {

@@ -20,6 +20,7 @@ import { createAdminCore, type AdminCore } from '../admins/admin-deps.js';
 import { createAdminManagement, type AdminManagement } from '../admins/admin-management.js';
 import { createAdminAuth, type AdminAuth } from '../admins/admin-auth.js';
 import { createAdminSessions, type AdminSessions } from '../admins/admin-sessions.js';
+import { createConsoleSessions, type ConsoleSessions } from '../admins/console-sessions.js';
 import { createLinkStore, type LinkStore } from '../magento-link/link-store.js';
 import { createLinkActivation, type LinkActivation } from '../magento-link/link-activation.js';
 import type { HandshakeOptions } from '../magento-link/integration-handshake.js';
@@ -72,7 +73,14 @@ export interface Services {
   clients: ClientStore;
   keyStore: KeyStore;
   grants: GrantAdmin;
-  admins: { core: AdminCore; management: AdminManagement; auth: AdminAuth; sessions: AdminSessions };
+  admins: {
+    core: AdminCore;
+    management: AdminManagement;
+    auth: AdminAuth;
+    sessions: AdminSessions;
+    /** The admin console's own sign-in sessions (/admin). */
+    console: ConsoleSessions;
+  };
   links: LinkStore;
   activation: LinkActivation;
   /** Which Magento code line each link's store runs (MAGENTO_SIGNING_PROFILE). */
@@ -146,6 +154,7 @@ export function createServices(deps: ServiceDeps): Services {
           signedInAt: s.signedInAt,
         }))),
     dispatcher: deps.alerts?.dispatcher,
+    onRaised: (rule) => metrics.alertRaised(rule),
   });
   const { rateLimits } = config.securityOps;
   const limiterBackend = createLimiterBackend({
@@ -195,7 +204,13 @@ export function createServices(deps: ServiceDeps): Services {
     clients,
     keyStore: createKeyStore({ db, box }),
     grants,
-    admins: { core, management, auth: createAdminAuth(core, management), sessions },
+    admins: {
+      core,
+      management,
+      auth: createAdminAuth(core, management),
+      sessions,
+      console: createConsoleSessions({ db, clock, ...config.adminConsole }),
+    },
     links,
     activation,
     signingProfiles,

@@ -11,6 +11,7 @@ import { createInteractionPolicy } from '../pages/sign-in/interaction-policy.js'
 import { interactionRoutes } from '../pages/sign-in/interaction-routes.js';
 import { createProviderErrorRenderer } from '../pages/provider-error/render-provider-error.js';
 import { gatewayRoutes } from '../gateway/gateway-routes.js';
+import { consoleRoutes } from '../pages/admin-console/console-routes.js';
 import { clientCorsPolicy } from '../gateway/gateway-cors.js';
 import { linkCredentialSource } from '../gateway/link-credential-source.js';
 import { createDpopProofVerifier } from '../gateway/dpop-proof.js';
@@ -126,12 +127,21 @@ export async function createWeb(s: Services, opts: { isShuttingDown: () => boole
     audit,
     limit: config.activationRateLimit,
   });
+  const adminConsole = consoleRoutes({
+    db,
+    clock,
+    config,
+    audit,
+    auth: s.admins.auth,
+    sessions: s.admins.console,
+    limiter: s.limiter,
+  });
   const app = createApp({
     config,
     db,
     logger,
     provider,
-    routers: [activation, identityLink, interactions, gateway],
+    routers: [activation, identityLink, interactions, adminConsole, gateway],
     gate: requestGate({ blocks: s.blocks, audit, clock, denyCountries: config.securityOps.geoDenyCountries }),
     metrics: config.metrics.token
       ? metricsEndpoint(

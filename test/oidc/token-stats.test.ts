@@ -67,6 +67,9 @@ describe('tokens:stats and secret age', () => {
     // One alert per old secret, however often the check runs; a rotated secret starts over.
     expect(await alertOldSecrets(s.runtime)).toBe(2); // this client and the first test's "erp"
     expect(await alertOldSecrets(s.runtime)).toBe(0);
+    expect(await s.runtime.metrics.registry.getSingleMetricAsString('bridge_alerts_total')).toContain(
+      'bridge_alerts_total{rule="client_secret_age"} 2',
+    );
     await s.runtime.audit.flush();
     const raised = await s.runtime.audit.list({ type: 'alert.raised', clientId: c.clientId });
     expect(raised).toHaveLength(1);
