@@ -5,6 +5,7 @@ import { redact } from '../logging/logger.js';
 import type { AuditEvent, AuditEventType } from './audit-events.js';
 import { createAuditWriter } from './audit-writer.js';
 import { countryOf } from '../security/ip-country.js';
+import { currentRequest } from '../logging/request-context.js';
 import { applyAuditSelection, type AuditSelection } from './audit-selection.js';
 
 export interface AuditFilter extends AuditSelection {
@@ -49,6 +50,10 @@ export function createAuditLog(deps: { db: Db; clock: Clock; logger: Logger } & 
     chainId: writer.chainId,
     record(e) {
       deps.onRecord?.(e);
+      // Recorded while serving a request: what the event leaves out comes from the request.
+      const rc = currentRequest();
+      const ip = e.ip ?? rc?.ip ?? null;
+      const userAgent = e.userAgent ?? rc?.userAgent ?? null;
       return writer.push({
         at: new Date(clock.now()),
         type: e.type,
@@ -56,12 +61,12 @@ export function createAuditLog(deps: { db: Db; clock: Clock; logger: Logger } & 
         actor: e.actor ?? null,
         client_id: e.clientId ?? null,
         grant_id: e.grantId ?? null,
-        ip: e.ip ?? null,
-        request_id: e.requestId ?? null,
-        country: e.country ?? countryOf(e.ip),
+        ip,
+        request_id: e.requestId ?? rc?.requestId ?? null,
+        country: e.country ?? countryOf(ip),
         // Bounded: a client chooses its user agent, and a row is not a place for megabytes.
-        user_agent: e.userAgent ? e.userAgent.slice(0, 512) : null,
-        route: e.route ?? null,
+        user_agent: userAgent ? userAgent.slice(0, 512) : null,
+        route: e.route ?? rc?.route() ?? null,
         status: e.status ?? null,
         duration_ms: e.durationMs == null ? null : Math.round(e.durationMs),
         details: JSON.stringify(redact(e.details ?? {})),

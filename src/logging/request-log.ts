@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Context, Next } from 'koa';
 import type { Logger } from './logger.js';
+import { runInRequest } from './request-context.js';
 
 const VALID_ID = /^[A-Za-z0-9._-]{8,64}$/;
 
@@ -39,7 +40,7 @@ export function requestLog(logger: Logger) {
     ctx.set('X-Request-Id', requestId);
     const started = performance.now();
     try {
-      await next();
+      await runInRequest(ctx, requestId, redactPath, next);
     } finally {
       logger.info('request', {
         requestId,

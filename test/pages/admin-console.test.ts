@@ -42,6 +42,14 @@ describe('admin console: sign-in, session, audit export', () => {
     const wrong = await b.submit(login, 'sign-in', { username: 'olga', password: 'not it' });
     expect(wrong.status).toBe(401);
     expect(wrong.html).toContain('The username or password is incorrect');
+    await s.runtime.audit.flush();
+    // The row takes what the event left out from the request it was recorded in.
+    expect((await s.runtime.audit.list({ type: 'admin.login_failed', actor: 'olga' }))[0]).toMatchObject({
+      ip: expect.stringContaining('127.0.0.1'),
+      route: 'POST /admin/sign-in',
+      userAgent: expect.any(String),
+      requestId: expect.any(String),
+    });
     const code = await b.submit(wrong, 'sign-in', { username: 'olga', password: PASSWORD });
     const badCode = await b.submit(code, 'code', { code: '000000' });
     expect(badCode.status).toBe(401);

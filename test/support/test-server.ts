@@ -24,7 +24,13 @@ export interface TestServer {
  * libraries can discover and call it. The clock is fake but starts at real time.
  */
 export async function startTestServer(
-  opts: { env?: Record<string, string>; testDb?: TestDb; handshake?: RuntimeOptions['handshake'] } = {},
+  opts: {
+    env?: Record<string, string>;
+    testDb?: TestDb;
+    handshake?: RuntimeOptions['handshake'];
+    /** Receives every log line (with LOG_LEVEL set in env), instead of stdout. */
+    logWrite?: (line: string) => void;
+  } = {},
 ): Promise<TestServer> {
   const testDb = opts.testDb ?? (await createTestDb());
   const server: Server = createServer();
@@ -36,7 +42,7 @@ export async function startTestServer(
     testEnv({ PORT: String(port), ISSUER: baseUrl, DATABASE_URL: testDb.url ?? undefined, ...opts.env }),
   );
   const clock = createFakeClock();
-  const logger = createLogger({ level: config.logLevel });
+  const logger = createLogger({ level: config.logLevel, write: opts.logWrite });
   // What main.ts starts, on this server: the same composition root and the same start().
   const runtime = await createRuntime(config, {
     db: testDb.db,
