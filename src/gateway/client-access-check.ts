@@ -72,7 +72,7 @@ export function gatewayAccessCheck(deps: GatewayAccessDeps): AccessCheck {
       error: 'rate_limited',
       message: `This client's budget of ${r.limit.max} calls per ${r.limit.windowSeconds} s is used up`,
     });
-    await deps.blocks.noteRefusal('client', clientId).catch(() => {});
+    await deps.blocks.noteRefusal('client', clientId);
     return 'rate_limited';
   };
 }

@@ -4,6 +4,8 @@ import type { AuditLog } from '../audit/audit-log.js';
 import { AppError } from '../errors/app-error.js';
 import { formBody } from '../security/form-body.js';
 import type { RateLimiter } from '../rate-limits/rate-limiter.js';
+import { setRefusalHeaders } from '../rate-limits/rate-limit-headers.js';
+import { normalizeIp } from '../security/ip-address.js';
 import type { LinkActivation } from './link-activation.js';
 import type { LinkStore } from './link-store.js';
 
@@ -38,16 +40,17 @@ export function activationRoutes(deps: {
     route,
     async (ctx, next) => {
       ctx.set('Cache-Control', 'no-store');
-      const { allowed, retryAfter } = await limiter.hit(`magento-activation:${ctx.ip}`, deps.limit);
-      if (allowed) return next();
+      const r = await limiter.hit(`magento-activation:${normalizeIp(ctx.ip)}`, deps.limit);
+      if (r.allowed) return next();
+      const { retryAfter } = r;
       await deps.audit.record({
         type: 'security.rate_limited',
         outcome: 'denied',
         ip: ctx.ip,
         requestId: ctx.state.requestId,
-        details: { route },
+        details: { route, limit: 'activation-ip' },
       });
-      ctx.set('Retry-After', String(retryAfter));
+      setRefusalHeaders(ctx, 'activation-ip', r);
       ctx.status = 429;
       ctx.body = {
         error: 'rate_limited',

@@ -91,7 +91,7 @@ export function clientEndpointLimits(deps: {
         `too many token requests ${kind === 'ip' ? 'from this address' : 'for this client'}`,
       );
       recordRefusal(ctx, ip, clientId, name);
-      await blocks.noteRefusal(kind, subject).catch(() => {});
+      await blocks.noteRefusal(kind, subject);
       return true;
     }
     return false;

@@ -4,6 +4,7 @@ import type { Db } from '../db/create-db.js';
 import type { ChangeFeed } from '../db/change-feed.js';
 import { createInvalidatingCache } from '../db/invalidating-cache.js';
 import type { RateLimiter } from './rate-limiter.js';
+import type { Logger } from '../logging/logger.js';
 
 export type BlockKind = 'ip' | 'client';
 /** `token`: only the token, introspection, revocation and PAR endpoints; `all`: every request. */
@@ -37,7 +38,7 @@ export interface BlockList {
   clear(filter: { kind?: BlockKind; subject?: string; id?: string }, actor: string): Promise<number>;
   /**
    * One more refusal (429) of this IP or client: past `afterRefusals` within the window, the
-   * subject is blocked for `durationS` (repeated abuse, not one burst).
+   * subject is blocked for `durationS` (repeated abuse, not one burst). Never throws.
    */
   noteRefusal(kind: BlockKind, subject: string): Promise<void>;
 }
@@ -56,6 +57,8 @@ export function createBlockList(deps: {
   limiter: RateLimiter;
   fallbackTtlMs: number;
   escalation: { afterRefusals: number; refusalWindowS: number; durationS: number };
+  /** Where a failed escalation is told (the refusal it followed stands either way). */
+  logger?: Logger;
 }): BlockList {
   const { db, clock, audit } = deps;
   const snapshot = createInvalidatingCache<Map<string, Block[]>>({
@@ -141,17 +144,24 @@ export function createBlockList(deps: {
       return cleared.length;
     },
     async noteRefusal(kind, subject) {
-      const { afterRefusals, refusalWindowS, durationS } = deps.escalation;
-      const r = await deps.limiter.hit(`refusals:${kind}:${subject}`, {
-        max: afterRefusals,
-        windowSeconds: refusalWindowS,
-      });
-      // Exactly once per escalation: the refusal that goes one past the allowance.
-      if (r.storeDown || r.hits !== afterRefusals + 1) return;
-      if (await list.find(kind, subject)) return;
-      await list.block(kind, subject, { reason: `${afterRefusals} refusals within ${refusalWindowS} s`, durationS });
+      try {
+        await escalate(kind, subject);
+      } catch (err) {
+        deps.logger?.warn('could not escalate refusals to a block', { kind, err: (err as Error).message });
+      }
     },
   };
+  async function escalate(kind: BlockKind, subject: string) {
+    const { afterRefusals, refusalWindowS, durationS } = deps.escalation;
+    const r = await deps.limiter.hit(`refusals:${kind}:${subject}`, {
+      max: afterRefusals,
+      windowSeconds: refusalWindowS,
+    });
+    // Exactly once per escalation: the refusal that goes one past the allowance.
+    if (r.storeDown || r.hits !== afterRefusals + 1) return;
+    if (await list.find(kind, subject)) return;
+    await list.block(kind, subject, { reason: `${afterRefusals} refusals within ${refusalWindowS} s`, durationS });
+  }
   return list;
 }
 

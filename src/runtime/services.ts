@@ -176,6 +176,7 @@ export function createServices(deps: ServiceDeps): Services {
     limiter,
     fallbackTtlMs: config.cacheFallbackTtlMs,
     escalation: config.securityOps.blocks,
+    logger,
   });
   const signingProfiles = createSigningProfileSelector({
     db,

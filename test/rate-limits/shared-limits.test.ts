@@ -27,26 +27,40 @@ async function eventually(probe: () => Promise<number>, status: number, withinMs
   }
 }
 
+/** A real server process on A's PostgreSQL database, with A's keys (`npm start`'s entry point). */
+async function startProcessB(a: TestServer, env: Record<string, string>) {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const proc = startServerProcess({
+    ...testEnv(env),
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    ISSUER: url,
+    API_AUDIENCE: a.config.apiAudience,
+    DATABASE_URL: a.testDb.url!,
+    ENCRYPTION_KEY: a.config.encryptionKeys[0]!.toString('base64'),
+    LOG_LEVEL: 'info',
+    CACHE_FALLBACK_TTL_MS: '60000',
+  });
+  await proc.listening;
+  return { proc, url };
+}
+
+const tokenRequest = (baseUrl: string, c: { clientId: string; secret: string }, ip: string) =>
+  supertest(baseUrl)
+    .post('/token')
+    .auth(c.clientId, c.secret)
+    .type('form')
+    .set('X-Forwarded-For', ip)
+    .send({ grant_type: 'client_credentials', scope: 'catalog:read' });
+
 describe.skipIf(!onPostgres)('two server processes on one PostgreSQL share budgets and blocks', () => {
   let a: TestServer;
   let b: ReturnType<typeof startServerProcess>;
   let bUrl: string;
   beforeAll(async () => {
     a = await startTestServer({ env: LIMITS });
-    const port = await freePort();
-    bUrl = `http://127.0.0.1:${port}`;
-    b = startServerProcess({
-      ...testEnv(LIMITS),
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      ISSUER: bUrl,
-      API_AUDIENCE: a.config.apiAudience,
-      DATABASE_URL: a.testDb.url!,
-      ENCRYPTION_KEY: a.config.encryptionKeys[0]!.toString('base64'),
-      LOG_LEVEL: 'info',
-      CACHE_FALLBACK_TTL_MS: '60000',
-    });
-    await b.listening;
+    ({ proc: b, url: bUrl } = await startProcessB(a, LIMITS));
   }, 60_000);
   afterAll(async () => {
     b?.child.kill('SIGTERM');
@@ -61,13 +75,7 @@ describe.skipIf(!onPostgres)('two server processes on one PostgreSQL share budge
       a.clock.set(Date.now()); // the process B runs on the real clock: the same window
       return c.token(c.secret).set('X-Forwarded-For', ip);
     };
-    const onB = () =>
-      supertest(bUrl)
-        .post('/token')
-        .auth(c.clientId, c.secret)
-        .type('form')
-        .set('X-Forwarded-For', ip)
-        .send({ grant_type: 'client_credentials', scope: 'catalog:read' });
+    const onB = () => tokenRequest(bUrl, c, ip);
     const statuses = [(await onA()).status, (await onB()).status, (await onA()).status, (await onB()).status];
     expect(statuses).toEqual([200, 200, 200, 200]);
     expect((await onB()).status).toBe(429);
@@ -89,42 +97,46 @@ describe.skipIf(!onPostgres)('two server processes on one PostgreSQL share budge
   });
 });
 
+// On PostgreSQL the second instance is a real server process; the embedded database is one process's,
+// so there it is a second runtime in this process (each with its own Redis connection and memory).
 describe('two instances on one Redis (REDIS_URL) share budgets and blocks', () => {
   let a: TestServer;
-  let b: TestServer;
+  let sibling: TestServer | null = null;
+  let b: Awaited<ReturnType<typeof startProcessB>> | null = null;
+  let bUrl: string;
   beforeAll(async () => {
     // Its own key space on the machine's Redis: test files run side by side.
-    const env = {
-      ...LIMITS,
-      REDIS_URL: 'redis://127.0.0.1:6379',
-      RATE_LIMIT_KEY_PREFIX: `t${randomBytes(6).toString('hex')}`,
-    };
+    const prefix = `t${randomBytes(6).toString('hex')}`;
+    const env = { ...LIMITS, REDIS_URL: 'redis://127.0.0.1:6379', RATE_LIMIT_KEY_PREFIX: prefix };
     a = await startTestServer({ env });
-    b = await startSibling(a, env);
-  });
+    if (onPostgres) ({ url: bUrl } = b = await startProcessB(a, env));
+    else bUrl = (sibling = await startSibling(a, env)).baseUrl;
+  }, 60_000);
   afterAll(async () => {
-    await b?.close();
+    b?.proc.child.kill('SIGTERM');
+    await b?.proc.exited;
+    await sibling?.close();
     await a?.close();
   });
 
-  it('counts in Redis: the fifth request is refused on either instance', async () => {
+  it('counts in Redis: the fifth request is refused on either instance; the block reaches the other', async () => {
     expect(a.runtime.limiter.store).toBe('redis');
-    b.clock.set(a.clock.now());
     const c = await catalogReader(a, 'redis budget');
     const ip = '203.0.113.50';
-    const on = (s: TestServer) =>
-      s.request
-        .post('/token')
-        .auth(c.clientId, c.secret)
-        .type('form')
-        .set('X-Forwarded-For', ip)
-        .send({ grant_type: 'client_credentials', scope: 'catalog:read' });
+    const onA = () => {
+      a.clock.set(Date.now()); // the other instance may run on the real clock: the same window
+      return tokenRequest(a.baseUrl, c, ip);
+    };
+    const onB = () => {
+      sibling?.clock.set(Date.now());
+      return tokenRequest(bUrl, c, ip);
+    };
     const statuses = [];
-    for (const s of [a, b, a, b, a, b]) statuses.push((await on(s)).status);
+    for (const call of [onA, onB, onA, onB, onA, onB]) statuses.push((await call()).status);
     expect(statuses).toEqual([200, 200, 200, 200, 429, 429]);
-    expect((await on(a)).status).toBe(429); // third refusal: blocked
+    expect((await onA()).status).toBe(429); // third refusal: blocked
     await eventually(
-      async () => (await b.request.get('/.well-known/openid-configuration').set('X-Forwarded-For', ip)).status,
+      async () => (await supertest(bUrl).get('/.well-known/openid-configuration').set('X-Forwarded-For', ip)).status,
       429,
     );
   });
