@@ -1,24 +1,16 @@
 import type { Db } from '../db/create-db.js';
 import type { Logger } from '../logging/logger.js';
-import { genesisHead, newChainId, sealRows, type ChainHead, type ChainLinks } from './audit-chain.js';
+import {
+  genesisHead,
+  newChainId,
+  sealRows,
+  type ChainContent,
+  type ChainHead,
+  type ChainLinks,
+} from './audit-chain.js';
 
-/** One audit_events row as inserted (details already redacted and serialised). */
-export interface AuditRow {
-  at: Date;
-  type: string;
-  outcome: string;
-  actor: string | null;
-  client_id: string | null;
-  grant_id: string | null;
-  ip: string | null;
-  request_id: string | null;
-  country: string | null;
-  user_agent: string | null;
-  route: string | null;
-  status: number | null;
-  duration_ms: number | null;
-  details: string;
-}
+/** One audit_events row as inserted (details already redacted and serialised), before its chain fields. */
+export type AuditRow = Omit<ChainContent, 'chain_id' | 'seq' | 'at' | 'details'> & { at: Date; details: string };
 
 export interface AuditWriter {
   /** This writer's hash chain (one per writer, so one per process start). */

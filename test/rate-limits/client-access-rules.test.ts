@@ -14,29 +14,29 @@ const PRODUCT = '/rest/V1/products/ABC%2F10';
 const US = '8.8.8.8';
 const GB = '81.2.69.142';
 
-describe('client access rules', () => {
-  let emu: MagentoEmulator;
-  let s: TestServer;
+/** An emulated store and a bridge in front of it, for one describe block. */
+function storeAndBridge(env: Record<string, string>) {
+  const h = {} as { emu: MagentoEmulator; s: TestServer };
   beforeAll(async () => {
-    emu = await startMagentoEmulator();
-    s = await startTestServer({
-      env: {
-        MAGENTO_BASE_URL: emu.storeBaseUrl,
-        ROUTES_FILE: EMULATOR_TEST_ROUTES_FILE,
-        TRUST_PROXY: 'true',
-        GATEWAY_RATE_LIMIT: '3/min',
-      },
+    h.emu = await startMagentoEmulator();
+    h.s = await startTestServer({
+      env: { MAGENTO_BASE_URL: h.emu.storeBaseUrl, ROUTES_FILE: EMULATOR_TEST_ROUTES_FILE, ...env },
     });
   }, 30_000);
   afterAll(async () => {
-    await s?.close();
-    await emu?.close();
+    await h.s?.close();
+    await h.emu?.close();
   });
+  return h;
+}
+
+describe('client access rules', () => {
+  const h = storeAndBridge({ TRUST_PROXY: 'true', GATEWAY_RATE_LIMIT: '3/min' });
 
   const call = (token: string, ip = '127.0.0.1') =>
-    s.request.get(PRODUCT).set('Authorization', `Bearer ${token}`).set('X-Forwarded-For', ip);
+    h.s.request.get(PRODUCT).set('Authorization', `Bearer ${token}`).set('X-Forwarded-For', ip);
   const tokenFor = (c: { clientId: string; secret: string }, ip: string) =>
-    s.request
+    h.s.request
       .post('/token')
       .auth(c.clientId, c.secret)
       .type('form')
@@ -44,9 +44,9 @@ describe('client access rules', () => {
       .send({ grant_type: 'client_credentials', scope: 'catalog:read' });
 
   it('GATEWAY_RATE_LIMIT for every client, a client with --rate-limit 5/min gets 5', async () => {
-    const plain = await linkedClient(s, emu, { name: 'mobile app', scopes: ['catalog:read'] });
-    const erp = await linkedClient(s, emu, { name: 'bulk ERP', scopes: ['catalog:read'] });
-    await s.runtime.clients.update(erp.clientId, { rateLimit: '5/min' });
+    const plain = await linkedClient(h.s, h.emu, { name: 'mobile app', scopes: ['catalog:read'] });
+    const erp = await linkedClient(h.s, h.emu, { name: 'bulk ERP', scopes: ['catalog:read'] });
+    await h.s.runtime.clients.update(erp.clientId, { rateLimit: '5/min' });
     const plainStatuses = [];
     for (let i = 0; i < 4; i++) plainStatuses.push((await call(plain.token)).status);
     expect(plainStatuses).toEqual([200, 200, 200, 429]);
@@ -59,17 +59,17 @@ describe('client access rules', () => {
     expect(limited.headers['ratelimit-policy']).toBe('"gateway";q=5;w=60');
     expect(limited.headers.ratelimit).toMatch(/^"gateway";r=0;t=\d+$/);
     expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
-    await s.runtime.audit.flush();
-    const denied = await s.runtime.audit.list({ type: 'gateway.denied', clientId: erp.clientId });
+    await h.s.runtime.audit.flush();
+    const denied = await h.s.runtime.audit.list({ type: 'gateway.denied', clientId: erp.clientId });
     expect(denied[0]).toMatchObject({ status: 429, details: { reason: 'rate_limited' } });
     // A fresh window: the ERP's calls go through again.
-    s.clock.advance(60_000);
+    h.s.clock.advance(60_000);
     expect((await call(erp.token)).status).toBe(200);
   });
 
   it('an IP allowlist (IPv4 and IPv6 CIDR) holds at the token endpoint and the gateway', async () => {
-    const c = await linkedClient(s, emu, { name: 'office only', scopes: ['catalog:read'] });
-    await s.runtime.clients.update(c.clientId, { allowedIps: ['203.0.113.0/24', '2001:db8::/32'] });
+    const c = await linkedClient(h.s, h.emu, { name: 'office only', scopes: ['catalog:read'] });
+    await h.s.runtime.clients.update(c.clientId, { allowedIps: ['203.0.113.0/24', '2001:db8::/32'] });
 
     const outside = await tokenFor(c, '198.51.100.7');
     expect(outside.status).toBe(403);
@@ -85,16 +85,16 @@ describe('client access rules', () => {
     expect(away.status).toBe(403);
     expect(away.body).toMatchObject({ error: 'access_denied' });
     expect((await call(c.token, '203.0.113.200')).status).toBe(200);
-    await s.runtime.audit.flush();
-    expect((await s.runtime.audit.list({ type: 'security.ip_refused', clientId: c.clientId }))[0]).toMatchObject({
+    await h.s.runtime.audit.flush();
+    expect((await h.s.runtime.audit.list({ type: 'security.ip_refused', clientId: c.clientId }))[0]).toMatchObject({
       ip: '198.51.100.7',
       details: { reason: 'ip_not_allowed' },
     });
   });
 
   it("a client's denied and allowed countries; the audit row carries the country", async () => {
-    const noUs = await linkedClient(s, emu, { name: 'not from US', scopes: ['catalog:read'] });
-    await s.runtime.clients.update(noUs.clientId, { deniedCountries: ['US'] });
+    const noUs = await linkedClient(h.s, h.emu, { name: 'not from US', scopes: ['catalog:read'] });
+    await h.s.runtime.clients.update(noUs.clientId, { deniedCountries: ['US'] });
     const fromUs = await tokenFor(noUs, US);
     expect(fromUs.status).toBe(403);
     expect(fromUs.body.error_description).toBe('this client does not accept requests from this country');
@@ -102,17 +102,17 @@ describe('client access rules', () => {
     expect((await call(noUs.token, US)).status).toBe(403);
     expect((await call(noUs.token, GB)).status).toBe(200);
 
-    const gbOnly = await linkedClient(s, emu, { name: 'GB only', scopes: ['catalog:read'] });
-    await s.runtime.clients.update(gbOnly.clientId, { allowedCountries: ['GB'] });
+    const gbOnly = await linkedClient(h.s, h.emu, { name: 'GB only', scopes: ['catalog:read'] });
+    await h.s.runtime.clients.update(gbOnly.clientId, { allowedCountries: ['GB'] });
     expect((await call(gbOnly.token, GB)).status).toBe(200);
     expect((await call(gbOnly.token, US)).status).toBe(403);
     // An address no database places (loopback, private) is not in GB either.
     expect((await call(gbOnly.token, '10.1.2.3')).status).toBe(403);
 
-    await s.runtime.audit.flush();
-    const refused = await s.runtime.audit.list({ type: 'security.country_refused', clientId: noUs.clientId });
+    await h.s.runtime.audit.flush();
+    const refused = await h.s.runtime.audit.list({ type: 'security.country_refused', clientId: noUs.clientId });
     expect(refused[0]).toMatchObject({ ip: US, country: 'US', details: { reason: 'country_denied' } });
-    const calls = await s.runtime.audit.list({ type: 'gateway.call', clientId: noUs.clientId });
+    const calls = await h.s.runtime.audit.list({ type: 'gateway.call', clientId: noUs.clientId });
     expect(calls[0]).toMatchObject({ ip: GB, country: 'GB', status: 200, route: 'GET /V1/products/:sku' });
   });
 });
@@ -145,30 +145,15 @@ describe('GEO_DENY_COUNTRIES', () => {
 });
 
 describe('the gateway while the limiter store is down (fail-open)', () => {
-  let emu: MagentoEmulator;
-  let s: TestServer;
-  beforeAll(async () => {
-    emu = await startMagentoEmulator();
-    s = await startTestServer({
-      env: {
-        MAGENTO_BASE_URL: emu.storeBaseUrl,
-        ROUTES_FILE: EMULATOR_TEST_ROUTES_FILE,
-        REDIS_URL: 'redis://127.0.0.1:1', // nothing listens there
-        RATE_LIMIT_FAIL_MODE_TOKEN: 'open',
-      },
-    });
-  }, 30_000);
-  afterAll(async () => {
-    await s?.close();
-    await emu?.close();
-  });
+  // Nothing listens on port 1; the token endpoint is opened too, to get a token at all.
+  const h = storeAndBridge({ REDIS_URL: 'redis://127.0.0.1:1', RATE_LIMIT_FAIL_MODE_TOKEN: 'open' });
 
   it('lets calls through without budget headers and audits the outage; closed mode would answer 503', async () => {
-    const c = await linkedClient(s, emu, { name: 'during outage', scopes: ['catalog:read'] });
-    const res = await s.request.get(PRODUCT).set('Authorization', `Bearer ${c.token}`);
+    const c = await linkedClient(h.s, h.emu, { name: 'during outage', scopes: ['catalog:read'] });
+    const res = await h.s.request.get(PRODUCT).set('Authorization', `Bearer ${c.token}`);
     expect(res.status).toBe(200);
     expect(res.headers.ratelimit).toBeUndefined();
-    await s.runtime.audit.flush();
-    expect((await s.runtime.audit.list({ type: 'security.limiter_unavailable' })).length).toBeGreaterThan(0);
+    await h.s.runtime.audit.flush();
+    expect((await h.s.runtime.audit.list({ type: 'security.limiter_unavailable' })).length).toBeGreaterThan(0);
   });
 });
