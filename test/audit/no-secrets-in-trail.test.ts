@@ -80,7 +80,7 @@ describe('no secret reaches the audit trail or the logs', () => {
     const good = totpNow(s, totpSecret!);
     codes.push(good);
     page = await b.submit(page, 'code', { code: good === '123456' ? '654321' : '123456' });
-    page = await b.submit(page, 'code', { code: good });
+    await b.submit(page, 'code', { code: good });
     await b.go('GET', '/admin/audit/export?format=json');
 
     await s.runtime.audit.flush();

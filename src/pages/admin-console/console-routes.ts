@@ -1,5 +1,5 @@
 import Router from '@koa/router';
-import type { Context, Next } from 'koa';
+import type { Context } from 'koa';
 import { Readable } from 'node:stream';
 import type { AdminAuth } from '../../admins/admin-auth.js';
 import type { ConsoleSession, ConsoleSessions } from '../../admins/console-sessions.js';
@@ -18,8 +18,9 @@ import { formBody } from '../../security/form-body.js';
 import { normalizeIp } from '../../security/ip-address.js';
 import { countryOf } from '../../security/ip-country.js';
 import { securityHeaders } from '../../security/security-headers.js';
-import { createViewRenderer } from '../kit/view-renderer.js';
+import { createViewRenderer, type RenderPage } from '../kit/view-renderer.js';
 import { consoleCookie, preSessionCsrf } from './console-cookie.js';
+import { createConsoleGuard, type ConsoleGuard } from './console-guard.js';
 
 export interface ConsoleDeps {
   db: Db;
@@ -30,12 +31,8 @@ export interface ConsoleDeps {
   sessions: ConsoleSessions;
   limiter: RateLimiter;
   viewsDir?: string;
-}
-
-declare module 'koa' {
-  interface DefaultState {
-    console?: { session: ConsoleSession; token: string; username: string };
-  }
+  /** Feature pages of the console (each its own router), mounted behind the same guard. */
+  pages?: ((guard: ConsoleGuard, render: RenderPage) => Router)[];
 }
 
 const SIGN_IN_ERROR = 'The username or password is incorrect, or the account is temporarily locked.';
@@ -70,37 +67,8 @@ export function consoleRoutes(deps: ConsoleDeps): Router {
     return { ip, country: countryOf(ip), userAgent: ctx.get('user-agent') || null };
   };
 
-  /** The session behind the cookie, or null; `stage` must match. */
-  async function current(ctx: Context, stage: ConsoleSession['stage']) {
-    const token = cookie.get(ctx);
-    const session = await sessions.find(token);
-    return session && session.stage === stage ? { session, token: token! } : null;
-  }
-
-  const signedIn = async (ctx: Context, next: Next) => {
-    const found = await current(ctx, 'active');
-    if (!found) {
-      if (ctx.method === 'GET') return ctx.redirect('/admin/sign-in');
-      ctx.status = 401;
-      return render(ctx, 'admin-message', { title: 'Signed out', text: 'Your session ended. Sign in again.' }, 401);
-    }
-    const admin = await auth.findById(found.session.adminId);
-    if (!admin || admin.disabled) {
-      await sessions.end(found.token);
-      cookie.clear(ctx);
-      return ctx.redirect('/admin/sign-in');
-    }
-    ctx.state.console = { ...found, username: admin.username };
-    await next();
-  };
-  const sessionCsrf = async (ctx: Context, next: Next) => {
-    if (!csrfTokenMatches(ctx.state.console!.session.csrfToken, ctx.request.form?._csrf)) return csrfFailed(ctx);
-    await next();
-  };
-  async function csrfFailed(ctx: Context) {
-    void audit.record({ type: 'security.csrf_failed', outcome: 'denied', ip: ctx.ip, route: `POST ${ctx.path}` });
-    return render(ctx, 'admin-message', { title: 'Form expired', text: 'Reload the page and try again.' }, 403);
-  }
+  const guard = createConsoleGuard({ production: config.production, sessions, auth, audit, render });
+  const { current, signedIn, sessionCsrf, csrfFailed } = guard;
 
   const showSignIn = async (ctx: Context, error: string | null = null, status = 200, username = '') => {
     let csrf = preCsrf.get(ctx);
@@ -239,5 +207,6 @@ export function consoleRoutes(deps: ConsoleDeps): Router {
     // Streamed page by page (keyset): memory stays one page, however large the trail.
     ctx.body = Readable.from(auditExportChunks(deps.db, selection, format));
   });
+  for (const page of deps.pages ?? []) router.use(page(guard, render).routes());
   return router;
 }

@@ -1,0 +1,67 @@
+import type { Context, Next } from 'koa';
+import type { AdminAuth } from '../../admins/admin-auth.js';
+import type { ConsoleSession, ConsoleSessions } from '../../admins/console-sessions.js';
+import type { AuditLog } from '../../audit/audit-log.js';
+import { csrfTokenMatches } from '../../security/csrf.js';
+import type { RenderPage } from '../kit/view-renderer.js';
+import { consoleCookie } from './console-cookie.js';
+
+declare module 'koa' {
+  interface DefaultState {
+    console?: { session: ConsoleSession; token: string; username: string; adminId: string };
+  }
+}
+
+export interface ConsoleGuard {
+  /** The session behind the cookie at `stage`, or null. */
+  current(ctx: Context, stage: ConsoleSession['stage']): Promise<{ session: ConsoleSession; token: string } | null>;
+  /** Lets signed-in admins through (ctx.state.console); others go to the sign-in page (GET) or get 401. */
+  signedIn(ctx: Context, next: Next): Promise<unknown>;
+  /** After formBody(): the form's _csrf must be the session's. */
+  sessionCsrf(ctx: Context, next: Next): Promise<unknown>;
+  csrfFailed(ctx: Context): Promise<void>;
+}
+
+/** What every console page checks: the session cookie, the admin behind it, the CSRF token of its forms. */
+export function createConsoleGuard(deps: {
+  production: boolean;
+  sessions: ConsoleSessions;
+  auth: AdminAuth;
+  audit: AuditLog;
+  render: RenderPage;
+}): ConsoleGuard {
+  const { sessions, auth, audit, render } = deps;
+  const cookie = consoleCookie(deps.production);
+  const guard: ConsoleGuard = {
+    async current(ctx, stage) {
+      const token = cookie.get(ctx);
+      const session = await sessions.find(token);
+      return session && session.stage === stage ? { session, token: token! } : null;
+    },
+    async signedIn(ctx, next) {
+      const found = await guard.current(ctx, 'active');
+      if (!found) {
+        if (ctx.method === 'GET') return ctx.redirect('/admin/sign-in');
+        return render(ctx, 'admin-message', { title: 'Signed out', text: 'Your session ended. Sign in again.' }, 401);
+      }
+      const admin = await auth.findById(found.session.adminId);
+      if (!admin || admin.disabled) {
+        await sessions.end(found.token);
+        cookie.clear(ctx);
+        return ctx.redirect('/admin/sign-in');
+      }
+      ctx.state.console = { ...found, username: admin.username, adminId: admin.id };
+      return next();
+    },
+    async sessionCsrf(ctx, next) {
+      if (!csrfTokenMatches(ctx.state.console!.session.csrfToken, ctx.request.form?._csrf))
+        return guard.csrfFailed(ctx);
+      return next();
+    },
+    async csrfFailed(ctx) {
+      void audit.record({ type: 'security.csrf_failed', outcome: 'denied', ip: ctx.ip, route: `POST ${ctx.path}` });
+      return render(ctx, 'admin-message', { title: 'Form expired', text: 'Reload the page and try again.' }, 403);
+    },
+  };
+  return guard;
+}
