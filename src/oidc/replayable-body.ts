@@ -23,16 +23,20 @@ export async function readBody(req: IncomingMessage, limit = PROVIDER_BODY_LIMIT
  * pre-parsed body prints a warning). Everything but the stream is the original request's.
  */
 export function withReplayedBody(req: IncomingMessage, body: Buffer): IncomingMessage {
+  const bound = new Map<PropertyKey, unknown>();
+  const iterator = () =>
+    (async function* replay() {
+      if (body.length) yield body;
+    })();
   return new Proxy(req, {
     get(target, prop) {
       if (prop === 'readable') return true;
-      if (prop === 'iterator')
-        return () =>
-          (async function* replay() {
-            if (body.length) yield body;
-          })();
+      if (prop === 'iterator') return iterator;
       const value = Reflect.get(target, prop, target) as unknown;
-      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      if (typeof value !== 'function') return value;
+      let fn = bound.get(prop);
+      if (!fn) bound.set(prop, (fn = (value as (...a: unknown[]) => unknown).bind(target)));
+      return fn;
     },
   });
 }

@@ -32,10 +32,32 @@ export interface RateLimiter {
   reset(key: string, limit: RateLimitSpec): Promise<void>;
   /** Connects to the store (the server does before it listens); false: it did not answer in time. */
   ready(timeoutMs?: number): Promise<boolean>;
+  /** Sends the batched hits now (shutdown, tests). */
+  flush(): Promise<void>;
 }
 
 /** Seconds a refused caller is asked to wait while the store is down. */
 const OUTAGE_RETRY_AFTER_S = 5;
+/**
+ * Budgets this large on a shared store are counted in batches: each instance adds up its hits and
+ * sends them every BATCH_FLUSH_MS in one call per key, deciding meanwhile on the store's last total
+ * plus its own pending hits. A hot path then makes no store round trip of its own; a budget may be
+ * passed by what the instances admit in one flush interval. Small budgets (failed secrets, sign-ins)
+ * are counted exactly, one call per hit.
+ */
+export const BATCH_MIN_BUDGET = 100;
+const BATCH_FLUSH_MS = 50;
+
+interface Tally {
+  limit: RateLimitSpec;
+  windowEnd: number;
+  /** The store's total for this key and window, as of the last flush. */
+  shared: number;
+  /** Hits of this instance not sent yet. */
+  pending: number;
+  /** The last flush failed: the store is down for this key until one succeeds. */
+  down: boolean;
+}
 
 /**
  * The product's rate limits over rate-limiter-flexible: Redis, PostgreSQL or memory (see
@@ -52,6 +74,73 @@ export function createRateLimiter(deps: {
   onStoreError?: (err: Error) => void;
 }): RateLimiter {
   const { backend, clock } = deps;
+  const batched = backend.kind !== 'memory';
+  const tallies = new Map<string, Tally>();
+  let flushTimer: NodeJS.Timeout | null = null;
+  /** Sends of earlier flushes still on their way: a flush() resolves after them too. */
+  let inFlight: Promise<unknown> = Promise.resolve();
+
+  async function flush(): Promise<void> {
+    if (flushTimer) clearTimeout(flushTimer);
+    flushTimer = null;
+    const now = clock.now();
+    const sends: Promise<void>[] = [];
+    for (const [storeKey, t] of tallies) {
+      if (t.pending === 0) {
+        if (t.windowEnd <= now) tallies.delete(storeKey); // a past window: nothing more to count
+        continue;
+      }
+      const n = t.pending;
+      t.pending = 0;
+      sends.push(
+        backend
+          .limiterFor(t.limit)
+          .consume(storeKey, n)
+          .then(
+            (res) => {
+              t.shared = res.consumedPoints;
+              t.down = false;
+            },
+            (err) => {
+              if (err instanceof RateLimiterRes) {
+                t.shared = err.consumedPoints; // counted, over the budget
+                t.down = false;
+                return;
+              }
+              t.pending += n; // sent again with the next flush: no hit is lost
+              t.down = true;
+              deps.onStoreError?.(err as Error);
+            },
+          ),
+      );
+    }
+    const earlier = inFlight;
+    inFlight = Promise.all([earlier, ...sends]);
+    await inFlight;
+    if (tallies.size && !flushTimer) scheduleFlush();
+  }
+  function startTally(key: string, limit: RateLimitSpec, shared: number) {
+    const windowMs = limit.windowSeconds * 1000;
+    const windowEnd = (Math.floor(clock.now() / windowMs) + 1) * windowMs;
+    tallies.set(windowKey(key, limit), { limit, windowEnd, shared, pending: 0, down: false });
+  }
+  function scheduleFlush() {
+    flushTimer = setTimeout(() => void flush(), BATCH_FLUSH_MS);
+    flushTimer.unref();
+  }
+
+  /** Null: this key has no tally in this window yet (its first hit is counted exactly, and starts one). */
+  function batchedHit(key: string, limit: RateLimitSpec, failOpen: boolean): RateLimitResult | null {
+    const t = tallies.get(windowKey(key, limit));
+    if (!t) return null;
+    t.pending++;
+    if (!flushTimer) scheduleFlush();
+    const retryAfter = Math.max(1, Math.ceil((t.windowEnd - clock.now()) / 1000));
+    if (t.down)
+      return { allowed: failOpen, hits: 0, remaining: 0, limit, retryAfter: OUTAGE_RETRY_AFTER_S, storeDown: true };
+    const hits = t.shared + t.pending;
+    return { allowed: hits <= limit.max, hits, remaining: Math.max(0, limit.max - hits), limit, retryAfter };
+  }
   const windowKey = (key: string, limit: RateLimitSpec) =>
     `${key}@${Math.floor(clock.now() / (limit.windowSeconds * 1000))}`;
   const toResult = (res: RateLimiterRes, limit: RateLimitSpec, allowed: boolean): RateLimitResult => {
@@ -68,10 +157,20 @@ export function createRateLimiter(deps: {
   return {
     store: backend.kind,
     async hit(key, limit, opts = {}) {
+      const batch = batched && limit.max >= BATCH_MIN_BUDGET;
+      if (batch) {
+        const quick = batchedHit(key, limit, opts.failOpen === true);
+        if (quick) return quick;
+      }
       try {
-        return toResult(await backend.limiterFor(limit).consume(windowKey(key, limit)), limit, true);
+        const res = await backend.limiterFor(limit).consume(windowKey(key, limit));
+        if (batch) startTally(key, limit, res.consumedPoints);
+        return toResult(res, limit, true);
       } catch (err) {
-        if (err instanceof RateLimiterRes) return toResult(err, limit, false);
+        if (err instanceof RateLimiterRes) {
+          if (batch) startTally(key, limit, err.consumedPoints);
+          return toResult(err, limit, false);
+        }
         deps.onStoreError?.(err as Error);
         const allowed = opts.failOpen === true;
         return { allowed, hits: 0, remaining: 0, limit, retryAfter: OUTAGE_RETRY_AFTER_S, storeDown: true };
@@ -82,6 +181,7 @@ export function createRateLimiter(deps: {
       return res ? toResult(res, limit, res.consumedPoints <= limit.max) : null;
     },
     ready: (timeoutMs = 3000) => backend.ready(timeoutMs),
+    flush,
     async reset(key, limit) {
       await backend.limiterFor(limit).delete(windowKey(key, limit));
     },

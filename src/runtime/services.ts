@@ -224,6 +224,7 @@ export function createServices(deps: ServiceDeps): Services {
       const idle = Promise.all([activation.idle(), signingProfiles.idle(), alerts.stop()]);
       await Promise.race([idle, new Promise((r) => setTimeout(r, waitMs).unref())]);
       await upstreamAgent.destroy();
+      await limiter.flush().catch(() => {}); // the batched hits of this process count for the others
       await limiterBackend.close();
       // Last: everything above may still have audited. A database that does not answer gets at
       // least a moment; what it does not take goes to the log.
