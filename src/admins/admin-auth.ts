@@ -9,6 +9,11 @@ export type PasswordResult =
 export type CodeResult =
   { ok: true; method: 'totp' | 'recovery' } | { ok: false; reason: 'invalid' | 'locked' | 'disabled' | 'not_enrolled' };
 
+/** Where a sign-in step came from: the address, and the request (its audit rows take the rest from it). */
+export type SignInOrigin = string | null | { ip: string | null; requestId?: string | null };
+const originOf = (from: SignInOrigin) =>
+  from !== null && typeof from === 'object' ? { ip: from.ip, requestId: from.requestId ?? null } : { ip: from };
+
 /**
  * Sign-in checks for admins: password, TOTP or recovery code, lockout after consecutive failures.
  * Callers show one message for every `ok: false` (no user enumeration).
@@ -21,18 +26,18 @@ export function createAdminAuth(core: AdminCore, management: AdminManagement) {
 
   async function fail(
     admin: AdminRecord,
-    ip: string | null,
+    from: SignInOrigin,
     type: 'admin.login_failed' | 'admin.totp_failed',
   ): Promise<void> {
     const lockUntil = new Date(clock.now() + config.adminLockoutMinutes * 60_000);
     const { locked } = await store.recordFailure(admin.id, config.adminLockoutThreshold, lockUntil, now());
-    await audit?.record({ type, outcome: 'failure', actor: admin.username, ip });
+    await audit?.record({ type, outcome: 'failure', actor: admin.username, ...originOf(from) });
     if (locked)
       await audit?.record({
         type: 'admin.locked',
         outcome: 'info',
         actor: admin.username,
-        ip,
+        ...originOf(from),
         details: { until: lockUntil.toISOString() },
       });
   }
@@ -43,7 +48,7 @@ export function createAdminAuth(core: AdminCore, management: AdminManagement) {
     },
     isLocked,
 
-    async verifyPassword(username: string, password: string, ip: string | null): Promise<PasswordResult> {
+    async verifyPassword(username: string, password: string, from: SignInOrigin): Promise<PasswordResult> {
       const admin = username.trim() ? await store.findByUsername(username.trim()) : null;
       if (!admin) {
         await hasher.verifyDummy(password); // same time as a real check
@@ -51,7 +56,7 @@ export function createAdminAuth(core: AdminCore, management: AdminManagement) {
           type: 'admin.login_failed',
           outcome: 'failure',
           actor: unknownUsernameActor(box, username),
-          ip,
+          ...originOf(from),
           details: { reason: 'unknown_user' },
         });
         return { ok: false, reason: 'invalid' };
@@ -62,13 +67,13 @@ export function createAdminAuth(core: AdminCore, management: AdminManagement) {
           type: 'admin.login_failed',
           outcome: 'denied',
           actor: admin.username,
-          ip,
+          ...originOf(from),
           details: { reason: admin.disabled ? 'disabled' : 'locked' },
         });
         return { ok: false, reason: admin.disabled ? 'disabled' : 'locked' };
       }
       if (!ok) {
-        await fail(admin, ip, 'admin.login_failed');
+        await fail(admin, from, 'admin.login_failed');
         return { ok: false, reason: 'invalid' };
       }
       if (needsRehash) await store.update(admin.id, { password_hash: await hasher.hash(password) }, now());
@@ -76,7 +81,7 @@ export function createAdminAuth(core: AdminCore, management: AdminManagement) {
     },
 
     /** A TOTP code (once per 30 s step) or an unused recovery code of an enrolled admin. */
-    async verifyCode(adminId: string, input: string, ip: string | null): Promise<CodeResult> {
+    async verifyCode(adminId: string, input: string, from: SignInOrigin): Promise<CodeResult> {
       const admin = await store.findById(adminId);
       if (!admin) return { ok: false, reason: 'invalid' };
       if (admin.disabled) return { ok: false, reason: 'disabled' };
@@ -95,7 +100,7 @@ export function createAdminAuth(core: AdminCore, management: AdminManagement) {
             type: 'admin.recovery_code_used',
             outcome: 'success',
             actor: admin.username,
-            ip,
+            ...originOf(from),
             details: { remaining },
           });
           return { ok: true, method: 'recovery' };
@@ -108,7 +113,7 @@ export function createAdminAuth(core: AdminCore, management: AdminManagement) {
           return { ok: true, method: 'totp' };
         }
       }
-      await fail(admin, ip, 'admin.totp_failed');
+      await fail(admin, from, 'admin.totp_failed');
       return { ok: false, reason: isLocked((await store.findById(admin.id))!) ? 'locked' : 'invalid' };
     },
 
@@ -120,28 +125,33 @@ export function createAdminAuth(core: AdminCore, management: AdminManagement) {
       adminId: string,
       secret: string,
       code: string,
-      ip: string | null,
+      from: SignInOrigin,
     ): Promise<TotpEnrolment | null> {
       const admin = await store.findById(adminId);
       if (!admin || admin.disabled || isLocked(admin) || admin.totpSecret) return null;
       const step = totp.verify(code, secret, null);
       if (step === null) {
-        await fail(admin, ip, 'admin.totp_failed');
+        await fail(admin, from, 'admin.totp_failed');
         return null;
       }
       const enrolment = await management.enrolTotp(admin, secret);
       await store.update(admin.id, { totp_last_step: step, failed_attempts: 0 }, now());
-      await audit?.record({ type: 'admin.totp_enrolled', outcome: 'success', actor: admin.username, ip });
+      await audit?.record({
+        type: 'admin.totp_enrolled',
+        outcome: 'success',
+        actor: admin.username,
+        ...originOf(from),
+      });
       return enrolment;
     },
 
-    async recordLogin(admin: AdminRecord, ip: string | null, method: string): Promise<void> {
+    async recordLogin(admin: AdminRecord, from: SignInOrigin, method: string): Promise<void> {
       await store.update(admin.id, { last_login_at: now(), failed_attempts: 0 }, now());
       await audit?.record({
         type: 'admin.login',
         outcome: 'success',
         actor: admin.username,
-        ip,
+        ...originOf(from),
         details: { secondFactor: method },
       });
     },

@@ -5,7 +5,7 @@ import { redact } from '../logging/logger.js';
 import type { AuditEvent, AuditEventType } from './audit-events.js';
 import { createAuditWriter } from './audit-writer.js';
 import { countryOf } from '../security/ip-country.js';
-import { currentRequest } from '../logging/request-context.js';
+import { requestContext } from '../logging/request-context.js';
 import { applyAuditSelection, type AuditSelection } from './audit-selection.js';
 
 export interface AuditFilter extends AuditSelection {
@@ -50,8 +50,8 @@ export function createAuditLog(deps: { db: Db; clock: Clock; logger: Logger } & 
     chainId: writer.chainId,
     record(e) {
       deps.onRecord?.(e);
-      // Recorded while serving a request: what the event leaves out comes from the request.
-      const rc = currentRequest();
+      // Recorded while serving the request it names: what the event leaves out comes from there.
+      const rc = requestContext(e.requestId);
       const ip = e.ip ?? rc?.ip ?? null;
       const userAgent = e.userAgent ?? rc?.userAgent ?? null;
       return writer.push({
@@ -62,7 +62,7 @@ export function createAuditLog(deps: { db: Db; clock: Clock; logger: Logger } & 
         client_id: e.clientId ?? null,
         grant_id: e.grantId ?? null,
         ip,
-        request_id: e.requestId ?? rc?.requestId ?? null,
+        request_id: e.requestId ?? null,
         country: e.country ?? countryOf(ip),
         // Bounded: a client chooses its user agent, and a row is not a place for megabytes.
         user_agent: userAgent ? userAgent.slice(0, 512) : null,

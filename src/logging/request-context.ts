@@ -1,31 +1,33 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Context } from 'koa';
 
 /** What an audit row may take from the request it was recorded in (never a raw path: see routeOf). */
 export interface RequestContext {
-  requestId: string;
   ip: string;
   userAgent: string | null;
-  /** `METHOD /route/template`, read when asked (the router matches after this is set). */
+  /** `METHOD /route/template`, read when asked (the router matches after the request starts). */
   route(): string;
 }
 
-const storage = new AsyncLocalStorage<RequestContext>();
+/**
+ * The requests being served, by request id: an audit event that names its request gets the rest
+ * from here. A map rather than AsyncLocalStorage, whose promise hooks (Node 22) tax every promise
+ * of every request, hot paths included.
+ */
+const open = new Map<string, RequestContext>();
 
-/** Runs the rest of the request with its context reachable from anywhere below (the audit log). */
-export function runInRequest<T>(ctx: Context, requestId: string, routeOf: (ctx: Context) => string, fn: () => T): T {
-  return storage.run(
-    {
-      requestId,
-      ip: ctx.ip,
-      userAgent: ctx.get('user-agent') || null,
-      route: () => `${ctx.method} ${routeOf(ctx)}`,
-    },
-    fn,
-  );
+export function openRequest(ctx: Context, requestId: string, routeOf: (ctx: Context) => string): void {
+  open.set(requestId, {
+    ip: ctx.ip,
+    userAgent: ctx.get('user-agent') || null,
+    route: () => `${ctx.method} ${routeOf(ctx)}`,
+  });
 }
 
-/** The request being served, or undefined (the CLI, timers, start-up). */
-export function currentRequest(): RequestContext | undefined {
-  return storage.getStore();
+export function closeRequest(requestId: string): void {
+  open.delete(requestId);
+}
+
+/** The request with this id while it is being served, or undefined. */
+export function requestContext(requestId: string | null | undefined): RequestContext | undefined {
+  return requestId ? open.get(requestId) : undefined;
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Context, Next } from 'koa';
 import type { Logger } from './logger.js';
-import { runInRequest } from './request-context.js';
+import { closeRequest, openRequest } from './request-context.js';
 
 const VALID_ID = /^[A-Za-z0-9._-]{8,64}$/;
 
@@ -39,9 +39,11 @@ export function requestLog(logger: Logger) {
     });
     ctx.set('X-Request-Id', requestId);
     const started = performance.now();
+    openRequest(ctx, requestId, redactPath);
     try {
-      await runInRequest(ctx, requestId, redactPath, next);
+      await next();
     } finally {
+      closeRequest(requestId);
       logger.info('request', {
         requestId,
         method: ctx.method,

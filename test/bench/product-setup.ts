@@ -131,6 +131,13 @@ export async function startProduct(o: {
     GATEWAY_RATE_LIMIT: '100000000/min',
     // BENCH_REDIS_URL: counters in Redis instead of the product's PostgreSQL.
     ...(process.env.BENCH_REDIS_URL ? { REDIS_URL: process.env.BENCH_REDIS_URL } : {}),
+    // BENCH_PRODUCT_ENV="ALERT_EVAL_INTERVAL_MS=0 AUDIT_FLUSH_INTERVAL_MS=20": what one setting costs.
+    ...Object.fromEntries(
+      (process.env.BENCH_PRODUCT_ENV ?? '')
+        .split(/\s+/)
+        .filter(Boolean)
+        .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+    ),
     // One client drives every connection: its share of the upstream pool must cover them.
     GATEWAY_MAX_CONNECTIONS_PER_CLIENT: String(Math.max(16, o.connections)),
     // The default (info: an access line per request) unless asked, to see what logging costs.

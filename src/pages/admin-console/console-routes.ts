@@ -21,6 +21,7 @@ import { securityHeaders } from '../../security/security-headers.js';
 import { createViewRenderer, type RenderPage } from '../kit/view-renderer.js';
 import { consoleCookie, preSessionCsrf } from './console-cookie.js';
 import { createConsoleGuard, type ConsoleGuard } from './console-guard.js';
+import { signInOrigin } from '../kit/sign-in-origin.js';
 
 export interface ConsoleDeps {
   db: Db;
@@ -106,7 +107,7 @@ export function consoleRoutes(deps: ConsoleDeps): Router {
     async (ctx) => {
       const form = ctx.request.form!;
       const username = (form.username ?? '').slice(0, 128);
-      const result = await auth.verifyPassword(username, form.password ?? '', ctx.ip);
+      const result = await auth.verifyPassword(username, form.password ?? '', signInOrigin(ctx));
       if (!result.ok) return showSignIn(ctx, SIGN_IN_ERROR, 401, username);
       if (!result.admin.totpSecret)
         return render(
@@ -133,7 +134,7 @@ export function consoleRoutes(deps: ConsoleDeps): Router {
     const pending = await current(ctx, 'password_ok');
     if (!pending) return ctx.redirect('/admin/sign-in');
     if (!csrfTokenMatches(pending.session.csrfToken, ctx.request.form?._csrf)) return csrfFailed(ctx);
-    const result = await auth.verifyCode(pending.session.adminId, ctx.request.form?.code ?? '', ctx.ip);
+    const result = await auth.verifyCode(pending.session.adminId, ctx.request.form?.code ?? '', signInOrigin(ctx));
     if (!result.ok) {
       if (result.reason === 'invalid') return showCode(ctx, pending.session, CODE_ERROR, 401);
       await sessions.end(pending.token);
@@ -144,7 +145,7 @@ export function consoleRoutes(deps: ConsoleDeps): Router {
     await sessions.end(pending.token);
     const admin = (await auth.findById(pending.session.adminId))!;
     const { token } = await sessions.create(admin.id, 'active', seen(ctx));
-    await auth.recordLogin(admin, ctx.ip, result.method);
+    await auth.recordLogin(admin, signInOrigin(ctx), result.method);
     cookie.set(ctx, token);
     ctx.status = 303;
     ctx.redirect('/admin');

@@ -26,6 +26,7 @@ import {
   type IdentityRequest,
 } from './present-identity-link.js';
 import { safeSuccessCallback } from '../../magento-link/success-callback.js';
+import { signInOrigin } from '../kit/sign-in-origin.js';
 
 export interface IdentityLinkDeps {
   db: Db;
@@ -206,7 +207,7 @@ export function identityLinkRoutes(deps: IdentityLinkDeps): Router {
   router.post(`${IDENTITY_PATH}/:endpointToken/login`, ...post, async (ctx) => {
     const f = ctx.state.identity.flow!;
     const username = String(ctx.request.form?.username ?? '').slice(0, 200);
-    const result = await auth.verifyPassword(username, String(ctx.request.form?.password ?? ''), ctx.ip);
+    const result = await auth.verifyPassword(username, String(ctx.request.form?.password ?? ''), signInOrigin(ctx));
     if (!result.ok) return showLogin(ctx, f, SIGN_IN_ERROR, username, 401);
     if (!result.admin.totpSecret) return render(ctx, 'identity-link-message', presentIdentityMessage('no_totp'), 403);
     await states.update(f.uid, { adminId: result.admin.id, stage: 'password_ok' });
@@ -220,7 +221,7 @@ export function identityLinkRoutes(deps: IdentityLinkDeps): Router {
     const admin = f.stage === 'password_ok' && f.adminId ? await auth.findById(f.adminId) : null;
     if (!admin) return showLogin(ctx, f, null, '', 400);
     // A fresh code for this decision; the TOTP service refuses a step it already accepted.
-    const code = await auth.verifyCode(admin.id, String(ctx.request.form?.code ?? ''), ctx.ip);
+    const code = await auth.verifyCode(admin.id, String(ctx.request.form?.code ?? ''), signInOrigin(ctx));
     if (!code.ok) {
       if (code.reason === 'invalid') return showConfirm(ctx, f, admin.username, CODE_ERROR, 401);
       await states.update(f.uid, { adminId: null, stage: 'start' });

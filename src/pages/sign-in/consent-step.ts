@@ -4,6 +4,7 @@ import { presentMessage } from '../kit/present-message.js';
 import { loadClientInfo } from './client-info.js';
 import { CODE_ERROR } from '../kit/present-sign-in.js';
 import type { SecondFactorProof, StepContext } from './step-context.js';
+import { signInOrigin } from '../kit/sign-in-origin.js';
 
 const LOCKED_ERROR =
   'Too many invalid codes: your account is temporarily locked. Try again later or ask another ' +
@@ -109,7 +110,7 @@ export function consentStep(s: StepContext) {
 
       let secondFactor = 'login';
       if (!coveredByLogin(ctx)) {
-        const result = await auth.verifyCode(admin.id, ctx.request.form!.code ?? '', ctx.ip);
+        const result = await auth.verifyCode(admin.id, ctx.request.form!.code ?? '', signInOrigin(ctx));
         if (!result.ok) return show(ctx, result.reason === 'locked' ? LOCKED_ERROR : CODE_ERROR, 401);
         secondFactor = result.method;
       }

@@ -10,6 +10,7 @@ import {
 } from '../kit/present-sign-in.js';
 import { loadClientInfo } from './client-info.js';
 import { redirectToInteraction, type SecondFactorProof, type StepContext } from './step-context.js';
+import { signInOrigin } from '../kit/sign-in-origin.js';
 
 const pendingAad = (uid: string) => `interaction:totp:${uid}`;
 
@@ -66,7 +67,7 @@ export function signInSteps(s: StepContext) {
       if (wrongPrompt(ctx)) return redirectToInteraction(ctx);
       const form = ctx.request.form!;
       const username = (form.username ?? '').slice(0, 128);
-      const result = await auth.verifyPassword(username, form.password ?? '', ctx.ip);
+      const result = await auth.verifyPassword(username, form.password ?? '', signInOrigin(ctx));
       if (!result.ok) return show(ctx, SIGN_IN_ERROR, 401, username);
       const { admin } = result;
       const pending = admin.totpSecret ? null : box.seal(auth.newTotpSecret(), pendingAad(ctx.state.flow.uid));
@@ -77,7 +78,7 @@ export function signInSteps(s: StepContext) {
     async postCode(ctx: Context) {
       const flow = ctx.state.flow;
       if (wrongPrompt(ctx) || flow.stage !== 'password_ok' || !flow.adminId) return redirectToInteraction(ctx);
-      const result = await auth.verifyCode(flow.adminId, ctx.request.form!.code ?? '', ctx.ip);
+      const result = await auth.verifyCode(flow.adminId, ctx.request.form!.code ?? '', signInOrigin(ctx));
       if (!result.ok) {
         if (result.reason === 'invalid') return show(ctx, CODE_ERROR, 401);
         // Locked or disabled meanwhile: back to the first step, with the sign-in page's one message.
@@ -86,7 +87,7 @@ export function signInSteps(s: StepContext) {
         return show(ctx, SIGN_IN_ERROR, 401);
       }
       const admin = (await auth.findById(flow.adminId))!;
-      await auth.recordLogin(admin, ctx.ip, result.method);
+      await auth.recordLogin(admin, signInOrigin(ctx), result.method);
       ctx.status = 303;
       ctx.redirect(await finishLogin(ctx, admin.id, result.method));
     },
@@ -96,7 +97,12 @@ export function signInSteps(s: StepContext) {
       if (wrongPrompt(ctx) || flow.stage !== 'password_ok' || !flow.adminId || !flow.pendingTotpSecret)
         return redirectToInteraction(ctx);
       const secret = box.open(flow.pendingTotpSecret, pendingAad(flow.uid));
-      const enrolment = await auth.confirmEnrolment(flow.adminId, secret, ctx.request.form!.code ?? '', ctx.ip);
+      const enrolment = await auth.confirmEnrolment(
+        flow.adminId,
+        secret,
+        ctx.request.form!.code ?? '',
+        signInOrigin(ctx),
+      );
       if (!enrolment) {
         const admin = await auth.findById(flow.adminId);
         if (admin && !auth.isLocked(admin) && !admin.disabled) return show(ctx, CODE_ERROR, 401);
@@ -105,7 +111,7 @@ export function signInSteps(s: StepContext) {
         return show(ctx, SIGN_IN_ERROR, 401);
       }
       const admin = (await auth.findById(flow.adminId))!;
-      await auth.recordLogin(admin, ctx.ip, 'totp');
+      await auth.recordLogin(admin, signInOrigin(ctx), 'totp');
       const continueUrl = await finishLogin(ctx, admin.id, 'totp');
       // Shown once: only hashes are stored.
       return render(ctx, 'recovery-codes', presentRecoveryCodes({ codes: enrolment.recoveryCodes, continueUrl }));
