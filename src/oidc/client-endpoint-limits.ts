@@ -136,8 +136,11 @@ export function clientEndpointLimits(deps: {
   return async function clientEndpointLimitsMiddleware(ctx: Context, next: Next) {
     if (ctx.method !== 'POST' || !CLIENT_AUTH_PATHS.has(ctx.path)) return next();
     const ip = normalizeIp(ctx.ip);
+    const authorization = ctx.get('authorization') || undefined;
     let form = new URLSearchParams();
-    if (ctx.is('application/x-www-form-urlencoded')) {
+    // With HTTP Basic the header names the client; only otherwise is the body read (and replayed).
+    const basic = authorization?.toLowerCase().startsWith('basic ') === true;
+    if (!basic && ctx.is('application/x-www-form-urlencoded')) {
       try {
         const body = await readBody(ctx.req);
         form = new URLSearchParams(body.toString('utf8'));
@@ -147,7 +150,7 @@ export function clientEndpointLimits(deps: {
         return refuse(ctx, 413, 'invalid_request', 'request body too large');
       }
     }
-    const clientId = claimedClientId(ctx.get('authorization') || undefined, form);
+    const clientId = claimedClientId(authorization, form);
 
     const block =
       (await blocks.find('ip', ip, 'token')) ?? (clientId && (await blocks.find('client', clientId, 'token')));

@@ -6,6 +6,9 @@ interface GeoIpCountry {
 }
 
 let geo: GeoIpCountry | null = null;
+/** Recent answers: a request asks up to three times (gate, client rules, audit row), a client many. */
+const recent = new Map<string, string | null>();
+const RECENT_MAX = 10_000;
 
 /**
  * The country of an address from geoip-country's bundled offline database (MaxMind GeoLite2
@@ -14,10 +17,16 @@ let geo: GeoIpCountry | null = null;
  */
 export function countryOf(ip: string | null | undefined): string | null {
   if (!ip) return null;
+  const known = recent.get(ip);
+  if (known !== undefined) return known;
   geo ??= createRequire(import.meta.url)('geoip-country') as GeoIpCountry;
+  let country: string | null;
   try {
-    return geo.lookup(normalizeIp(ip))?.country ?? null;
+    country = geo.lookup(normalizeIp(ip))?.country ?? null;
   } catch {
-    return null; // not an address it can read
+    country = null; // not an address it can read
   }
+  if (recent.size >= RECENT_MAX) recent.clear();
+  recent.set(ip, country);
+  return country;
 }
