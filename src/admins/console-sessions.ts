@@ -104,7 +104,7 @@ export function createConsoleSessions(deps: {
         .delete();
     },
     async endForAdmin(adminId) {
-      return db(TABLE).where({ admin_id: adminId }).delete();
+      return (await db(TABLE).where({ admin_id: adminId }).delete(['id_hash'])).length;
     },
   };
 }

@@ -1,7 +1,7 @@
 import type { AlertRule } from './alert-rule.js';
 
 /** A session stays one incident for as long as it can live: far longer than the usual dedup window. */
-const SESSION_DEDUP_WINDOW_S = 90 * 86_400;
+export const SESSION_DEDUP_WINDOW_S = 90 * 86_400;
 
 /** Admin sign-in sessions open longer than ALERT_SESSION_MAX_HOURS: one alert per session. */
 export const longSessionRule: AlertRule = async ({ now, config, openSessions }) => {

@@ -14,6 +14,7 @@ import type { AccessTokenVerifier } from '../oidc/access-token-verifier.js';
 import { openServerDatabase, type ServerDatabase } from './server-database.js';
 import { deleteExpiredLimiterRows } from '../rate-limits/limiter-backend.js';
 import { alertOldSecrets } from './secret-age-alerts.js';
+import { pruneAlertTables } from '../alerts/alert-retention.js';
 import { createServices, type ServiceDeps, type Services } from './services.js';
 import { createWeb } from './web.js';
 import { startMetricsServer } from '../metrics/metrics-endpoint.js';
@@ -121,6 +122,9 @@ export async function createRuntime(config: Config, opts: RuntimeOptions): Promi
             deleteExpiredPayloads(db, clock).catch((err) => logger.warn('expired row cleanup failed', { err }));
             deleteExpiredLimiterRows(db, clock).catch((err) => logger.warn('limiter row cleanup failed', { err }));
             alertOldSecrets(services).catch((err) => logger.warn('client secret age check failed', { err }));
+            pruneAlertTables(db, clock, { dedupWindowS: config.alerts.dedupWindowS }).catch((err) =>
+              logger.warn('alert table clean-up failed', { err }),
+            );
             pruneAuditTrail();
           }, config.expiredCleanupIntervalMs);
           cleanup.unref();

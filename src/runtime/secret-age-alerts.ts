@@ -22,8 +22,8 @@ export async function alertOldSecrets(s: Pick<Services, 'db' | 'alerts' | 'clock
       .db('oauth_clients')
       .where({ client_id: c.client_id })
       .whereNull('secret_age_alerted_at')
-      .update({ secret_age_alerted_at: now });
-    if (!claimed) continue; // another instance took it
+      .update({ secret_age_alerted_at: now }, ['client_id']);
+    if (!claimed.length) continue; // another instance took it
     const issued = new Date(c.issued);
     const ageDays = Math.floor((now.getTime() - issued.getTime()) / DAY_MS);
     await s.alerts.raise({
