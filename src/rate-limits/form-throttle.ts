@@ -15,9 +15,9 @@ interface ThrottleDeps {
   failOpen?: boolean;
 }
 
-function throttle(deps: ThrottleDeps, name: string, keyOf: (ctx: Context) => string | null) {
+function throttle(deps: ThrottleDeps, name: string, keyOf: (ctx: Context) => string | null | Promise<string | null>) {
   return async function formThrottleMiddleware(ctx: Context, next: Next) {
-    const key = keyOf(ctx);
+    const key = await keyOf(ctx);
     if (key === null) return next();
     const r = await deps.limiter.hit(key, deps.limit, { failOpen: deps.failOpen });
     if (r.allowed) return next();
@@ -46,12 +46,15 @@ export function formThrottle(deps: ThrottleDeps) {
 
 /**
  * Per-account throttle of the same POSTs (LOGIN_RATE_LIMIT_PER_ACCOUNT), after the body is read:
- * `account` names the account a POST tries (the typed username, or the admin of the flow), so one
+ * `account` names the account a POST tries (the typed username, or the username of the flow's admin:
+ * one budget for the password and the code steps), so one
  * account guessed from many addresses is slowed too, whether or not it exists.
  */
-export function accountThrottle(deps: ThrottleDeps & { account: (ctx: Context) => string | null }) {
-  return throttle(deps, 'sign-in-account', (ctx) => {
-    const account = deps.account(ctx);
+export function accountThrottle(
+  deps: ThrottleDeps & { account: (ctx: Context) => string | null | Promise<string | null> },
+) {
+  return throttle(deps, 'sign-in-account', async (ctx) => {
+    const account = await deps.account(ctx);
     return account ? `sign-in-account:${account.trim().toLowerCase()}` : null;
   });
 }

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestServer } from '../support/test-server.js';
 import { startTestServer } from '../support/test-server.js';
-import { Browser, authorizationUrl, createClient, heading } from '../support/page-flows.js';
+import { Browser, PASSWORD, authorizationUrl, createAdmin, createClient, heading } from '../support/page-flows.js';
 import { catalogReader } from '../support/oauth-flows.js';
 import { runCliInProcess, serverCliContext } from '../support/in-process-cli.js';
 
@@ -34,6 +34,15 @@ describe('per-account sign-in budget and the blocks CLI', () => {
     await s.runtime.audit.flush();
     const [row] = await s.runtime.audit.list({ type: 'security.rate_limited' });
     expect(row).toMatchObject({ ip: '198.51.100.9', details: { limit: 'sign-in-account' } });
+
+    // The code step counts against the same account: its password is right, its budget is not.
+    await createAdmin(s, 'coder');
+    const b = new Browser(s.baseUrl, { 'X-Forwarded-For': '192.0.2.50' });
+    const login = await b.go('GET', authorizationUrl(s, clientId).url);
+    const codePage = await b.submit(login, 'login', { username: 'coder', password: PASSWORD });
+    const codes = [];
+    for (let i = 0; i < 3; i++) codes.push((await b.submit(codePage, 'totp', { code: '000000' })).status);
+    expect(codes).toEqual([401, 401, 429]);
   });
 
   it('blocks:add, blocks:list and blocks:clear (by id), each audited; bad input is a usage error', async () => {

@@ -130,7 +130,16 @@ export function consoleRoutes(deps: ConsoleDeps): Router {
     if (!pending) return ctx.redirect('/admin/sign-in');
     return showCode(ctx, pending.session);
   });
-  router.post('/admin/sign-in/code', perIp, formBody(), async (ctx) => {
+  // The same per-account budget as the password step: the pending session's admin.
+  const perAccountCode = accountThrottle({
+    ...throttleDeps,
+    limit: config.securityOps.rateLimits.signInPerAccount,
+    account: async (ctx) => {
+      const pending = await current(ctx, 'password_ok');
+      return pending ? ((await auth.findById(pending.session.adminId))?.username ?? null) : null;
+    },
+  });
+  router.post('/admin/sign-in/code', perIp, formBody(), perAccountCode, async (ctx) => {
     const pending = await current(ctx, 'password_ok');
     if (!pending) return ctx.redirect('/admin/sign-in');
     if (!csrfTokenMatches(pending.session.csrfToken, ctx.request.form?._csrf)) return csrfFailed(ctx);

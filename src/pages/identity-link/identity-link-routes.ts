@@ -96,9 +96,10 @@ export function identityLinkRoutes(deps: IdentityLinkDeps): Router {
   const perAccount = accountThrottle({
     ...throttleDeps,
     limit: config.securityOps.rateLimits.signInPerAccount,
-    account: (ctx) => {
+    account: async (ctx) => {
       const f = ctx.state.identity?.flow as InteractionState | undefined;
-      return (ctx.request.form?.username as string | undefined) || (f?.adminId ? `id:${f.adminId}` : null);
+      const typed = ctx.request.form?.username as string | undefined;
+      return typed || (f?.adminId ? ((await auth.findById(f.adminId))?.username ?? null) : null);
     },
   });
 

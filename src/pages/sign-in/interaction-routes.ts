@@ -40,11 +40,13 @@ export function interactionRoutes(deps: InteractionDeps): Router {
     failOpen: config.securityOps.rateLimits.failOpen.signIn,
   };
   const throttle = formThrottle({ ...throttleDeps, limit: config.loginRateLimit });
-  // The typed username at the password step, the flow's admin at the code steps.
+  // The typed username at the password step, the flow's admin's at the code steps: one budget.
   const perAccount = accountThrottle({
     ...throttleDeps,
     limit: config.securityOps.rateLimits.signInPerAccount,
-    account: (ctx) => ctx.request.form?.username || (ctx.state.flow?.adminId ? `id:${ctx.state.flow.adminId}` : null),
+    account: async (ctx) =>
+      ctx.request.form?.username ||
+      (ctx.state.flow?.adminId ? ((await auth.findById(ctx.state.flow.adminId))?.username ?? null) : null),
   });
 
   const load = async (ctx: Context, next: Next) => {
