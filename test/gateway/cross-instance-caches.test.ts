@@ -11,8 +11,7 @@ import {
 import { FEED_APPLICATION_NAME } from '../../src/db/change-feed.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 import { linkedClient } from '../support/linked-client.js';
-import { freePort, startServerProcess } from '../support/server-process.js';
-import { testEnv } from '../support/test-env.js';
+import { startSiblingProcess } from '../support/sibling-process.js';
 
 const PRODUCT = '/rest/V1/products/ABC%2F10';
 const onPostgres = Boolean(process.env.DATABASE_URL);
@@ -20,27 +19,14 @@ const onPostgres = Boolean(process.env.DATABASE_URL);
 describe.skipIf(!onPostgres)('caches across instances (LISTEN/NOTIFY)', () => {
   let emu: MagentoEmulator;
   let a: TestServer;
-  let b: ReturnType<typeof startServerProcess>;
+  let b: Awaited<ReturnType<typeof startSiblingProcess>>['proc'];
   let bUrl: string;
 
   beforeAll(async () => {
     emu = await startMagentoEmulator();
     const storeEnv = { MAGENTO_BASE_URL: emu.storeBaseUrl, ROUTES_FILE: EMULATOR_TEST_ROUTES_FILE };
     a = await startTestServer({ env: storeEnv });
-    const port = await freePort();
-    bUrl = `http://127.0.0.1:${port}`;
-    b = startServerProcess({
-      ...testEnv(storeEnv),
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      ISSUER: bUrl,
-      API_AUDIENCE: a.config.apiAudience,
-      DATABASE_URL: a.testDb.url!,
-      ENCRYPTION_KEY: a.config.encryptionKeys[0]!.toString('base64'),
-      LOG_LEVEL: 'info',
-      CACHE_FALLBACK_TTL_MS: '60000',
-    });
-    await b.listening;
+    ({ proc: b, url: bUrl } = await startSiblingProcess(a, storeEnv));
   }, 60_000);
   afterAll(async () => {
     b?.child.kill('SIGTERM');

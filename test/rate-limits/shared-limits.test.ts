@@ -5,8 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import supertest from 'supertest';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 import { catalogReader, startSibling } from '../support/oauth-flows.js';
-import { freePort, startServerProcess } from '../support/server-process.js';
-import { testEnv } from '../support/test-env.js';
+import { startSiblingProcess } from '../support/sibling-process.js';
 
 const onPostgres = Boolean(process.env.DATABASE_URL);
 const LIMITS = {
@@ -27,25 +26,6 @@ async function eventually(probe: () => Promise<number>, status: number, withinMs
   }
 }
 
-/** A real server process on A's PostgreSQL database, with A's keys (`npm start`'s entry point). */
-async function startProcessB(a: TestServer, env: Record<string, string>) {
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const proc = startServerProcess({
-    ...testEnv(env),
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    ISSUER: url,
-    API_AUDIENCE: a.config.apiAudience,
-    DATABASE_URL: a.testDb.url!,
-    ENCRYPTION_KEY: a.config.encryptionKeys[0]!.toString('base64'),
-    LOG_LEVEL: 'info',
-    CACHE_FALLBACK_TTL_MS: '60000',
-  });
-  await proc.listening;
-  return { proc, url };
-}
-
 const tokenRequest = (baseUrl: string, c: { clientId: string; secret: string }, ip: string) =>
   supertest(baseUrl)
     .post('/token')
@@ -56,11 +36,11 @@ const tokenRequest = (baseUrl: string, c: { clientId: string; secret: string }, 
 
 describe.skipIf(!onPostgres)('two server processes on one PostgreSQL share budgets and blocks', () => {
   let a: TestServer;
-  let b: ReturnType<typeof startServerProcess>;
+  let b: Awaited<ReturnType<typeof startSiblingProcess>>['proc'];
   let bUrl: string;
   beforeAll(async () => {
     a = await startTestServer({ env: LIMITS });
-    ({ proc: b, url: bUrl } = await startProcessB(a, LIMITS));
+    ({ proc: b, url: bUrl } = await startSiblingProcess(a, LIMITS));
   }, 60_000);
   afterAll(async () => {
     b?.child.kill('SIGTERM');
@@ -102,14 +82,14 @@ describe.skipIf(!onPostgres)('two server processes on one PostgreSQL share budge
 describe('two instances on one Redis (REDIS_URL) share budgets and blocks', () => {
   let a: TestServer;
   let sibling: TestServer | null = null;
-  let b: Awaited<ReturnType<typeof startProcessB>> | null = null;
+  let b: Awaited<ReturnType<typeof startSiblingProcess>> | null = null;
   let bUrl: string;
   beforeAll(async () => {
     // Its own key space on the machine's Redis: test files run side by side.
     const prefix = `t${randomBytes(6).toString('hex')}`;
     const env = { ...LIMITS, REDIS_URL: 'redis://127.0.0.1:6379', RATE_LIMIT_KEY_PREFIX: prefix };
     a = await startTestServer({ env });
-    if (onPostgres) ({ url: bUrl } = b = await startProcessB(a, env));
+    if (onPostgres) ({ url: bUrl } = b = await startSiblingProcess(a, env));
     else bUrl = (sibling = await startSibling(a, env)).baseUrl;
   }, 60_000);
   afterAll(async () => {
