@@ -2,7 +2,7 @@ import type { Context } from 'koa';
 import type { ClientRecord } from '../clients/client-record.js';
 import { accessRefusal } from '../clients/client-access-policy.js';
 import { parseRateLimit, type RateLimitSpec } from '../config/rate-limit-spec.js';
-import type { BlockList } from '../rate-limits/block-list.js';
+import { blockRetryAfter, type BlockList } from '../rate-limits/block-list.js';
 import type { RateLimiter } from '../rate-limits/rate-limiter.js';
 import { setRateLimitHeaders, setRefusalHeaders } from '../rate-limits/rate-limit-headers.js';
 import { normalizeIp } from '../security/ip-address.js';
@@ -40,7 +40,7 @@ export function gatewayAccessCheck(deps: GatewayAccessDeps): AccessCheck {
   return async (ctx, clientId) => {
     const block = await deps.blocks.find('client', clientId);
     if (block) {
-      ctx.set('Retry-After', String(Math.max(1, Math.ceil((block.expiresAt.getTime() - deps.clock.now()) / 1000))));
+      ctx.set('Retry-After', String(blockRetryAfter(block, deps.clock.now())));
       bridgeError(ctx, 429, {
         error: 'rate_limited',
         message: `This client is blocked until ${block.expiresAt.toISOString()} (${block.reason})`,

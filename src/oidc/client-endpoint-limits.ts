@@ -4,7 +4,7 @@ import type { AuditLog } from '../audit/audit-log.js';
 import type { ClientStore } from '../clients/client-store.js';
 import { accessRefusal } from '../clients/client-access-policy.js';
 import type { SecurityOpsConfig } from '../config/security-ops-config.js';
-import type { BlockList } from '../rate-limits/block-list.js';
+import { blockRetryAfter, type BlockList } from '../rate-limits/block-list.js';
 import type { RateLimiter, RateLimitResult } from '../rate-limits/rate-limiter.js';
 import { setRateLimitHeaders, setRefusalHeaders } from '../rate-limits/rate-limit-headers.js';
 import { refuse } from '../rate-limits/request-gate.js';
@@ -155,7 +155,7 @@ export function clientEndpointLimits(deps: {
     const block =
       (await blocks.find('ip', ip, 'token')) ?? (clientId && (await blocks.find('client', clientId, 'token')));
     if (block) {
-      ctx.set('Retry-After', String(Math.max(1, Math.ceil((block.expiresAt.getTime() - deps.clock.now()) / 1000))));
+      ctx.set('Retry-After', String(blockRetryAfter(block, deps.clock.now())));
       const who = block.kind === 'ip' ? 'this address' : 'this client';
       return refuse(
         ctx,

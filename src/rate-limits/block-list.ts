@@ -21,6 +21,11 @@ export interface Block {
   createdBy: string;
 }
 
+/** Seconds until the block ends (at least 1): its answers' Retry-After. */
+export function blockRetryAfter(block: Block, now: number): number {
+  return Math.max(1, Math.ceil((block.expiresAt.getTime() - now) / 1000));
+}
+
 export interface BlockList {
   /**
    * The active block of this IP or client that applies where the request is (`token`: the

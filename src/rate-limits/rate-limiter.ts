@@ -28,8 +28,6 @@ export interface RateLimiter {
   hit(key: string, limit: RateLimitSpec, opts?: HitOptions): Promise<RateLimitResult>;
   /** The budget's state without counting (null: nothing counted in this window). */
   peek(key: string, limit: RateLimitSpec): Promise<RateLimitResult | null>;
-  /** Forgets the key's count (a successful sign-in clears its failures). */
-  reset(key: string, limit: RateLimitSpec): Promise<void>;
   /** Connects to the store (the server does before it listens); false: it did not answer in time. */
   ready(timeoutMs?: number): Promise<boolean>;
   /** Sends the batched hits now (shutdown, tests). */
@@ -182,8 +180,5 @@ export function createRateLimiter(deps: {
     },
     ready: (timeoutMs = 3000) => backend.ready(timeoutMs),
     flush,
-    async reset(key, limit) {
-      await backend.limiterFor(limit).delete(windowKey(key, limit));
-    },
   };
 }

@@ -3,7 +3,7 @@ import type { AuditLog } from '../audit/audit-log.js';
 import type { Clock } from '../clock.js';
 import { normalizeIp } from '../security/ip-address.js';
 import { countryOf } from '../security/ip-country.js';
-import type { BlockList } from './block-list.js';
+import { blockRetryAfter, type BlockList } from './block-list.js';
 
 /** Paths a monitor must always reach (its own address is rarely the problem). */
 const UNGATED = new Set(['/healthz', '/readyz', '/metrics']);
@@ -25,8 +25,7 @@ export function requestGate(deps: {
     const ip = normalizeIp(ctx.ip);
     const block = await deps.blocks.find('ip', ip);
     if (block) {
-      const retryAfter = Math.max(1, Math.ceil((block.expiresAt.getTime() - deps.clock.now()) / 1000));
-      ctx.set('Retry-After', String(retryAfter));
+      ctx.set('Retry-After', String(blockRetryAfter(block, deps.clock.now())));
       return refuse(ctx, 429, 'rate_limited', `this address is blocked until ${block.expiresAt.toISOString()}`);
     }
     const country = countryOf(ip);

@@ -136,3 +136,48 @@ describe('token request budgets', () => {
     expect((await c.token(c.secret).set(from(ip))).status).toBe(200);
   });
 });
+
+describe('hostile requests at the token endpoint door', () => {
+  let s: TestServer;
+  beforeAll(async () => {
+    s = await startTestServer();
+  });
+  afterAll(() => s.close());
+
+  it("a body past oidc-provider's 56 KiB is 413 invalid_request before the provider runs", async () => {
+    const res = await s.request
+      .post('/token')
+      .type('form')
+      .send({ grant_type: 'client_credentials', client_id: 'x', padding: 'a'.repeat(60 * 1024) });
+    expect(res.status).toBe(413);
+    expect(res.body).toEqual({ error: 'invalid_request', error_description: 'request body too large' });
+  });
+
+  it("malformed Basic headers and unreadable client assertions get the provider's OAuth errors, not a 500", async () => {
+    const c = await catalogReader(s, 'target');
+    const form = { grant_type: 'client_credentials', scope: 'catalog:read' };
+    for (const authorization of [
+      'Basic !!!not-base64',
+      `Basic ${Buffer.from('no-colon').toString('base64')}`,
+      'Basic %',
+    ]) {
+      const res = await s.request.post('/token').set('Authorization', authorization).type('form').send(form);
+      expect(res.status, authorization).toBeGreaterThanOrEqual(400);
+      expect(res.status, authorization).toBeLessThan(500);
+      expect(typeof res.body.error, authorization).toBe('string');
+    }
+    const assertion = await s.request
+      .post('/token')
+      .type('form')
+      .send({
+        ...form,
+        client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+        client_assertion: 'not.a.jwt',
+      });
+    expect(assertion.status).toBe(400);
+    expect(typeof assertion.body.error).toBe('string');
+    // After all that, the client's own well-formed request still gets its token.
+    const ok = await s.request.post('/token').auth(c.clientId, c.secret).type('form').send(form);
+    expect(ok.status).toBe(200);
+  });
+});
