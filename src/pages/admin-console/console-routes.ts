@@ -1,5 +1,5 @@
 import Router from '@koa/router';
-import type { Context } from 'koa';
+import type { Context, Next } from 'koa';
 import { Readable } from 'node:stream';
 import type { AdminAuth } from '../../admins/admin-auth.js';
 import type { ConsoleSession, ConsoleSessions } from '../../admins/console-sessions.js';
@@ -130,17 +130,22 @@ export function consoleRoutes(deps: ConsoleDeps): Router {
     if (!pending) return ctx.redirect('/admin/sign-in');
     return showCode(ctx, pending.session);
   });
+  // Read once per code POST: the per-account budget and the handler both need the pending session.
+  const loadPending = async (ctx: Context, next: Next) => {
+    ctx.state.pendingSignIn = await current(ctx, 'password_ok');
+    await next();
+  };
   // The same per-account budget as the password step: the pending session's admin.
   const perAccountCode = accountThrottle({
     ...throttleDeps,
     limit: config.securityOps.rateLimits.signInPerAccount,
     account: async (ctx) => {
-      const pending = await current(ctx, 'password_ok');
+      const pending = ctx.state.pendingSignIn as Awaited<ReturnType<typeof current>>;
       return pending ? ((await auth.findById(pending.session.adminId))?.username ?? null) : null;
     },
   });
-  router.post('/admin/sign-in/code', perIp, formBody(), perAccountCode, async (ctx) => {
-    const pending = await current(ctx, 'password_ok');
+  router.post('/admin/sign-in/code', perIp, formBody(), loadPending, perAccountCode, async (ctx) => {
+    const pending = ctx.state.pendingSignIn as Awaited<ReturnType<typeof current>>;
     if (!pending) return ctx.redirect('/admin/sign-in');
     if (!csrfTokenMatches(pending.session.csrfToken, ctx.request.form?._csrf)) return csrfFailed(ctx);
     const result = await auth.verifyCode(pending.session.adminId, ctx.request.form?.code ?? '', signInOrigin(ctx));
