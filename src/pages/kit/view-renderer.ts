@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import ejs from 'ejs';
 import type { Context } from 'koa';
@@ -9,6 +10,8 @@ export const VIEWS_DIR = join(PROJECT_ROOT, 'views');
 export interface PageModel {
   /** Shown in <title> and as the page heading. */
   title: string;
+  /** Script files under /assets/ this page loads; they run under a per-response CSP nonce, nothing inline. */
+  scripts?: string[];
   [key: string]: unknown;
 }
 
@@ -21,12 +24,22 @@ export function createViewRenderer(opts: { viewsDir?: string; cache: boolean; br
   const brand = brandModel(opts.brandName);
   const options = { cache: opts.cache, root: dir, views: [dir], rmWhitespace: false };
   return async (ctx, view, model, status = 200) => {
-    const body = await ejs.renderFile(join(dir, `${view}.ejs`), { ...model, brand }, options);
-    const html = await ejs.renderFile(join(dir, 'layout.ejs'), { ...model, brand, body }, options);
+    const scripts = model.scripts ?? [];
+    const cspNonce = scripts.length ? allowScripts(ctx) : null;
+    const body = await ejs.renderFile(join(dir, `${view}.ejs`), { ...model, brand, cspNonce }, options);
+    const html = await ejs.renderFile(join(dir, 'layout.ejs'), { ...model, scripts, brand, body, cspNonce }, options);
     ctx.status = status;
     ctx.type = 'html';
     // Pages carry per-interaction CSRF tokens and account details: never cache them.
     ctx.set('Cache-Control', 'no-store');
     ctx.body = html;
   };
+}
+
+/** Pages without scripts keep `default-src 'none'`; a page with scripts gets them by nonce, external files only. */
+function allowScripts(ctx: Context): string {
+  const nonce = randomBytes(16).toString('base64');
+  const csp = ctx.response.get('Content-Security-Policy');
+  if (csp) ctx.set('Content-Security-Policy', `${csp}; script-src 'nonce-${nonce}'`);
+  return nonce;
 }
