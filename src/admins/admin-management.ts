@@ -3,7 +3,7 @@ import { AppError } from '../errors/app-error.js';
 import { checkPasswordPolicy } from './password-policy.js';
 import { generateRecoveryCodes, hashRecoveryCode } from './recovery-codes.js';
 import { totpAad, type AdminCore } from './admin-deps.js';
-import type { AdminRecord } from './admin-store.js';
+import { ADMIN_ROLES, type AdminRecord, type AdminRole } from './admin-store.js';
 import type { AdminSessions } from './admin-sessions.js';
 import type { GrantAdmin } from '../oidc/grant-admin.js';
 
@@ -18,6 +18,7 @@ export interface TotpEnrolment {
 export interface AdminSummary {
   id: string;
   username: string;
+  role: AdminRole;
   totpEnrolled: boolean;
   disabled: boolean;
   lockedUntil: string | null;
@@ -29,6 +30,7 @@ export function summarizeAdmin(a: AdminRecord, now: number): AdminSummary {
   return {
     id: a.id,
     username: a.username,
+    role: a.role,
     totpEnrolled: a.totpSecret !== null,
     disabled: a.disabled,
     lockedUntil: a.lockedUntil && a.lockedUntil.getTime() > now ? a.lockedUntil.toISOString() : null,
@@ -61,11 +63,29 @@ export function createAdminManagement(core: AdminCore, services: { sessions: Adm
     );
     return { secret, otpauthUri: totp.keyUri(admin.username, secret), recoveryCodes: codes };
   }
+  /** `by`: who acted — `cli`, or the console admin's username. */
   const record = (
     type: 'admin.created' | 'admin.updated' | 'admin.unlocked' | 'admin.deleted',
-    actor: string,
+    subject: string,
     details: Record<string, unknown>,
-  ) => audit?.record({ type, outcome: 'success', actor: 'cli', details: { admin: actor, ...details } });
+    by: string,
+  ) => audit?.record({ type, outcome: 'success', actor: by, details: { admin: subject, ...details } });
+  function assertRole(role: string): asserts role is AdminRole {
+    if (!(ADMIN_ROLES as readonly string[]).includes(role))
+      throw new AppError('admins.invalid_role', `the role must be one of ${ADMIN_ROLES.join(', ')}`, 400);
+  }
+  /** The last enabled owner stays: without one, nobody could manage the bridge. */
+  async function assertAnotherOwner(admin: AdminRecord, change: string) {
+    if (admin.disabled || admin.role !== 'owner') return;
+    const others = (await store.list()).filter((a) => a.id !== admin.id && !a.disabled && a.role === 'owner');
+    if (!others.length)
+      throw new AppError(
+        'admins.last_admin',
+        `"${admin.username}" is the last enabled owner (${change} would leave nobody to manage the bridge); ` +
+          'create or enable another owner first',
+        409,
+      );
+  }
 
   return {
     enrolTotp,
@@ -73,8 +93,12 @@ export function createAdminManagement(core: AdminCore, services: { sessions: Adm
       username: string;
       password: string;
       withTotp: boolean;
+      role?: string;
+      by?: string;
     }): Promise<{ admin: AdminSummary; enrolment: TotpEnrolment | null }> {
       const username = input.username.trim();
+      const role = input.role ?? 'owner';
+      assertRole(role);
       if (!USERNAME.test(username))
         throw new AppError('admins.invalid_username', 'the username must be 3–64 letters, digits or . _ @ -', 400);
       assertPassword(input.password, username);
@@ -86,10 +110,11 @@ export function createAdminManagement(core: AdminCore, services: { sessions: Adm
         username,
         passwordHash: await hasher.hash(input.password),
         totpSecret: null,
+        role,
         now: now(),
       });
       const enrolment = input.withTotp ? await enrolTotp({ id, username }, totp.generateSecret()) : null;
-      await record('admin.created', username, { totp: input.withTotp });
+      await record('admin.created', username, { totp: input.withTotp, role }, input.by ?? 'cli');
       return { admin: summarizeAdmin((await store.findById(id))!, clock.now()), enrolment };
     },
     /** One admin by username (case-insensitive); not found → AppError 404. */
@@ -98,50 +123,51 @@ export function createAdminManagement(core: AdminCore, services: { sessions: Adm
     },
     /**
      * Deletes an admin with its sign-in sessions and every grant it approved (the apps' tokens from
-     * those approvals stop working). The last enabled admin is kept: nobody could approve anything.
+     * those approvals stop working). The last enabled owner is kept: nobody could approve or manage anything.
      */
-    async delete(username: string): Promise<{ admin: AdminSummary; sessions: number; grants: number }> {
+    async delete(username: string, by = 'cli'): Promise<{ admin: AdminSummary; sessions: number; grants: number }> {
       const admin = await mustFind(username);
-      if (!admin.disabled) {
-        const others = (await store.list()).filter((a) => a.id !== admin.id && !a.disabled);
-        if (!others.length)
-          throw new AppError(
-            'admins.last_admin',
-            `"${admin.username}" is the last enabled admin; create or enable another one first`,
-            409,
-          );
-      }
-      const sessions = await services.sessions.revokeForAdmin(admin.id, 'cli');
-      const grants = await services.grants.revokeForAccount(admin.id, 'cli');
+      await assertAnotherOwner(admin, 'deleting it');
+      const sessions = await services.sessions.revokeForAdmin(admin.id, by);
+      const grants = await services.grants.revokeForAccount(admin.id, by);
       await store.delete(admin.id);
-      await record('admin.deleted', admin.username, { sessions: sessions.length, grants });
+      await record('admin.deleted', admin.username, { sessions: sessions.length, grants }, by);
       return { admin: summarizeAdmin(admin, clock.now()), sessions: sessions.length, grants };
     },
     async list(): Promise<AdminSummary[]> {
       return (await store.list()).map((a) => summarizeAdmin(a, clock.now()));
     },
     /** Forgets the TOTP secret and recovery codes: the admin enrols again at the next login. */
-    async resetTotp(username: string): Promise<void> {
+    async resetTotp(username: string, by = 'cli'): Promise<void> {
       const admin = await mustFind(username);
       await store.update(admin.id, { totp_secret: null, totp_last_step: null }, now());
       await store.replaceRecoveryCodes(admin.id, []);
-      await record('admin.updated', admin.username, { change: 'totp_reset' });
+      await record('admin.updated', admin.username, { change: 'totp_reset' }, by);
     },
-    async setDisabled(username: string, disabled: boolean): Promise<void> {
+    async setDisabled(username: string, disabled: boolean, by = 'cli'): Promise<void> {
       const admin = await mustFind(username);
+      if (disabled) await assertAnotherOwner(admin, 'disabling it');
       await store.update(admin.id, { disabled }, now());
-      await record('admin.updated', admin.username, { change: disabled ? 'disabled' : 'enabled' });
+      await record('admin.updated', admin.username, { change: disabled ? 'disabled' : 'enabled' }, by);
     },
-    async unlock(username: string): Promise<void> {
+    async setRole(username: string, role: string, by = 'cli'): Promise<AdminSummary> {
+      assertRole(role);
+      const admin = await mustFind(username);
+      if (role !== 'owner') await assertAnotherOwner(admin, 'making it an auditor');
+      await store.update(admin.id, { role }, now());
+      await record('admin.updated', admin.username, { change: 'role', role }, by);
+      return summarizeAdmin((await store.findById(admin.id))!, clock.now());
+    },
+    async unlock(username: string, by = 'cli'): Promise<void> {
       const admin = await mustFind(username);
       await store.update(admin.id, { locked_until: null, failed_attempts: 0 }, now());
-      await record('admin.unlocked', admin.username, {});
+      await record('admin.unlocked', admin.username, {}, by);
     },
-    async setPassword(username: string, password: string): Promise<void> {
+    async setPassword(username: string, password: string, by = 'cli'): Promise<void> {
       const admin = await mustFind(username);
       assertPassword(password, admin.username);
       await store.update(admin.id, { password_hash: await hasher.hash(password) }, now());
-      await record('admin.updated', admin.username, { change: 'password' });
+      await record('admin.updated', admin.username, { change: 'password' }, by);
     },
   };
 }

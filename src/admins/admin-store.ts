@@ -1,8 +1,13 @@
 import type { Db } from '../db/create-db.js';
 
+export const ADMIN_ROLES = ['owner', 'auditor'] as const;
+/** owner: everything; auditor: reads and exports, never writes. */
+export type AdminRole = (typeof ADMIN_ROLES)[number];
+
 export interface AdminRecord {
   id: string;
   username: string;
+  role: AdminRole;
   passwordHash: string;
   /** Sealed TOTP secret; null → the admin must enrol at the next login. */
   totpSecret: string | null;
@@ -18,6 +23,7 @@ function toRecord(r: Record<string, unknown>): AdminRecord {
   return {
     id: r.id as string,
     username: r.username as string,
+    role: (r.role as AdminRole | undefined) ?? 'owner',
     passwordHash: r.password_hash as string,
     totpSecret: (r.totp_secret as string | null) ?? null,
     totpLastStep: r.totp_last_step === null || r.totp_last_step === undefined ? null : Number(r.totp_last_step),
@@ -37,11 +43,13 @@ export function createAdminStore(db: Db) {
       username: string;
       passwordHash: string;
       totpSecret: string | null;
+      role?: AdminRole;
       now: Date;
     }): Promise<void> {
       await db('admins').insert({
         id: row.id,
         username: row.username,
+        role: row.role ?? 'owner',
         password_hash: row.passwordHash,
         totp_secret: row.totpSecret,
         created_at: row.now,

@@ -39,9 +39,10 @@ const passwordStdin = { type: 'boolean', description: 'Read the password from st
 export const adminsCommands: CommandTable = {
   'admins:create': {
     summary: 'Create a store admin (prints the TOTP QR code / otpauth URI and recovery codes once)',
-    usage: '--username <u> --password-stdin [--no-totp] [--json]',
+    usage: '--username <u> --password-stdin [--role owner|auditor] [--no-totp] [--json]',
     options: {
       username,
+      role: { type: 'string', description: 'owner (everything, the default) or auditor (read and export only)' },
       'password-stdin': passwordStdin,
       'no-totp': { type: 'boolean', description: 'Skip TOTP now: the admin enrols at the first login' },
       json,
@@ -53,6 +54,7 @@ export const adminsCommands: CommandTable = {
         username: name,
         password,
         withTotp: !values['no-totp'],
+        role: typeof values.role === 'string' ? values.role : undefined,
       });
       if (values.json) {
         printJson(ctx.io, {
@@ -67,7 +69,7 @@ export const adminsCommands: CommandTable = {
         });
         return 0;
       }
-      ctx.io.out(`created admin ${admin.username} (${admin.id})`);
+      ctx.io.out(`created admin ${admin.username} (${admin.id}), role ${admin.role}`);
       if (enrolment) await printEnrolment(ctx, enrolment);
       else ctx.io.out('No TOTP yet: the admin sets up an authenticator app at the first sign-in.');
       return 0;
@@ -93,12 +95,25 @@ export const adminsCommands: CommandTable = {
       else {
         ctx.io.out(`username:    ${a.username}`);
         ctx.io.out(`id:          ${a.id}`);
+        ctx.io.out(`role:        ${a.role}`);
         ctx.io.out(`totp:        ${a.totpEnrolled ? 'enrolled' : 'not yet (enrols at the next sign-in)'}`);
         const locked = a.lockedUntil ? `, locked until ${a.lockedUntil}` : '';
         ctx.io.out(`state:       ${a.disabled ? 'disabled' : 'enabled'}${locked}`);
         ctx.io.out(`last login:  ${a.lastLoginAt ?? 'never'}`);
         ctx.io.out(`created:     ${a.createdAt}`);
       }
+      return 0;
+    },
+  },
+  'admins:set-role': {
+    summary: 'Change an admin’s role: owner (everything) or auditor (read and export only)',
+    usage: '--username <u> --role owner|auditor',
+    options: { username, role: { type: 'string', description: 'owner or auditor', required: true }, json },
+    async run(ctx, { values }) {
+      if (typeof values.role !== 'string') throw new CliUsageError('--role is required (owner or auditor)');
+      const a = await management(ctx).setRole(usernameOf(values), values.role);
+      if (values.json) printJson(ctx.io, presentAdmin(a));
+      else ctx.io.out(`${a.username} is now ${a.role === 'owner' ? 'an owner' : 'an auditor'}`);
       return 0;
     },
   },
@@ -181,6 +196,7 @@ export const adminsCommands: CommandTable = {
 function adminLine(a: AdminSummary): string {
   return [
     a.username.padEnd(24),
+    a.role.padEnd(7),
     a.totpEnrolled ? 'totp' : 'no-totp',
     a.disabled ? 'disabled' : 'active',
     a.lockedUntil ? `locked until ${a.lockedUntil}` : '',

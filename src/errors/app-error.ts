@@ -3,6 +3,7 @@ export type AppErrorCode =
   | 'admins.exists'
   | 'admins.invalid_username'
   | 'admins.last_admin'
+  | 'admins.invalid_role'
   | 'admins.not_found'
   | 'admins.weak_password'
   | 'client.invalid'

@@ -151,6 +151,47 @@ describe(`admins CLI (${process.env.DATABASE_URL ? 'postgresql' : 'pglite'})`, (
     });
   });
 
+  it('roles: --role auditor, admins:set-role, and the last enabled owner is kept', async () => {
+    const created = await cli(
+      ['admins:create', '--username', 'ida', '--password-stdin', '--no-totp', '--role', 'auditor', '--json'],
+      'Reads-but-never-writes-9',
+    );
+    expect(JSON.parse(created.out)).toMatchObject({ username: 'ida', role: 'auditor' });
+    expect(
+      await cli(['admins:create', '--username', 'jo', '--password-stdin', '--role', 'root'], 'Some-long-pass-92'),
+    ).toMatchObject({
+      code: 1,
+      err: 'admins:create: the role must be one of owner, auditor',
+    });
+    expect((await cli(['admins:list'])).out).toMatch(/^ida +auditor /m);
+    expect((await cli(['admins:show', '--username', 'ida'])).out).toContain('role:        auditor');
+
+    // Make every other admin an auditor or disabled, until one owner is left: that one stays.
+    const owners = (
+      JSON.parse((await cli(['admins:list', '--json'])).out) as Array<{
+        username: string;
+        role: string;
+        disabled: boolean;
+      }>
+    )
+      .filter((a) => a.role === 'owner' && !a.disabled)
+      .map((a) => a.username);
+    expect(owners.length).toBeGreaterThan(1);
+    for (const u of owners.slice(1))
+      expect((await cli(['admins:set-role', '--username', u, '--role', 'auditor'])).code).toBe(0);
+    const last = owners[0]!;
+    const lastOwner = `"${last}" is the last enabled owner`;
+    expect((await cli(['admins:set-role', '--username', last, '--role', 'auditor'])).err).toContain(lastOwner);
+    expect((await cli(['admins:disable', '--username', last])).err).toContain(lastOwner);
+    expect((await cli(['admins:delete', '--username', last, '--yes'])).err).toContain(lastOwner);
+    // Another owner again: now the first may step down.
+    expect((await cli(['admins:set-role', '--username', 'ida', '--role', 'owner'])).out).toBe('ida is now an owner');
+    expect((await cli(['admins:set-role', '--username', last, '--role', 'auditor'])).code).toBe(0);
+    for (const u of [last, ...owners.slice(1)]) await cli(['admins:set-role', '--username', u, '--role', 'owner']);
+    const audited = await t.db('audit_events').where({ type: 'admin.updated' }).orderBy('at', 'desc').first();
+    expect(audited).toMatchObject({ actor: 'cli' });
+  });
+
   it('re-hashes a password on login when the argon2 parameters changed', async () => {
     const old = await createPasswordHasher({ memoryKib: 19456, timeCost: 3, parallelism: 1 }).hash(
       'a-New-and-better-passphrase',

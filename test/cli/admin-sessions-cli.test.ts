@@ -145,7 +145,7 @@ describe(
       const refused = await cli('admins:delete', '--username', 'alice', '--yes');
       expect(refused).toMatchObject({
         code: 1,
-        err: 'admins:delete: "alice" is the last enabled admin; create or enable another one first',
+        err: 'admins:delete: "alice" is the last enabled owner (deleting it would leave nobody to manage the bridge); create or enable another owner first',
       });
       expect((await cli('admins:enable', '--username', 'bob')).out).toBe('admin enabled');
       expect(await json('admins:show', '--username', 'bob')).toMatchObject({ disabled: false });

@@ -143,6 +143,18 @@ describe(`login → TOTP → consent over HTTP (${process.env.DATABASE_URL ? 'po
     expect(heading(again.html)).toBe('Your account cannot approve applications');
   });
 
+  it('an auditor signs in but cannot approve: the consent page says why, and nothing is granted', async () => {
+    const { secret: rae } = await createAdmin(s, 'rae');
+    await admins(s).setRole('rae', 'auditor');
+    const b = new Browser(s.baseUrl);
+    nextStep(s);
+    const page = await signIn(s, b, authorizationUrl(s, client.clientId).url, 'rae', rae!);
+    expect(page.status).toBe(403);
+    expect(page.html).toContain('This admin account is an auditor');
+    await s.runtime.audit.flush();
+    expect(await s.testDb.db('audit_events').where({ type: 'consent.approved', actor: 'rae' })).toHaveLength(0);
+  });
+
   it('an admin locked after signing in (e.g. by wrong codes elsewhere) cannot approve from the session', async () => {
     const { secret: quinn } = await createAdmin(s, 'quinn');
     const b = new Browser(s.baseUrl);

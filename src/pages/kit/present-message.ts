@@ -1,6 +1,6 @@
 import type { PageModel } from './view-renderer.js';
 
-export type MessageKind = 'expired' | 'mismatch' | 'csrf' | 'rate_limited' | 'unsupported' | 'disabled';
+export type MessageKind = 'expired' | 'mismatch' | 'csrf' | 'rate_limited' | 'unsupported' | 'disabled' | 'auditor';
 
 export interface MessageText {
   title: string;
@@ -45,6 +45,11 @@ const MESSAGES: Record<MessageKind, MessageText> = {
     title: 'Your account cannot approve applications',
     text: 'This admin account is disabled or has no two-factor authentication set up.',
     hint: 'Ask another store administrator to check your account.',
+  },
+  auditor: {
+    title: 'Your account cannot approve applications',
+    text: 'This admin account is an auditor: it can read and export, but approving an application is for owners.',
+    hint: 'Ask an owner to approve the application, or to make your account an owner.',
   },
 };
 

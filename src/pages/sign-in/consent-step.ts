@@ -48,6 +48,7 @@ export function consentStep(s: StepContext) {
   async function show(ctx: Context, error: string | null = null, status = 200) {
     const admin = await activeAdmin(ctx);
     if (!admin) return render(ctx, 'message', presentMessage('disabled'), 403);
+    if (admin.role !== 'owner') return render(ctx, 'message', presentMessage('auditor'), 403);
     const i = ctx.state.interaction;
     const clientId = String(i.params.client_id);
     const model = presentConsent({
@@ -107,6 +108,8 @@ export function consentStep(s: StepContext) {
         );
       }
       if (!admin) return render(ctx, 'message', presentMessage('disabled'), 403);
+      // Approving is a write: auditors read and export only.
+      if (admin.role !== 'owner') return render(ctx, 'message', presentMessage('auditor'), 403);
 
       let secondFactor = 'login';
       if (!coveredByLogin(ctx)) {
