@@ -29,6 +29,13 @@ export default tseslint.config(
     },
   },
   {
+    // The pages' own browser scripts (served from /assets, no build step).
+    files: ['views/assets/**/*.js'],
+    languageOptions: {
+      globals: { window: 'readonly', document: 'readonly', navigator: 'readonly', setTimeout: 'readonly' },
+    },
+  },
+  {
     // The product writes through its logger or the CLI's io, never console.
     files: ['src/**/*.ts'],
     rules: { 'no-console': 'error' },

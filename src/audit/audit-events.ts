@@ -49,6 +49,10 @@ export const AUDIT_EVENT_TYPES = [
   'alert.delivered',
   'alert.delivery_failed',
   'audit.pruned',
+  'console.refused',
+  'console.step_up_failed',
+  'console.sessions_ended',
+  'alert.acknowledged',
 ] as const;
 
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];

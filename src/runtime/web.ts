@@ -12,6 +12,7 @@ import { interactionRoutes } from '../pages/sign-in/interaction-routes.js';
 import { createProviderErrorRenderer } from '../pages/provider-error/render-provider-error.js';
 import { gatewayRoutes } from '../gateway/gateway-routes.js';
 import { consoleRoutes } from '../pages/admin-console/console-routes.js';
+import { consolePages } from './console-pages.js';
 import { clientCorsPolicy } from '../gateway/gateway-cors.js';
 import { linkCredentialSource } from '../gateway/link-credential-source.js';
 import { createDpopProofVerifier } from '../gateway/dpop-proof.js';
@@ -135,6 +136,7 @@ export async function createWeb(s: Services, opts: { isShuttingDown: () => boole
     auth: s.admins.auth,
     sessions: s.admins.console,
     limiter: s.limiter,
+    pages: consolePages(s),
   });
   const app = createApp({
     config,

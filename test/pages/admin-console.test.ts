@@ -33,7 +33,7 @@ describe('admin console: sign-in, session, audit export', () => {
     return b;
   }
 
-  it('password then code; wrong ones get one message; the page is unframable and scriptless', async () => {
+  it('password then code; wrong ones get one message; pages are unframable, scripts only by nonce', async () => {
     const b = new Browser(s.baseUrl);
     const login = await b.go('GET', '/admin/sign-in');
     expect(login.headers.get('content-security-policy')).toContain("default-src 'none'");
@@ -56,8 +56,23 @@ describe('admin console: sign-in, session, audit export', () => {
     nextStep(s);
     const home = await b.submit(badCode, 'code', { code: totpNow(s, secret) });
     expect(heading(home.html)).toBe('Admin console');
-    expect(home.html).toContain('Signed in as olga');
-    expect(home.html).toContain('after 30 minutes without activity');
+    expect(home.html).toMatch(/olga <span class="badge badge-role">owner<\/span>/);
+    expect(home.html).toContain('Ends after 30 min idle');
+    // Signed-in pages load the console's own script file under this response's nonce; nothing inline.
+    const csp = home.headers.get('content-security-policy')!;
+    const nonce = /script-src 'nonce-([A-Za-z0-9+/=]+)'/.exec(csp)?.[1];
+    expect(nonce).toBeTruthy();
+    expect(csp).not.toContain('unsafe-inline');
+    const scripts = [...home.html.matchAll(/<script\b[^>]*>/g)].map((m) => m[0]);
+    expect(scripts.length).toBeGreaterThan(0);
+    for (const tag of scripts)
+      expect(tag).toMatch(
+        new RegExp(`^<script nonce="${nonce!.replace(/[+/]/g, '\\$&')}" src="/assets/[a-z-]+\\.js" defer>$`),
+      );
+    expect(login.headers.get('content-security-policy')).not.toContain('script-src');
+    const js = await fetch(`${s.baseUrl}/assets/console.js`);
+    expect(js.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    expect(js.headers.get('x-content-type-options')).toBe('nosniff');
   });
 
   it('the session cookie is HttpOnly and SameSite=Strict; a POST without its CSRF token is refused', async () => {

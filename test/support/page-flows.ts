@@ -16,11 +16,16 @@ export function admins(s: TestServer) {
   return s.runtime.admins.management;
 }
 
-export async function createAdmin(s: TestServer, username: string, opts: { withTotp?: boolean } = {}) {
+export async function createAdmin(
+  s: TestServer,
+  username: string,
+  opts: { withTotp?: boolean; role?: 'owner' | 'auditor' } = {},
+) {
   const { admin, enrolment } = await admins(s).create({
     username,
     password: PASSWORD,
     withTotp: opts.withTotp ?? true,
+    role: opts.role,
   });
   return { admin, secret: enrolment?.secret ?? null, recoveryCodes: enrolment?.recoveryCodes ?? [] };
 }

@@ -19,5 +19,11 @@ export interface ConsoleDeps {
   limiter: RateLimiter;
   viewsDir?: string;
   /** Feature pages of the console (each its own router), mounted behind the same guard. */
-  pages?: ((guard: ConsoleGuard, render: RenderPage) => Router)[];
+  pages?: ConsolePage[];
 }
+
+/**
+ * A console feature page: its own router under /admin/…, given the guard (signedIn, ownerOnly,
+ * sessionCsrf, stepUp) and the console's renderer (navigation, role, session).
+ */
+export type ConsolePage = (guard: ConsoleGuard, render: RenderPage) => Router;

@@ -7,6 +7,7 @@ import type { AuditSelection } from '../../audit/audit-selection.js';
 import { securityHeaders } from '../../security/security-headers.js';
 import { createViewRenderer } from '../kit/view-renderer.js';
 import { createConsoleGuard } from './console-guard.js';
+import { consoleRenderer } from './console-nav.js';
 import { consoleSignInRoutes } from './console-sign-in-routes.js';
 import type { ConsoleDeps } from './console-deps.js';
 
@@ -25,7 +26,10 @@ const MIME: Record<ExportFormat, string> = {
  */
 export function consoleRoutes(deps: ConsoleDeps): Router {
   const { config, clock, sessions, auth, audit } = deps;
-  const render = createViewRenderer({ viewsDir: deps.viewsDir, cache: config.production, brandName: config.brandName });
+  const render = consoleRenderer(
+    createViewRenderer({ viewsDir: deps.viewsDir, cache: config.production, brandName: config.brandName }),
+    { idleMinutes: config.adminConsole.idleMinutes },
+  );
   const guard = createConsoleGuard({ production: config.production, sessions, auth, audit, render });
   const { signedIn } = guard;
 
