@@ -4,7 +4,7 @@ import type { AdminSummary } from '../../../admins/admin-management.js';
 import { ADMIN_ROLES } from '../../../admins/admin-store.js';
 import { formBody } from '../../../security/form-body.js';
 import type { StepUpText } from '../console-step-up.js';
-import type { AdminsRouteKit } from './admins-page.js';
+import type { AdminsRouteKit } from './admins-kit.js';
 import { adminHref, fieldOfError, presentAdmin } from './present-admins.js';
 
 const DONE: Record<string, string> = {

@@ -2,7 +2,7 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import { formBody } from '../../../security/form-body.js';
 import { consoleCookie } from '../console-cookie.js';
-import type { AdminsRouteKit } from './admins-page.js';
+import type { AdminsRouteKit } from './admins-kit.js';
 import { adminHref } from './present-admins.js';
 
 /**

@@ -1,37 +1,15 @@
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import QRCode from 'qrcode';
-import type { AdminManagement } from '../../../admins/admin-management.js';
-import type { AdminSessions } from '../../../admins/admin-sessions.js';
 import { ADMIN_ROLES } from '../../../admins/admin-store.js';
-import type { ConsoleSessions } from '../../../admins/console-sessions.js';
-import type { AuditLog } from '../../../audit/audit-log.js';
-import type { Clock } from '../../../clock.js';
 import { formBody } from '../../../security/form-body.js';
-import type { RenderPage } from '../../kit/view-renderer.js';
-import type { ConsoleGuard } from '../console-guard.js';
 import type { ConsolePage } from '../console-deps.js';
 import { adminActionRoutes } from './admin-action-routes.js';
 import { adminSessionRoutes } from './admin-session-routes.js';
+import type { AdminsPageDeps, AdminsRouteKit } from './admins-kit.js';
 import { fieldOfError, presentAdmin, presentSessions } from './present-admins.js';
 
-export interface AdminsPageDeps {
-  management: AdminManagement;
-  /** The consent (sign-in) pages' sessions. */
-  adminSessions: AdminSessions;
-  consoleSessions: ConsoleSessions;
-  audit: AuditLog;
-  clock: Clock;
-  production: boolean;
-}
-
-export interface AdminsRouteKit {
-  deps: AdminsPageDeps;
-  guard: ConsoleGuard;
-  render: RenderPage;
-  /** The sessions table (every admin's, or one admin's). */
-  sessionsOf(ctx: Context, adminId?: string): Promise<ReturnType<typeof presentSessions>>;
-}
+export type { AdminsPageDeps, AdminsRouteKit };
 
 const DONE: Record<string, string> = {
   deleted: 'The admin is deleted, with its sessions and the grants it approved.',
