@@ -109,13 +109,19 @@ export function createGrantAdmin(deps: { db: Db; clock: Clock; audit?: AuditLog 
 
     /** Deletes the grant and every code and token issued from it; false when there was none. */
     async revoke(grantId: string, actor: string, via: RevokeVia = 'cli'): Promise<boolean> {
-      const deleted = await db(TABLE).where({ grant_id: grantId }).delete().returning('model');
-      const found = deleted.some((r: { model: string }) => r.model === 'Grant');
+      const deleted: { model: string; payload: GrantRow['payload'] }[] = await db(TABLE)
+        .where({ grant_id: grantId })
+        .delete()
+        .returning(['model', 'payload']);
+      const grant = deleted.find((r) => r.model === 'Grant');
+      const found = !!grant;
       if (deleted.length) {
         await deps.audit?.record({
           type: 'grant.revoked',
           outcome: 'success',
           actor,
+          // The app, when the grant itself was among the rows (its payload is not sealed).
+          clientId: grant ? (payloadOf(grant).clientId ?? null) : null,
           grantId,
           details: { rows: deleted.length, via },
         });
@@ -186,6 +192,6 @@ interface GrantPayload {
   resources?: Record<string, string>;
 }
 
-const payloadOf = (g: GrantRow): GrantPayload =>
+const payloadOf = (g: Pick<GrantRow, 'payload'>): GrantPayload =>
   (typeof g.payload === 'string' ? JSON.parse(g.payload) : g.payload) as GrantPayload;
 export type GrantAdmin = ReturnType<typeof createGrantAdmin>;

@@ -119,6 +119,7 @@ describe(`console grants (${process.env.DATABASE_URL ? 'postgresql' : 'pglite'})
     const rows = await audited('grant.revoked');
     expect(rows.find((e) => e.grantId === grant.grantId)).toMatchObject({
       actor: 'olga',
+      clientId: app.clientId,
       details: expect.objectContaining({ via: 'console' }),
     });
     // Gone now: a second revoke of the same grant is a 404, not a confirmation.
