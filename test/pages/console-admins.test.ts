@@ -211,6 +211,15 @@ describe(`console admins (${process.env.DATABASE_URL ? 'postgresql' : 'pglite'})
     expect(done.html).toContain('The admin is deleted');
     expect(await exists('tom')).toBe(false);
     expect((await audited('admin.deleted')).find((e) => e.details?.admin === 'tom')?.actor).toBe('olga');
+
+    // Deleting yourself (another owner remains): signed out, on the sign-in page.
+    nextStep(s);
+    const uma = await consoleAdmin(s, 'uma', 'owner');
+    const own = await uma.browser.go('GET', href('uma'));
+    const [, gone] = await postWithStepUp(s, uma, own, `${href('uma')}/delete`);
+    expect(heading(gone.html)).toBe('Sign in');
+    expect(await exists('uma')).toBe(false);
+    expect(heading((await uma.browser.go('GET', '/admin')).html)).toBe('Sign in');
   });
 
   it('lists console and sign-in page sessions with IP, country, browser and age; ends one of each', async () => {
@@ -332,5 +341,21 @@ describe(`console admins (${process.env.DATABASE_URL ? 'postgresql' : 'pglite'})
     expect(create.status).toBe(403);
     expect(await admin('nina')).toEqual(before);
     expect(await exists('eve')).toBe(false);
+  });
+
+  it('ConsoleSessions.list shows signed-in sessions only (not half-signed-in, not idle); endByRef is scoped', async () => {
+    const { admin: kim } = await createAdmin(s, 'kim');
+    const seen = { ip: '203.0.113.9', country: 'DE', userAgent: 'KimBrowser' };
+    const half = await s.runtime.admins.console.create(kim.id, 'password_ok', seen);
+    const { token } = await s.runtime.admins.console.create(kim.id, 'active', seen);
+    const list = await s.runtime.admins.console.list({ adminId: kim.id });
+    expect(list).toEqual([expect.objectContaining({ ip: '203.0.113.9', country: 'DE', userAgent: 'KimBrowser' })]);
+    expect(list[0]!.ref).toBe(s.runtime.admins.console.refOf(token));
+    expect(list[0]!.ref).not.toBe(s.runtime.admins.console.refOf(half.token));
+    expect(await s.runtime.admins.console.endByRef(list[0]!.ref, { adminId: (await admin('olga')).id })).toBe(false);
+    s.clock.advance(31 * 60_000);
+    expect(await s.runtime.admins.console.list({ adminId: kim.id })).toEqual([]);
+    expect(await s.runtime.admins.console.endByRef(list[0]!.ref, { adminId: kim.id })).toBe(true);
+    expect(await s.runtime.admins.console.find(token)).toBeNull();
   });
 });

@@ -3,6 +3,7 @@ import type { Context } from 'koa';
 import type { AdminSummary } from '../../../admins/admin-management.js';
 import { ADMIN_ROLES } from '../../../admins/admin-store.js';
 import { formBody } from '../../../security/form-body.js';
+import { consoleCookie } from '../console-cookie.js';
 import type { StepUpText } from '../console-step-up.js';
 import type { AdminsRouteKit } from './admins-kit.js';
 import { adminHref, fieldOfError, presentAdmin } from './present-admins.js';
@@ -159,8 +160,10 @@ export function adminActionRoutes(kit: AdminsRouteKit): Router {
     'delete',
     async (a, ctx) => {
       await management.delete(a.username, by(ctx));
+      if (a.id !== ctx.state.console!.adminId) return '/admin/admins?done=deleted';
       // Deleting yourself ends your sessions with the account (they cascade): back to sign-in.
-      return a.id === ctx.state.console!.adminId ? '/admin/sign-in' : '/admin/admins?done=deleted';
+      consoleCookie(deps.production).clear(ctx);
+      return '/admin/sign-in';
     },
     (a) => ({
       title: `Delete the admin ${a.username}?`,
