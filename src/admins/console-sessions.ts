@@ -14,6 +14,19 @@ export interface ConsoleSession {
   idleExpiresAt: Date;
 }
 
+/** A signed-in console session as an admin page lists it: never the cookie value or its hash. */
+export interface ConsoleSessionInfo {
+  /** Names the session in forms (a hash of the stored hash: useless as a cookie or a lookup key elsewhere). */
+  ref: string;
+  adminId: string;
+  ip: string | null;
+  country: string | null;
+  userAgent: string | null;
+  createdAt: Date;
+  lastSeenAt: Date;
+  expiresAt: Date;
+}
+
 export interface ConsoleSessions {
   /** A new session (its cookie value is returned once; only its hash is stored). */
   create(
@@ -25,10 +38,18 @@ export interface ConsoleSessions {
   find(token: string | undefined): Promise<ConsoleSession | null>;
   end(token: string): Promise<void>;
   endForAdmin(adminId: string): Promise<number>;
+  /** Signed-in (active, unexpired) sessions, newest first; only `adminId`'s when given. */
+  list(filter?: { adminId?: string }): Promise<ConsoleSessionInfo[]>;
+  /** Ends the session `ref` names (of `adminId` when given); false when there is none. */
+  endByRef(ref: string, filter?: { adminId?: string }): Promise<boolean>;
+  /** The `ref` of the session behind a cookie value (to mark "this session" in a list). */
+  refOf(token: string): string;
 }
 
 const TABLE = 'admin_console_sessions';
 const hash = (token: string) => createHash('sha256').update(token).digest('hex');
+const refOfHash = (idHash: string) =>
+  createHash('sha256').update(`console-session-ref:${idHash}`).digest('base64url').slice(0, 22);
 /** A session touched more often than this is not rewritten on every page. */
 const TOUCH_EVERY_MS = 60_000;
 /** Between the password and the code: a few minutes, not the console's idle timeout. */
@@ -105,6 +126,36 @@ export function createConsoleSessions(deps: {
     },
     async endForAdmin(adminId) {
       return (await db(TABLE).where({ admin_id: adminId }).delete(['id_hash'])).length;
+    },
+    async list(filter = {}) {
+      const now = clock.now();
+      const q = db(TABLE)
+        .where({ stage: 'active' })
+        .where('expires_at', '>', new Date(now))
+        .where('last_seen_at', '>', new Date(now - idleMs))
+        .orderBy('created_at', 'desc');
+      if (filter.adminId) q.where({ admin_id: filter.adminId });
+      return (await q).map((r: Record<string, unknown>) => ({
+        ref: refOfHash(r.id_hash as string),
+        adminId: r.admin_id as string,
+        ip: (r.ip as string | null) ?? null,
+        country: (r.country as string | null) ?? null,
+        userAgent: (r.user_agent as string | null) ?? null,
+        createdAt: new Date(r.created_at as string),
+        lastSeenAt: new Date(r.last_seen_at as string),
+        expiresAt: new Date(r.expires_at as string),
+      }));
+    },
+    async endByRef(ref, filter = {}) {
+      const q = db(TABLE).select('id_hash');
+      if (filter.adminId) q.where({ admin_id: filter.adminId });
+      const match = (await q).find((r: { id_hash: string }) => refOfHash(r.id_hash) === ref);
+      if (!match) return false;
+      await db(TABLE).where({ id_hash: match.id_hash }).delete();
+      return true;
+    },
+    refOf(token) {
+      return refOfHash(hash(token));
     },
   };
 }

@@ -14,7 +14,16 @@ export interface GrantSummary {
   createdAt: Date;
   expiresAt: Date | null;
   liveTokens: number;
+  /**
+   * When the app last got a code or token from this grant (the newest row issued from it, used or
+   * not): a token exchange or a refresh. JWT access tokens are verified without a database read,
+   * so single gateway calls do not move it; the audit trail has those (gateway.call with grant_id).
+   */
+  lastIssuedAt: Date | null;
 }
+
+/** Who asked for a revocation: the CLI, or the admin console (`actor` is then the admin's username). */
+export type RevokeVia = 'cli' | 'console';
 
 /**
  * What an admin needs to end an app's access without disabling the app: list the grants
@@ -44,6 +53,7 @@ export function createGrantAdmin(deps: { db: Db; clock: Clock; audit?: AuditLog 
       if (filter.accountId) q.whereRaw(`payload->>'accountId' = ?`, [filter.accountId]);
       const grants: GrantRow[] = await q;
       const counts = new Map<string, number>();
+      const lastIssued = new Map<string, Date>();
       const usernames = new Map<string, string>();
       if (grants.length) {
         const rows = await live(
@@ -59,6 +69,16 @@ export function createGrantAdmin(deps: { db: Db; clock: Clock; audit?: AuditLog 
           .select('grant_id')
           .count<{ grant_id: string; n: string }[]>({ n: '*' });
         for (const r of rows) counts.set(r.grant_id, Number(r.n));
+        const issued = await db(TABLE)
+          .whereIn(
+            'grant_id',
+            grants.map((g) => g.grant_id),
+          )
+          .whereNot({ model: 'Grant' })
+          .groupBy('grant_id')
+          .select('grant_id')
+          .max<{ grant_id: string; last: Date | string }[]>({ last: 'created_at' });
+        for (const r of issued) lastIssued.set(r.grant_id, new Date(r.last));
         const accountIds: string[] = [...new Set<string>(grants.map((g) => payloadOf(g).accountId))];
         for (const a of await db('admins').whereIn('id', accountIds).select('id', 'username'))
           usernames.set(a.id, a.username);
@@ -82,24 +102,55 @@ export function createGrantAdmin(deps: { db: Db; clock: Clock; audit?: AuditLog 
             createdAt: new Date(g.created_at),
             expiresAt: g.expires_at ? new Date(g.expires_at) : null,
             liveTokens: counts.get(g.grant_id) ?? 0,
+            lastIssuedAt: lastIssued.get(g.grant_id) ?? null,
           };
         });
     },
 
     /** Deletes the grant and every code and token issued from it; false when there was none. */
-    async revoke(grantId: string, actor: string): Promise<boolean> {
-      const deleted = await db(TABLE).where({ grant_id: grantId }).delete().returning('model');
-      const found = deleted.some((r: { model: string }) => r.model === 'Grant');
+    async revoke(grantId: string, actor: string, via: RevokeVia = 'cli'): Promise<boolean> {
+      const deleted: { model: string; payload: GrantRow['payload'] }[] = await db(TABLE)
+        .where({ grant_id: grantId })
+        .delete()
+        .returning(['model', 'payload']);
+      const grant = deleted.find((r) => r.model === 'Grant');
+      const found = !!grant;
       if (deleted.length) {
         await deps.audit?.record({
           type: 'grant.revoked',
           outcome: 'success',
           actor,
+          // The app, when the grant itself was among the rows (its payload is not sealed).
+          clientId: grant ? (payloadOf(grant).clientId ?? null) : null,
           grantId,
-          details: { rows: deleted.length, via: 'cli' },
+          details: { rows: deleted.length, via },
         });
       }
       return found || deleted.length > 0;
+    },
+
+    /**
+     * Revokes every grant of an app (all approvals, active or not) with every code and token issued
+     * from them; the app itself stays registered. Returns the ids of the grants revoked.
+     */
+    async revokeForClient(clientId: string, actor: string, via: RevokeVia = 'cli'): Promise<string[]> {
+      const grants = await db(TABLE)
+        .where({ model: 'Grant' })
+        .whereRaw(`payload->>'clientId' = ?`, [clientId])
+        .select('grant_id');
+      const ids: string[] = grants.map((g: { grant_id: string }) => g.grant_id);
+      const deleted = await deleteGrants(ids);
+      for (const grantId of ids) {
+        await deps.audit?.record({
+          type: 'grant.revoked',
+          outcome: 'success',
+          actor,
+          clientId,
+          grantId,
+          details: { rows: deleted.length, via, reason: 'all_of_app' },
+        });
+      }
+      return ids;
     },
 
     /** Ends every grant an admin approved (the admin is being deleted); returns how many grants. */
@@ -141,6 +192,6 @@ interface GrantPayload {
   resources?: Record<string, string>;
 }
 
-const payloadOf = (g: GrantRow): GrantPayload =>
+const payloadOf = (g: Pick<GrantRow, 'payload'>): GrantPayload =>
   (typeof g.payload === 'string' ? JSON.parse(g.payload) : g.payload) as GrantPayload;
 export type GrantAdmin = ReturnType<typeof createGrantAdmin>;
