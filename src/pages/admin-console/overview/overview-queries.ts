@@ -74,5 +74,11 @@ export async function gatewayCallsPerClient(db: Db, w: OverviewWindow): Promise<
     entry.total += Number(r.n);
     by.set(r.client_id, entry);
   }
-  return [...by.values()].sort((a, b) => b.total - a.total || String(a.clientId).localeCompare(String(b.clientId)));
+  // Ties: named apps by id, the calls without one last.
+  return [...by.values()].sort(
+    (a, b) =>
+      b.total - a.total ||
+      Number(a.clientId === null) - Number(b.clientId === null) ||
+      (a.clientId ?? '').localeCompare(b.clientId ?? ''),
+  );
 }
