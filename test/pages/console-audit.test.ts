@@ -95,7 +95,7 @@ describe('console audit page', () => {
     const { ids } = eventsOf(denied.html);
     expect(ids).toHaveLength(1);
     const row = new RegExp(`<tr id="event-${ids[0]}">([\\s\\S]*?)</tr>`).exec(denied.html)![1]!;
-    expect(row).toContain('<code>gateway.denied</code>');
+    expect(row).toContain('<code class="code-key">gateway.denied</code>');
     expect(row).toContain('<details class="row-details">');
     for (const fact of ['req-abc-123', 'GET /V1/orders', '403', 'DE', 'StockSync/2.1'])
       expect(row).toContain(`<dd>${fact}</dd>`);

@@ -54,10 +54,11 @@ export interface BarChartModel {
 
 const WIDTH = 640;
 const HEIGHT = 200;
-const PAD = { left: 40, right: 8, top: 12, bottom: 28 };
+const PAD = { left: 48, right: 8, top: 14, bottom: 30 };
 /** Room for one axis label, in viewBox units. */
-const LABEL_ROOM = 44;
+const LABEL_ROOM = 56;
 const AXIS_LABEL_CHARS = 10;
+const MAX_BAR = 64;
 
 /** The smallest 1, 2 or 5 × 10^n at or above `v` (a round top for the axis). */
 export function niceCeiling(v: number): number {
@@ -80,7 +81,8 @@ export function presentBarChart(input: BarChartInput): BarChartModel {
   const max = Math.max(0, ...input.bars.map((b) => b.value));
   const top = niceCeiling(max);
   const slot = n ? plotW / n : plotW;
-  const barW = Math.max(1, slot * 0.7);
+  // Few bars stay bars, not slabs.
+  const barW = Math.max(1, Math.min(slot * 0.7, MAX_BAR));
   const every = Math.max(1, Math.ceil(LABEL_ROOM / slot));
   const r = (v: number) => Math.round(v * 10) / 10;
   const bars = input.bars.map((b, i) => {
