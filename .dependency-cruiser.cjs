@@ -22,7 +22,7 @@ const ARROWS = {
     'config', 'errors',
   ],
   pages: [
-    'magento-link', 'api-catalog', 'admins', 'oidc', 'clients', 'audit', 'db', 'security', 'logging', 'rate-limits',
+    'magento-link', 'api-catalog', 'alerts', 'admins', 'oidc', 'clients', 'audit', 'db', 'security', 'logging', 'rate-limits',
     'config', 'errors',
   ],
   health: ['db'],

@@ -9,6 +9,7 @@ import type { ActiveHours, OpenAdminSession } from './alert-rule.js';
 import { recordAlert } from './alert-outbox.js';
 import { createAlertEvaluator, type EvaluationResult } from './alert-evaluator.js';
 import { createAlertDeliverer } from './alert-deliverer.js';
+import { acknowledgeAlert, deliveryStatus, openAlerts, type DeliveryStatus, type OpenAlert } from './alert-inbox.js';
 
 export interface AlertsDeps {
   db: Db;
@@ -41,6 +42,15 @@ export interface AlertsService {
   start(): void;
   /** Stops the loops and waits for what they and raise() have in flight. */
   stop(): Promise<void>;
+  /** Incidents not yet acknowledged, most recent first (alert-inbox.ts). */
+  open(): Promise<OpenAlert[]>;
+  /**
+   * Acknowledges the incident of alert `id` (every open row of its dedup key), audited as
+   * `alert.acknowledged` with `by` as actor. False when `id` is unknown or already acknowledged.
+   */
+  acknowledge(id: string, by: string): Promise<boolean>;
+  /** The webhook's delivery status (never its secret, nor its URL beyond the host). */
+  deliveryStatus(): Promise<DeliveryStatus>;
 }
 
 /** Anomaly alerts (issue 15): rules over the audit trail, a durable outbox, a signed webhook. */
@@ -141,6 +151,19 @@ export function createAlerts(deps: AlertsDeps): AlertsService {
     },
     evaluateNow,
     deliverNow: () => deliverer.deliverDue(),
+    open: () => openAlerts(db),
+    async acknowledge(id, by) {
+      const done = await acknowledgeAlert(db, id, { by, now: new Date(clock.now()) });
+      if (!done) return false;
+      await deps.audit.record({
+        type: 'alert.acknowledged',
+        outcome: 'success',
+        actor: by,
+        details: { alertId: id, rule: done.rule, dedupKey: done.dedupKey, rows: done.count },
+      });
+      return true;
+    },
+    deliveryStatus: () => deliveryStatus(db, config.webhook),
     start() {
       if (started) return;
       started = true;

@@ -2,6 +2,9 @@ import type { ConsolePage } from '../pages/admin-console/console-deps.js';
 import { adminsPage } from '../pages/admin-console/admins/admins-page.js';
 import { grantsPage } from '../pages/admin-console/grants/grants-page.js';
 import { linksPage } from '../pages/admin-console/links/links-page.js';
+import { alertsPage } from '../pages/admin-console/alerts/alerts-page.js';
+import { auditPage } from '../pages/admin-console/audit/audit-page.js';
+import { overviewPage } from '../pages/admin-console/overview/overview-page.js';
 import type { Services } from './services.js';
 
 /** The admin console's feature pages, built over the services; each mounts its own routes under /admin. */
@@ -17,5 +20,15 @@ export function consolePages(s: Services): ConsolePage[] {
       clock: s.clock,
       production: s.config.production,
     }),
+    overviewPage({
+      db: s.db,
+      clock: s.clock,
+      clients: s.clients,
+      links: s.links,
+      alerts: s.alerts,
+      secretMaxAgeDays: s.config.securityOps.clientSecretMaxAgeDays,
+    }),
+    auditPage({ db: s.db }),
+    alertsPage({ alerts: s.alerts }),
   ];
 }
