@@ -230,6 +230,9 @@ describe('admin console: apps', () => {
     expect(bad.html).toContain('id="rate_limit-error">Rate limit &#34;lots&#34; must look like 600/min');
     expect(bad.html).toContain('id="allowed_ips-error">&#34;10.0.0.0/99&#34; has an invalid prefix length');
     expect(bad.html).toContain('id="lifetime_access_token-error">Access token lifetime must be whole seconds');
+    // A summary at the top links to each field with a problem.
+    expect(bad.html).toContain('Nothing was saved.</strong> Fix these 6 problems');
+    expect(bad.html).toMatch(/<li><a href="#rate_limit">Rate limit/);
     expect(bad.html).toContain('value="Typed Name"');
     expect(bad.html).toContain('value="lots"');
     expect(bad.html).toContain('value="office hours"');
