@@ -328,6 +328,29 @@ describe('admin console: apps', () => {
     expect((await s.runtime.clients.get(clientId))!.name).toBe('Acme ERP');
   });
 
+  it('a public app made confidential is told to issue its first secret, and can', async () => {
+    const a = await owner();
+    const { clientId } = await createApp(a, {
+      name: 'Was Public',
+      type: 'public',
+      grant_client_credentials: '',
+      redirect_uris: 'com.acme.app:/callback',
+    });
+    const show = await a.browser.go('GET', `/admin/apps/${clientId}`);
+    expect(hasForm(show.html, 'rotate-secret')).toBe(false);
+    const saved = await post(
+      a.browser,
+      show,
+      `/admin/apps/${clientId}`,
+      filled({ ...FIELDS, name: 'Was Public', redirect_uris: 'com.acme.app:/callback' }),
+    );
+    expect(saved.url).toBe(`${s.baseUrl}/admin/apps/${clientId}?done=needs_secret`);
+    expect(saved.html).toContain('has none yet: issue one with “Issue a new secret”');
+    const [, done] = await postWithStepUp(s, a, saved, `/admin/apps/${clientId}/rotate-secret`);
+    const fresh = decodeEntities(/<code id="client-secret" class="secret">([^<]+)<\/code>/.exec(done.html)![1]!);
+    expect((await token(clientId, fresh)).status).toBe(200);
+  });
+
   it('rotate secret: confirmation, a wrong code refused, a fresh code shows the new secret and the overlap', async () => {
     const a = await owner();
     const { clientId, secret } = await createApp(a);
@@ -403,10 +426,16 @@ describe('admin console: apps', () => {
     const confirm = await post(a.browser, show, `/admin/apps/${clientId}/delete`);
     expect(heading(confirm.html)).toBe('Delete “Acme ERP”?');
     expect(confirm.html).toContain('This cannot be undone');
+    expect(confirm.html).not.toContain('Magento store link');
     expect(confirm.html).toContain('It has no active grants; every token issued to it is deleted');
     nextStep(s);
     expect((await a.browser.submit(confirm, 'delete', { code: '000000' })).status).toBe(401);
     expect(await s.runtime.clients.get(clientId)).not.toBeNull();
+
+    // A linked app: the page says the link is left behind and what to do in Magento.
+    await s.runtime.links.ensure(clientId);
+    const linked = await post(a.browser, show, `/admin/apps/${clientId}/delete`);
+    expect(linked.html).toMatch(/Its Magento store link \([a-z ]+\) is no longer used by anything/);
 
     const [, done] = await postWithStepUp(s, a, show, `/admin/apps/${clientId}/delete`);
     expect(done.url).toBe(`${s.baseUrl}/admin/apps?done=deleted`);

@@ -200,8 +200,10 @@ export function appsPage(deps: AppsPageDeps): ConsolePage {
         const patch: ClientInput = { ...input, scopes: [...(input.scopes ?? []), ...kept] };
         const updated = await attempt(() => clients.update(c.clientId, patch, actor(ctx)), errors);
         if (!updated) return showPage(ctx, c, { values, errors });
+        // Now confidential with a secret, but none was ever issued (it was public or used private_key_jwt).
+        const needsSecret = updated.authMethod === 'client_secret_basic' && c.authMethod !== 'client_secret_basic';
         ctx.status = 303;
-        ctx.redirect(`/admin/apps/${encodeURIComponent(c.clientId)}?done=updated`);
+        ctx.redirect(`/admin/apps/${encodeURIComponent(c.clientId)}?done=${needsSecret ? 'needs_secret' : 'updated'}`);
       },
     );
 

@@ -7,6 +7,9 @@ import type { AppActivity } from './app-activity.js';
 /** `?done=` codes → fixed sentences (nothing from the query is ever shown). */
 export const DONE: Record<string, string> = {
   updated: 'The app’s settings are saved.',
+  needs_secret:
+    'The app’s settings are saved. It now authenticates with a client secret but has none yet: ' +
+    'issue one with “Issue a new secret”.',
   disabled: 'The app is disabled: its requests are refused and its tokens no longer work.',
   enabled: 'The app is enabled again.',
   deleted: 'The app is deleted, with its grants and tokens.',
