@@ -1,15 +1,8 @@
 import Router from '@koa/router';
 import type { Context } from 'koa';
-import type { ScopeCatalog } from '../../../api-catalog/scope-catalog.js';
-import type { Clock } from '../../../clock.js';
-import type { ClientStore } from '../../../clients/client-store.js';
 import type { ClientRecord } from '../../../clients/client-record.js';
 import type { ClientInput } from '../../../clients/validate-client-input.js';
-import type { Config } from '../../../config/config.js';
-import type { Db } from '../../../db/create-db.js';
 import { isAppError } from '../../../errors/app-error.js';
-import type { LinkStore } from '../../../magento-link/link-store.js';
-import type { GrantAdmin } from '../../../oidc/grant-admin.js';
 import { formBody } from '../../../security/form-body.js';
 import type { RenderPage } from '../../kit/view-renderer.js';
 import type { ConsolePage } from '../console-deps.js';
@@ -28,7 +21,8 @@ import {
   type FieldErrors,
 } from './app-form.js';
 import { searchClients } from './app-search.js';
-import { deleteText, disableText, rotateText } from './app-step-up-text.js';
+import { appActionRoutes } from './app-action-routes.js';
+import type { AppsPageDeps } from './apps-page-deps.js';
 import {
   DONE,
   presentActivity,
@@ -38,16 +32,6 @@ import {
   secretStatus,
   when,
 } from './present-apps.js';
-
-export interface AppsPageDeps {
-  clients: ClientStore;
-  grants: GrantAdmin;
-  links: LinkStore;
-  catalog: ScopeCatalog;
-  db: Db;
-  clock: Clock;
-  config: Pick<Config, 'clientSecretRotationOverlapS' | 'securityOps'>;
-}
 
 const GRANT_LABELS: Record<string, string> = {
   authorization_code: 'Authorization code (an admin approves the app in the browser)',
@@ -62,6 +46,8 @@ const FORM_LIMIT = 64 * 1024;
  * for owners, CSRF-checked; disable, rotate-secret and delete after a fresh code (step-up).
  * A new secret is shown once, in the answer to the POST that made it (200, never in a URL).
  */
+export type { AppsPageDeps };
+
 export function appsPage(deps: AppsPageDeps): ConsolePage {
   const { clients, clock } = deps;
   const maxAgeDays = deps.config.securityOps.clientSecretMaxAgeDays;
@@ -207,78 +193,7 @@ export function appsPage(deps: AppsPageDeps): ConsolePage {
       },
     );
 
-    const write = (step: string) => `/admin/apps/:clientId/${step}`;
-    const guarded = [formBody(), guard.signedIn, guard.sessionCsrf, guard.ownerOnly] as const;
-    const described = (
-      text: (c: ClientRecord, ctx: Context) => Promise<ReturnType<typeof rotateText>> | ReturnType<typeof rotateText>,
-    ) =>
-      guard.stepUp(async (ctx) => {
-        const c = await target(ctx);
-        return c ? text(c, ctx) : null;
-      });
-
-    router.post(
-      write('rotate-secret'),
-      ...guarded,
-      described((c) => rotateText(c, deps.config.clientSecretRotationOverlapS)),
-      async (ctx) => {
-        const c = await target(ctx);
-        if (!c) return notFound(ctx);
-        if (c.authMethod !== 'client_secret_basic')
-          return render(
-            ctx,
-            'admin-message',
-            {
-              title: 'No secret to rotate',
-              text: 'This app does not authenticate with a client secret.',
-              back: `/admin/apps/${encodeURIComponent(c.clientId)}`,
-            },
-            400,
-          );
-        const { clientSecret, previousSecretExpiresAt } = await clients.rotateSecret(c.clientId, actor(ctx));
-        return render(ctx, 'admin-apps-secret', {
-          title: 'New client secret',
-          heading: `A new secret for “${c.name}”`,
-          clientId: c.clientId,
-          clientSecret,
-          previousSecretUntil: when(previousSecretExpiresAt),
-          previousSecretUntilIso: previousSecretExpiresAt.toISOString(),
-          href: `/admin/apps/${encodeURIComponent(c.clientId)}`,
-        });
-      },
-    );
-
-    router.post(write('disable'), ...guarded, described(disableText), async (ctx) => {
-      const c = await target(ctx);
-      if (!c) return notFound(ctx);
-      await clients.setEnabled(c.clientId, false, actor(ctx));
-      ctx.status = 303;
-      ctx.redirect(`/admin/apps/${encodeURIComponent(c.clientId)}?done=disabled`);
-    });
-
-    // Enabling restores what an owner had chosen before: no step-up.
-    router.post(write('enable'), ...guarded, async (ctx) => {
-      const c = await target(ctx);
-      if (!c) return notFound(ctx);
-      await clients.setEnabled(c.clientId, true, actor(ctx));
-      ctx.status = 303;
-      ctx.redirect(`/admin/apps/${encodeURIComponent(c.clientId)}?done=enabled`);
-    });
-
-    router.post(
-      write('delete'),
-      ...guarded,
-      described(async (c) =>
-        deleteText(c, (await deps.grants.list({ clientId: c.clientId })).length, await deps.links.get(c.clientId)),
-      ),
-      async (ctx) => {
-        const c = await target(ctx);
-        if (!c) return notFound(ctx);
-        await clients.delete(c.clientId, actor(ctx));
-        ctx.status = 303;
-        ctx.redirect('/admin/apps?done=deleted');
-      },
-    );
+    appActionRoutes(router, { deps, guard, render, target, notFound, actor });
     return router;
   };
 }
