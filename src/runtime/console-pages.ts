@@ -5,6 +5,7 @@ import { linksPage } from '../pages/admin-console/links/links-page.js';
 import { alertsPage } from '../pages/admin-console/alerts/alerts-page.js';
 import { auditPage } from '../pages/admin-console/audit/audit-page.js';
 import { overviewPage } from '../pages/admin-console/overview/overview-page.js';
+import { appsPage } from '../pages/admin-console/apps/apps-page.js';
 import type { Services } from './services.js';
 
 /** The admin console's feature pages, built over the services; each mounts its own routes under /admin. */
@@ -30,5 +31,14 @@ export function consolePages(s: Services): ConsolePage[] {
     }),
     auditPage({ db: s.db }),
     alertsPage({ alerts: s.alerts }),
+    appsPage({
+      clients: s.clients,
+      grants: s.grants,
+      links: s.links,
+      catalog: s.catalog,
+      db: s.db,
+      clock: s.clock,
+      config: s.config,
+    }),
   ];
 }
