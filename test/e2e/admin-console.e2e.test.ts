@@ -2,7 +2,19 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import type { TestServer } from '../support/test-server.js';
-import { PASSWORD, createAdmin, nextStep, startInteractionServer, totpNow } from '../support/page-flows.js';
+import { readFileSync } from 'node:fs';
+import {
+  Browser as HttpBrowser,
+  PASSWORD,
+  authorizationUrl,
+  createAdmin,
+  createClient,
+  exchangeCode,
+  nextStep,
+  startInteractionServer,
+  totpNow,
+} from '../support/page-flows.js';
+import { authenticatorApp, authorizeThroughPages } from '../support/page-browser.js';
 import { seriousViolations } from '../support/axe-check.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -60,13 +72,92 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('admin console in a re
     expect(overflow, `${name} at ${width} overflows by ${overflow}px`).toBeLessThanOrEqual(1);
   }
 
+  /** The step-up page of a destructive action: a fresh code, then its confirm button. */
+  async function confirmWithCode(page: Page) {
+    await page.getByLabel('Authentication code').waitFor();
+    nextStep(s);
+    await page.getByLabel('Authentication code').fill(totpNow(s, secret));
+    await page.locator('main form button.button-danger').click();
+  }
+
+  /** A grant approved through the real consent pages (another admin), for the console to revoke. */
+  async function approvedGrant(): Promise<string> {
+    const client = await createClient(s);
+    const username = `approver${Date.now()}`;
+    const { secret: approverSecret } = await createAdmin(s, username);
+    const b = new HttpBrowser(s.baseUrl);
+    const code = authenticatorApp(approverSecret!);
+    const request = authorizationUrl(s, client.clientId);
+    const back = await authorizeThroughPages(b, s.clock, { username, password: PASSWORD, code }, request.url);
+    const tokens = await exchangeCode(s, client, new URL(back.url).searchParams.get('code')!, request.verifier);
+    expect(tokens.status).toBe(200);
+    return client.clientId;
+  }
+
   for (const { name: width, viewport } of WIDTHS)
-    it(`signs in and every section passes axe at ${width} width`, async () => {
-      const context = await browser.newContext({ viewport });
+    it(`at ${width} width: signs in, creates an app, rotates its secret, revokes a grant, filters and exports the audit; axe finds nothing serious`, async () => {
+      const grantClient = await approvedGrant();
+      const context = await browser.newContext({ viewport, acceptDownloads: true });
       try {
         const page = await signIn(context);
         await checkPage(page, 'overview', width);
-        // The CSP is on (scripts by nonce only) and the console's script ran without errors.
+
+        // Create an app: the secret is shown once, with the client id.
+        await page.getByRole('link', { name: 'Apps', exact: true }).click();
+        await checkPage(page, 'apps', width);
+        await page.goto(`${s.baseUrl}/admin/apps/new`);
+        await page.getByLabel('Name', { exact: true }).fill(`Warehouse sync ${width}`);
+        await page.getByLabel('Redirect URIs').fill('https://warehouse.example/callback');
+        await page.locator('.scope-choice input[type="checkbox"]').first().check();
+        await checkPage(page, 'app-new', width);
+        await page.getByRole('button', { name: 'Create the app' }).click();
+        const clientId = (await page.locator('#client-id').textContent())!.trim();
+        const firstSecret = (await page.locator('#client-secret').textContent())!.trim();
+        expect(firstSecret.length).toBeGreaterThan(20);
+        expect(await s.runtime.clients.verifySecret(clientId, firstSecret)).toBeTruthy();
+        await checkPage(page, 'app-created', width);
+
+        // Rotate its secret: confirmation with a fresh code, then the new secret once.
+        await page.goto(`${s.baseUrl}/admin/apps/${encodeURIComponent(clientId)}`);
+        await checkPage(page, 'app', width);
+        await page.getByRole('button', { name: 'Issue a new secret' }).click();
+        await checkPage(page, 'step-up', width);
+        await confirmWithCode(page);
+        const rotated = (await page.locator('#client-secret').textContent())!.trim();
+        expect(rotated).not.toBe(firstSecret);
+        expect(await s.runtime.clients.verifySecret(clientId, rotated)).toBeTruthy();
+
+        // Revoke the grant another admin approved.
+        await page.goto(`${s.baseUrl}/admin/grants?client=${encodeURIComponent(grantClient)}`);
+        await checkPage(page, 'grants', width);
+        await page
+          .locator('main form button.button-danger', { hasText: /^Revoke the grant/ })
+          .first()
+          .click();
+        await confirmWithCode(page);
+        await page.getByRole('status').waitFor();
+        expect(await s.runtime.grants.list({ clientId: grantClient })).toEqual([]);
+
+        // Filter the audit trail to the rotation, then export exactly that as CSV.
+        await page.getByRole('link', { name: 'Audit', exact: true }).click();
+        await page.getByLabel('Event', { exact: true }).selectOption('client.secret_rotated');
+        await page.getByLabel('App (client id)').fill(clientId);
+        await page.getByRole('button', { name: 'Filter' }).click();
+        await page.locator('main table').waitFor();
+        await checkPage(page, 'audit', width);
+        const [download] = await Promise.all([
+          page.waitForEvent('download'),
+          page.getByRole('link', { name: 'Download CSV' }).click(),
+        ]);
+        const csv = readFileSync((await download.path())!, 'utf8')
+          .trim()
+          .split('\r\n');
+        expect(csv).toHaveLength(2); // header + the one rotation
+        expect(csv[1]).toContain('client.secret_rotated');
+        expect(csv[1]).toContain(clientId);
+        expect(csv[1]).toContain('olivia');
+
+        // The CSP is on (scripts by nonce only) and the console's scripts ran without errors.
         expect((page as Page & { errors?: string[] }).errors).toEqual([]);
       } finally {
         await context.close();
