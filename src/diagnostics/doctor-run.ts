@@ -1,12 +1,33 @@
 // What every check reads: the product's services, the store as configured, the doctor's HTTP
 // client, and what earlier checks found (a later check skips, saying why, when its ground is gone).
 import type { RequestListener } from 'node:http';
-import type { Services } from '../runtime/services.js';
+import type { RouteDefinition } from '../api-catalog/route-table.js';
+import type { ScopeCatalog } from '../api-catalog/scope-catalog.js';
+import type { Clock } from '../clock.js';
+import type { ClientStore } from '../clients/client-store.js';
+import type { Config } from '../config/config.js';
+import type { Db } from '../db/create-db.js';
+import type { LinkStore } from '../magento-link/link-store.js';
+import type { KeyStore } from '../oidc/key-store.js';
+import type { SecretBox } from '../security/secret-box.js';
 import type { CheckResult } from './check-result.js';
 import type { StoreAnswer, StoreHttp } from './store-http.js';
 
+/** The product's services the checks read (runtime/services.ts builds them; the CLI and the server pass theirs). */
+export interface DoctorServices {
+  config: Config;
+  db: Db;
+  clock: Clock;
+  box: SecretBox;
+  keyStore: KeyStore;
+  links: LinkStore;
+  clients: ClientStore;
+  catalog: ScopeCatalog;
+  routeTable: RouteDefinition[];
+}
+
 export interface DoctorDeps {
-  services: Services;
+  services: DoctorServices;
   /**
    * The OAuth endpoints' HTTP handler, for the end-to-end token check: the running server's app
    * (console), or built on demand from the services (CLI). Absent: that check is skipped.
