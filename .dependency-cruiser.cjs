@@ -26,7 +26,7 @@ const ARROWS = {
     'config', 'errors',
   ],
   // `doctor` (issue 17): reads every service folder's state, never the other way round.
-  diagnostics: ['magento-link', 'oauth1', 'api-catalog', 'oidc', 'clients', 'db', 'security', 'config', 'errors'],
+  diagnostics: ['magento-link', 'oauth1', 'api-catalog', 'oidc', 'clients', 'audit', 'db', 'security', 'config', 'errors'],
   health: ['db'],
   startup: ['config', 'db', 'security', 'errors'],
 };

@@ -49,6 +49,7 @@ export const AUDIT_EVENT_TYPES = [
   'alert.delivered',
   'alert.delivery_failed',
   'audit.pruned',
+  'doctor.run',
 ] as const;
 
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];

@@ -12,6 +12,12 @@ const CONCURRENCY = 4;
 
 export type ProbeOutcome = 'granted' | 'missing' | 'unknown';
 
+export interface ProbeResults {
+  outcomes: Map<string, ProbeOutcome>;
+  /** A path the integration may GET (the bearer check reuses it). */
+  allowedPath: string | null;
+}
+
 /** GET routes needing exactly this resource: those with an id in the path first (no list to read). */
 export function probeRoutes(routes: readonly RouteDefinition[]): Map<string, RouteDefinition[]> {
   const byResource = new Map<string, RouteDefinition[]>();
@@ -33,16 +39,18 @@ export async function probeResources(
   clientId: string,
   creds: UpstreamCredentials,
   resources: readonly string[],
-): Promise<Map<string, ProbeOutcome>> {
+): Promise<ProbeResults> {
   const candidates = probeRoutes(run.services.routeTable);
   const out = new Map<string, ProbeOutcome>();
   let refused = false;
+  let allowedPath: string | null = null;
   const probeOne = async (resource: string) => {
     for (const route of (candidates.get(resource) ?? []).slice(0, TRIES)) {
       if (refused) break;
       let verdict: CallVerdict;
+      const path = pathOf(route);
       try {
-        verdict = verdictOf(await signedGet(run, clientId, creds, pathOf(route))).verdict;
+        verdict = verdictOf(await signedGet(run, clientId, creds, path)).verdict;
       } catch {
         break;
       }
@@ -50,6 +58,7 @@ export async function probeResources(
       if (verdict === 'refused')
         refused = true; // the token itself is refused: link.token says so
       else out.set(resource, verdict === 'allowed' ? 'granted' : 'missing');
+      if (verdict === 'allowed') allowedPath ??= path;
       break;
     }
     if (!out.has(resource)) out.set(resource, 'unknown');
@@ -60,7 +69,7 @@ export async function probeResources(
       for (let r = queue.shift(); r !== undefined; r = queue.shift()) await probeOne(r);
     }),
   );
-  return out;
+  return { outcomes: out, allowedPath };
 }
 
 /** Resources some route can probe (the reverse check only asks about these). */

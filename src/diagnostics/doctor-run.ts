@@ -4,6 +4,7 @@ import type { RequestListener } from 'node:http';
 import type { RouteDefinition } from '../api-catalog/route-table.js';
 import type { ScopeCatalog } from '../api-catalog/scope-catalog.js';
 import type { Clock } from '../clock.js';
+import type { AuditLog } from '../audit/audit-log.js';
 import type { ClientStore } from '../clients/client-store.js';
 import type { Config } from '../config/config.js';
 import type { Db } from '../db/create-db.js';
@@ -24,6 +25,7 @@ export interface DoctorServices {
   clients: ClientStore;
   catalog: ScopeCatalog;
   routeTable: RouteDefinition[];
+  audit: AuditLog;
 }
 
 export interface DoctorDeps {

@@ -171,7 +171,7 @@ export async function checkAclMissing(run: DoctorRun, clientId: string): Promise
   const id = 'link.acl_missing';
   const skipped = aclSkip(run, id, clientId);
   if (skipped) return skipped;
-  const probed = await aclProbe(run, clientId, (await credsOf(run, clientId))!, 'needed');
+  const probed = (await aclProbe(run, clientId, (await credsOf(run, clientId))!, 'needed')).outcomes;
   const missing = listOf(probed, 'missing');
   const unknown = listOf(probed, 'unknown');
   const details = { client_id: clientId, granted: listOf(probed, 'granted'), missing, not_checked: unknown };
@@ -194,9 +194,10 @@ export async function checkAclExtra(run: DoctorRun, clientId: string): Promise<C
   const id = 'link.acl_extra';
   const skipped = aclSkip(run, id, clientId);
   if (skipped) return skipped;
-  const probed = await aclProbe(run, clientId, (await credsOf(run, clientId))!, 'extra');
+  const probed = (await aclProbe(run, clientId, (await credsOf(run, clientId))!, 'extra')).outcomes;
   const extra = listOf(probed, 'granted');
-  const details = { client_id: clientId, unused_granted: extra, checked: probed.size };
+  const checked = probed.size - listOf(probed, 'unknown').length;
+  const details = { client_id: clientId, unused_granted: extra, checked };
   if (extra.length)
     return warn(id, {
       message: `the integration grants ${extra.length} resource(s) no scope of this app uses: ${extra.join(', ')}`,
@@ -208,7 +209,7 @@ export async function checkAclExtra(run: DoctorRun, clientId: string): Promise<C
       details,
     });
   return pass(id, {
-    message: `the integration grants nothing beyond the app's scopes (${probed.size} resources checked)`,
+    message: `the integration grants nothing beyond the app's scopes (${checked} resources checked)`,
     details,
   });
 }
@@ -218,10 +219,12 @@ export async function checkBearer(run: DoctorRun, clientId: string): Promise<Che
   if (run.statusOf('link.token', clientId) !== 'pass')
     return skip(id, 'the integration token is not accepted (link.token)', { client_id: clientId });
   const creds = (await credsOf(run, clientId))!;
+  // A route the integration may call (found by the ACL probe): a refusal then is the bearer setting.
+  const path = (await aclProbe(run, clientId, creds, 'needed')).allowedPath ?? TOKEN_PATH;
   let signed, bearer;
   try {
-    signed = verdictOf(await signedGet(run, clientId, creds, TOKEN_PATH)).verdict;
-    bearer = verdictOf(await signedGet(run, clientId, creds, TOKEN_PATH, 'bearer')).verdict;
+    signed = verdictOf(await signedGet(run, clientId, creds, path)).verdict;
+    bearer = verdictOf(await signedGet(run, clientId, creds, path, 'bearer')).verdict;
   } catch (err) {
     return fail(id, {
       message: `the store did not answer: ${networkError(err)}`,
@@ -229,7 +232,7 @@ export async function checkBearer(run: DoctorRun, clientId: string): Promise<Che
       details: { client_id: clientId },
     });
   }
-  const details = { client_id: clientId, mode: creds.mode, bearer_accepted: bearer === 'allowed' };
+  const details = { client_id: clientId, mode: creds.mode, path, bearer_accepted: bearer === 'allowed' };
   const bearerOff = signed === 'allowed' && bearer !== 'allowed';
   if (creds.mode === 'oauth1')
     return pass(id, {

@@ -113,7 +113,7 @@ export async function checkTokenRoundtrip(run: DoctorRun, clientId: string): Pro
     if (issued.status !== 200 || !token)
       return fail(id, {
         message:
-          `the token endpoint refused a ${client.tokenFormat} token for these ` +
+          `the token endpoint refused an access token (${client.tokenFormat}) for these ` +
           `scopes: HTTP ${issued.status} ${String(issued.json.error ?? '')}`,
         fix:
           'Look at the server log for this request (LOG_LEVEL=debug), and ' +
@@ -135,7 +135,7 @@ export async function checkTokenRoundtrip(run: DoctorRun, clientId: string): Pro
       });
     return pass(id, {
       message:
-        `a ${client.tokenFormat} token for ${scopes.join(' ')} was issued, ` +
+        `an access token (${client.tokenFormat}) for ${scopes.join(' ')} was issued, ` +
         `introspected as active and revoked (throwaway client, deleted)`,
       details,
     });

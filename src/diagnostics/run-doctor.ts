@@ -29,9 +29,12 @@ function readCa(file: string | null): string[] {
   return readFileSync(file, 'utf8').match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
 }
 
-/** `clientId`: that client only; otherwise every enabled client. */
-export async function runDoctor(deps: DoctorDeps, opts: { clientId?: string } = {}): Promise<DoctorReport> {
-  const { config, clients, links, clock } = deps.services;
+/** `clientId`: that client only; otherwise every enabled client. `actor`: who asked (audit). */
+export async function runDoctor(
+  deps: DoctorDeps,
+  opts: { clientId?: string; actor?: string } = {},
+): Promise<DoctorReport> {
+  const { config, clients, links, clock, audit } = deps.services;
   const http = createStoreHttp({ extraCa: readCa(config.diagnostics.caFile), timeoutMs: config.diagnostics.timeoutMs });
   const results: CheckResult[] = [];
   const memo = new Map<string, Promise<unknown>>();
@@ -78,8 +81,31 @@ export async function runDoctor(deps: DoctorDeps, opts: { clientId?: string } = 
       const pending = await links.consumerCredentials(clientId).catch(() => null);
       if (pending) secrets.push(pending.consumerKey, pending.consumerSecret, pending.verifier);
     }
-    return { checks: scrubSecrets(results, secrets) };
+    const checks = scrubSecrets(results, secrets);
+    const count = (s: CheckResult['status']) => checks.filter((c) => c.status === s).length;
+    await audit.record({
+      type: 'doctor.run',
+      outcome: count('fail') ? 'failure' : 'success',
+      actor: opts.actor ?? 'cli',
+      clientId: opts.clientId ?? null,
+      details: {
+        pass: count('pass'),
+        warn: count('warn'),
+        fail: count('fail'),
+        skip: count('skip'),
+        failed: [...new Set(checks.filter((c) => c.status === 'fail').map((c) => c.id))],
+      },
+    });
+    return { checks };
   } finally {
     await http.close();
   }
+}
+
+/** The console's entry: null for an unknown client (404), else the report. */
+export function consoleDoctor(deps: DoctorDeps) {
+  return async (opts: { clientId?: string; actor: string }): Promise<DoctorReport | null> => {
+    if (opts.clientId && !(await deps.services.clients.get(opts.clientId))) return null;
+    return runDoctor(deps, opts);
+  };
 }

@@ -12,6 +12,8 @@ import { interactionRoutes } from '../pages/sign-in/interaction-routes.js';
 import { createProviderErrorRenderer } from '../pages/provider-error/render-provider-error.js';
 import { gatewayRoutes } from '../gateway/gateway-routes.js';
 import { consoleRoutes } from '../pages/admin-console/console-routes.js';
+import { doctorPage } from '../pages/admin-console/doctor-page.js';
+import { consoleDoctor } from '../diagnostics/run-doctor.js';
 import { clientCorsPolicy } from '../gateway/gateway-cors.js';
 import { linkCredentialSource } from '../gateway/link-credential-source.js';
 import { createDpopProofVerifier } from '../gateway/dpop-proof.js';
@@ -135,6 +137,7 @@ export async function createWeb(s: Services, opts: { isShuttingDown: () => boole
     auth: s.admins.auth,
     sessions: s.admins.console,
     limiter: s.limiter,
+    pages: [doctorPage({ doctor: consoleDoctor({ services: s, oauthApp: async () => app.callback() }) })],
   });
   const app = createApp({
     config,
