@@ -140,6 +140,16 @@ export async function checkTls(run: DoctorRun): Promise<CheckResult> {
   const renew =
     `Renew or replace the store's certificate in your hosting panel or web ` +
     `server (for Let's Encrypt: \`certbot renew\`), with its full chain.`;
+  // Node names a host mismatch as a verification error of its own; the identity check covers the rest.
+  const mismatch = seen.error === 'ERR_TLS_CERT_ALTNAME_INVALID' || !!checkServerIdentity(store.hostname, cert);
+  if (mismatch)
+    return fail('store.tls', {
+      message: `${store.hostname}'s certificate is for another name (${cert.subjectaltname ?? cert.subject?.CN})`,
+      fix:
+        `Install a certificate that covers ${store.hostname}, or ` +
+        `set MAGENTO_BASE_URL to a name the certificate covers.`,
+      details,
+    });
   if (!seen.authorized) {
     const problem = TLS_PROBLEMS[seen.error ?? ''] ?? `it is not trusted (${seen.error})`;
     return fail('store.tls', {
@@ -154,15 +164,6 @@ export async function checkTls(run: DoctorRun): Promise<CheckResult> {
       details: { ...details, verify_error: seen.error },
     });
   }
-  const mismatch = checkServerIdentity(store.hostname, cert);
-  if (mismatch)
-    return fail('store.tls', {
-      message: `${store.hostname}'s certificate is for another name (${cert.subjectaltname ?? cert.subject?.CN})`,
-      fix:
-        `Install a certificate that covers ${store.hostname}, or ` +
-        `set MAGENTO_BASE_URL to a name the certificate covers.`,
-      details,
-    });
   if (days < CERT_WARN_DAYS)
     return warn('store.tls', {
       message: `${store.hostname}'s certificate is valid but expires in ${days} day(s) (${details.valid_to})`,
@@ -188,14 +189,9 @@ export async function checkRedirects(run: DoctorRun): Promise<CheckResult> {
       const location = res.headers.location;
       if (res.status < 300 || res.status >= 400 || !location) {
         if (hop === 0) return pass('store.redirects', { message: `${store.baseUrl} answers without redirecting` });
-        const moved = new URL(url);
         return warn('store.redirects', {
           message: `${store.baseUrl} redirects to ${url}`,
-          fix:
-            moved.origin !== store.url.origin
-              ? `Set MAGENTO_BASE_URL to ${moved.origin}/${store.url.pathname.slice(1)} ` +
-                `(the address the store answers at): signed calls are not redirected.`
-              : 'Set MAGENTO_BASE_URL to the exact address the store answers at: signed calls are not redirected.',
+          fix: `Set MAGENTO_BASE_URL to ${url} (the address the store answers at): signed calls are not redirected.`,
           details: { chain: seen },
         });
       }
