@@ -152,8 +152,8 @@ export async function checkMagentoClock(run: DoctorRun): Promise<CheckResult> {
   if (!run.storeDates.length) await run.send(run.store!.baseUrl).catch(() => undefined);
   const last = run.storeDates.at(-1);
   if (!last) return skip('config.clock_magento', 'the store sent no Date header');
-  // A Date header has whole seconds: up to a second of skew is noise.
-  const skewMs = last.date - last.at;
+  // A Date header has whole seconds (truncated): the store's time lies within the second after it.
+  const skewMs = Math.round(last.date + 500 - last.at);
   const seen =
     `the store's clock (its Date header) is ` +
     `${Math.abs(skewMs) < 1000 ? 'within a second of' : describeSkew(skewMs)} this server's`;
