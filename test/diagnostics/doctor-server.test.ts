@@ -79,7 +79,8 @@ describe('doctor: the server and the OAuth side of a client', () => {
     try {
       const r = f.check((await f.doctor()).checks, 'config.clock_db');
       expect(r.status).toBe('fail');
-      expect(r.message).toMatch(/the database server's clock is 1(19|20|21) s ahead of this server's/);
+      // The fake clock stood still since the fixture started: a few real seconds more.
+      expect(r.message).toMatch(/^the database server's clock is 1[2-3]\d s ahead of this server's$/);
       expect(r.fix).toContain('timedatectl set-ntp true');
     } finally {
       f.s.clock.advance(120_000);

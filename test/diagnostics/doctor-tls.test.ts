@@ -59,6 +59,16 @@ describe('doctor: the store certificate', () => {
     expect(tls.fix).toContain('Install a certificate that covers 127.0.0.1');
   });
 
+  it('fails for a chain without its intermediate certificate, and passes with the full chain', async () => {
+    const { tls } = await withCert(pki.leaf('no-intermediate'));
+    expect(tls).toMatchObject({ status: 'fail', details: { verify_error: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' } });
+    expect(tls.message).toContain('the chain is incomplete: the intermediate certificate is not sent');
+    expect(tls.fix).toContain('full chain');
+    await f!.close();
+    const full = await withCert(pki.leaf('full-chain'));
+    expect(full.tls.status).toBe('pass');
+  });
+
   it('names an https → http redirect a downgrade', async () => {
     const { r } = await withCert(pki.leaf('valid'), { redirect: 'to-http' });
     const redirects = f!.check(r.checks, 'store.redirects');
