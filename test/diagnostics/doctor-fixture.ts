@@ -44,7 +44,7 @@ export async function startDoctorFixture(
     faults: { ...HEALTHY, ...o.faults },
   });
   s = await startTestServer({
-    env: { MAGENTO_BASE_URL: o.magentoBaseUrl?.(emu) ?? emu.storeBaseUrl, DOCTOR_TIMEOUT_MS: '1500', ...o.env },
+    env: { MAGENTO_BASE_URL: o.magentoBaseUrl?.(emu) ?? emu.storeBaseUrl, ...o.env },
   });
   const server = s;
   return {

@@ -95,7 +95,7 @@ describe('doctor: reaching the store', () => {
     const clientId = await f.linkedClient();
     const started = Date.now();
     const r = await f.doctor('--client', clientId);
-    expect(Date.now() - started).toBeLessThan(5000);
+    expect(Date.now() - started).toBeLessThan(10_000); // seconds, not the 30 s of a hung connect
     const tcp = f.check(r.checks, 'store.tcp');
     expect(tcp.status).toBe('fail');
     expect(tcp.message).toContain('ECONNREFUSED');
