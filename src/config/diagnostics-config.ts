@@ -13,7 +13,10 @@ export interface DiagnosticsConfig {
 
 /** `doctor` (issue 17): how it reaches the store. */
 export function readDiagnosticsConfig(r: ReturnType<typeof readers>): DiagnosticsConfig {
-  const caFile = r.string('DOCTOR_CA_FILE', r.string('NODE_EXTRA_CA_CERTS', '')) || null;
-  if (caFile && !existsSync(caFile)) r.fail('DOCTOR_CA_FILE', `names a file that does not exist: ${caFile}`);
+  const own = r.string('DOCTOR_CA_FILE', '');
+  if (own && !existsSync(own)) r.fail('DOCTOR_CA_FILE', `names a file that does not exist: ${own}`);
+  // Node's own variable is Node's business (it warns itself): a missing file only means no extra CA here.
+  const inherited = r.string('NODE_EXTRA_CA_CERTS', '');
+  const caFile = own || (inherited && existsSync(inherited) ? inherited : '') || null;
   return { caFile, timeoutMs: r.int('DOCTOR_TIMEOUT_MS', 3000, { min: 100, max: 60_000 }) };
 }

@@ -1,7 +1,9 @@
 // store.tls against the emulator served over https: trusted through DOCTOR_CA_FILE, then each
 // certificate fault (self-signed, expired, expiring, another host) and the http downgrade.
 import { afterEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/load-config.js';
 import type { StoreFaults } from '../../tools/magento-emulator/store-faults.js';
+import { testEnv } from '../support/test-env.js';
 import { startDoctorFixture, type DoctorFixture } from './doctor-fixture.js';
 import { createTestPki } from './test-certs.js';
 
@@ -75,5 +77,17 @@ describe('doctor: the store certificate', () => {
     expect(redirects.status).toBe('fail');
     expect(redirects.message).toMatch(/^downgrade: https:\/\/127\.0\.0\.1:\d+\/ redirects to plain http/);
     expect(redirects.fix).toContain('Use Secure URLs');
+  });
+});
+
+describe('doctor: which CAs it trusts', () => {
+  it('DOCTOR_CA_FILE must exist; NODE_EXTRA_CA_CERTS is its default, ignored when missing', () => {
+    const pki = createTestPki();
+    expect(() => loadConfig(testEnv({ DOCTOR_CA_FILE: '/nonexistent/ca.pem' }))).toThrow(
+      'DOCTOR_CA_FILE names a file that does not exist: /nonexistent/ca.pem',
+    );
+    expect(loadConfig(testEnv({ NODE_EXTRA_CA_CERTS: pki.caFile })).diagnostics.caFile).toBe(pki.caFile);
+    expect(loadConfig(testEnv({ NODE_EXTRA_CA_CERTS: '/nonexistent/ca.pem' })).diagnostics.caFile).toBeNull();
+    expect(() => loadConfig(testEnv({ DOCTOR_TIMEOUT_MS: '50' }))).toThrow('DOCTOR_TIMEOUT_MS must be >= 100');
   });
 });
