@@ -25,6 +25,8 @@ const ARROWS = {
     'magento-link', 'api-catalog', 'alerts', 'admins', 'oidc', 'clients', 'audit', 'db', 'security', 'logging', 'rate-limits',
     'config', 'errors',
   ],
+  // `doctor` (issue 17): reads every service folder's state, never the other way round.
+  diagnostics: ['magento-link', 'oauth1', 'api-catalog', 'oidc', 'clients', 'audit', 'db', 'security', 'config', 'errors'],
   health: ['db'],
   startup: ['config', 'db', 'security', 'errors'],
 };

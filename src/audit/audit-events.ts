@@ -53,6 +53,7 @@ export const AUDIT_EVENT_TYPES = [
   'console.step_up_failed',
   'console.sessions_ended',
   'alert.acknowledged',
+  'doctor.run',
 ] as const;
 
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];

@@ -11,6 +11,7 @@ import { auditTrailCommands } from './audit-trail-commands.js';
 import { sessionsCommands } from './sessions-commands.js';
 import { blocksCommands } from './blocks-commands.js';
 import { tokensCommands } from './tokens-commands.js';
+import { doctorCommands } from './doctor-commands.js';
 
 /** Every CLI command group; later areas add theirs here. */
 export const commandTable: CommandTable = {
@@ -26,4 +27,5 @@ export const commandTable: CommandTable = {
   ...sessionsCommands,
   ...blocksCommands,
   ...tokensCommands,
+  ...doctorCommands,
 };

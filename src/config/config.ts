@@ -1,6 +1,7 @@
 import type { AuditTrailConfig } from './audit-trail-config.js';
 import type { SecurityOpsConfig } from './security-ops-config.js';
 import type { AlertsConfig } from './alerts-config.js';
+import type { DiagnosticsConfig } from './diagnostics-config.js';
 
 export interface Config {
   readonly nodeEnv: 'development' | 'production' | 'test';
@@ -89,4 +90,6 @@ export interface Config {
   };
   /** Anomaly alerts: rule thresholds, the evaluator's schedule, the webhook (ALERT_*; issue 15). */
   readonly alerts: AlertsConfig;
+  /** `doctor`: the CAs and timeouts it reaches the store with (DOCTOR_*; issue 17). */
+  readonly diagnostics: DiagnosticsConfig;
 }

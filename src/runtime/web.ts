@@ -13,6 +13,8 @@ import { createProviderErrorRenderer } from '../pages/provider-error/render-prov
 import { gatewayRoutes } from '../gateway/gateway-routes.js';
 import { consoleRoutes } from '../pages/admin-console/console-routes.js';
 import { consolePages } from './console-pages.js';
+import { doctorPage } from '../pages/admin-console/doctor-page.js';
+import { consoleDoctor } from '../diagnostics/run-doctor.js';
 import { clientCorsPolicy } from '../gateway/gateway-cors.js';
 import { linkCredentialSource } from '../gateway/link-credential-source.js';
 import { createDpopProofVerifier } from '../gateway/dpop-proof.js';
@@ -136,7 +138,11 @@ export async function createWeb(s: Services, opts: { isShuttingDown: () => boole
     auth: s.admins.auth,
     sessions: s.admins.console,
     limiter: s.limiter,
-    pages: consolePages(s),
+    pages: [
+      ...consolePages(s),
+      // The doctor's token check runs through this very app (built below).
+      doctorPage({ doctor: consoleDoctor({ services: s, oauthApp: async () => app.callback() }) }),
+    ],
   });
   const app = createApp({
     config,

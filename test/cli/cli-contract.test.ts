@@ -141,7 +141,7 @@ describe(`CLI contract (${process.env.DATABASE_URL ? 'postgresql' : 'pglite'})`,
     const before = opened;
     const top = await cli(['--help']);
     expect(top.code).toBe(0);
-    const rows = top.out.split('\n').filter((l) => /^ {2}[a-z]+:[a-z-]+ /.test(l));
+    const rows = top.out.split('\n').filter((l) => /^ {2}[a-z]+(:[a-z-]+)? /.test(l));
     expect(rows.length).toBe(Object.keys(commandTable).length);
     // The second column starts after the first run of 2+ spaces (labels have single spaces only).
     const column = (l: string) => 2 + l.slice(2).search(/ {2,}\S/) + (/ {2,}/.exec(l.slice(2))?.[0].length ?? 0);

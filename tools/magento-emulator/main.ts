@@ -17,6 +17,8 @@ if ('error' in args) {
     port: args.port,
     bearerEnabled: args.bearer,
     signingProfile: args.signingProfile,
+    // What a real store serves at /magento_version (major.minor only), so `doctor` sees a Magento.
+    faults: { magentoVersion: '2.4' },
   });
   const demo = emulator.createIntegration({ name: 'demo', all: true });
   const tokens = emulator.issueAccessToken(demo.id);

@@ -1,6 +1,7 @@
 // A fake Magento 2.4 on node:http for tests and local development: the integration activation
 // POST, the OAuth 1.0a token exchange, signed REST calls with ACL, a few routes, and /graphql.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { createEmulatorStore, randomToken, type EmulatedIntegration } from './emulator-store.js';
@@ -10,6 +11,7 @@ import { matchEmulatedRoute } from './rest-routes.js';
 import { createSampleData } from './sample-data.js';
 import { handleTokenAccess, handleTokenRequest, type EmulatorRequest } from './token-endpoints.js';
 import type { SignatureLine } from './signature-lines.js';
+import { storeFault, type StoreFaults } from './store-faults.js';
 
 export const EMULATOR_TEST_ROUTES_FILE = fileURLToPath(new URL('./test-routes.json', import.meta.url));
 
@@ -34,6 +36,12 @@ export interface MagentoEmulatorOptions {
   storeCodes?: string[];
   /** Which Magento code line's signature rules to verify by (SIGNING-PROFILES.md); default rfc5849. */
   signingProfile?: SignatureLine;
+  /**
+   * Failure knobs for `doctor` tests (see store-faults.ts): TLS with a given certificate, the store
+   * under a subpath, a rewrite rule that loses /oauth/token/*, a skewed clock, a redirect loop…
+   * Unset: the store behaves exactly as without them.
+   */
+  faults?: StoreFaults;
 }
 
 export interface ActivationPayload {
@@ -65,29 +73,36 @@ export async function startMagentoEmulator(options: MagentoEmulatorOptions = {})
   let latencyMs = options.latencyMs ?? 0;
   let bearerEnabled = options.bearerEnabled ?? false;
   let signingProfile: SignatureLine = options.signingProfile ?? 'rfc5849';
+  const faults = options.faults ?? {};
+  const scheme = faults.tls ? 'https' : 'http';
+  // The store's own clock (a skewed one moves its Date header and its timestamp check together).
+  const storeNow = () => clock.now() + (faults.dateSkewMs ?? 0);
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (storeFault(req, res, faults, { scheme, now: storeNow })) return;
     const rawUrl = req.url ?? '/';
     const q = rawUrl.indexOf('?');
     const rawPath = q < 0 ? rawUrl : rawUrl.slice(0, q);
+    // Under a subpath, routes are matched below it; the signature covers the path as sent.
+    const routedPath = faults.basePath ? rawPath.slice(faults.basePath.length - 1) : rawPath;
     const er: EmulatorRequest = {
       method: (req.method ?? 'GET').toUpperCase(),
       rawPath,
       query: q < 0 ? '' : rawUrl.slice(q + 1),
       headers: req.headers,
       body: await readBody(req),
-      url: requestUrl('http', req.headers.host ?? 'localhost', rawPath),
+      url: requestUrl(scheme, req.headers.host ?? 'localhost', rawPath),
       line: signingProfile,
     };
     if (latencyMs > 0) await new Promise((r) => setTimeout(r, latencyMs));
     const record = (v: Omit<SignatureVerdict, 'method' | 'path'>) =>
       verdicts.push({ method: er.method, path: rawUrl, ...v });
 
-    const path = rawPath.replace(/^\/index\.php(?=\/)/, '');
+    const path = routedPath.replace(/^\/index\.php(?=\/)/, '');
     if (er.method === 'POST' && (path === '/oauth/token/request' || path === '/oauth/token/access')) {
       const result = path.endsWith('request')
-        ? handleTokenRequest(er, store, clock.now())
-        : handleTokenAccess(er, store, clock.now());
+        ? handleTokenRequest(er, store, storeNow())
+        : handleTokenAccess(er, store, storeNow());
       record({
         ok: result.status === 200,
         reason: result.problem ?? 'token_issued',
@@ -99,7 +114,7 @@ export async function startMagentoEmulator(options: MagentoEmulatorOptions = {})
       return;
     }
     if (path === '/graphql' && (er.method === 'POST' || er.method === 'GET')) {
-      const who = identifyRestCaller(er, store, clock.now(), { bearerEnabled });
+      const who = identifyRestCaller(er, store, storeNow(), { bearerEnabled });
       let op: Record<string, unknown> = {};
       try {
         op =
@@ -133,7 +148,7 @@ export async function startMagentoEmulator(options: MagentoEmulatorOptions = {})
       record({ ok: false, reason: 'no_route', status: 404 });
       return sendJson(res, 404, ROUTE_MISSING);
     }
-    const who = identifyRestCaller(er, store, clock.now(), { bearerEnabled });
+    const who = identifyRestCaller(er, store, storeNow(), { bearerEnabled });
     if (who.error) {
       record({ ok: false, reason: who.reason, status: who.error.status });
       return sendJson(res, who.error.status, { message: who.error.message });
@@ -171,7 +186,7 @@ export async function startMagentoEmulator(options: MagentoEmulatorOptions = {})
     sendJson(res, result.status, result.json);
   }
 
-  const server = createServer((req, res) => {
+  const listener = (req: IncomingMessage, res: ServerResponse) => {
     handle(req, res).catch((err: Error) => {
       if (!res.headersSent)
         sendJson(res, 500, {
@@ -179,10 +194,12 @@ export async function startMagentoEmulator(options: MagentoEmulatorOptions = {})
         });
       else res.destroy(err);
     });
-  });
+  };
+  const server = faults.tls ? createTlsServer({ ...faults.tls }, listener) : createServer(listener);
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  const baseUrl = `http://${options.host ?? '127.0.0.1'}:${port}`;
+  const baseUrl = `${scheme}://${options.host ?? '127.0.0.1'}:${port}`;
+  const storeBaseUrl = `${baseUrl}${faults.basePath ?? '/'}`;
 
   const mustGet = (id: number): EmulatedIntegration => {
     const found = store.integrations.get(id);
@@ -193,7 +210,7 @@ export async function startMagentoEmulator(options: MagentoEmulatorOptions = {})
   return {
     baseUrl,
     /** What Magento sends as store_base_url (trailing slash). */
-    storeBaseUrl: `${baseUrl}/`,
+    storeBaseUrl,
     verdicts,
     data,
     integrations: store.integrations,
@@ -216,11 +233,11 @@ export async function startMagentoEmulator(options: MagentoEmulatorOptions = {})
         verifier: randomToken(),
         revoked: false,
       };
-      i.activatedAt = clock.now();
+      i.activatedAt = storeNow();
       const payload: ActivationPayload = {
         oauth_consumer_key: i.consumerKey,
         oauth_consumer_secret: i.consumerSecret,
-        store_base_url: `${baseUrl}/`,
+        store_base_url: storeBaseUrl,
         oauth_verifier: i.token.verifier,
       };
       try {
