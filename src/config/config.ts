@@ -1,6 +1,7 @@
 import type { AuditTrailConfig } from './audit-trail-config.js';
 import type { SecurityOpsConfig } from './security-ops-config.js';
 import type { AlertsConfig } from './alerts-config.js';
+import type { PasskeysConfig } from './passkeys-config.js';
 
 export interface Config {
   readonly nodeEnv: 'development' | 'production' | 'test';
@@ -89,4 +90,6 @@ export interface Config {
   };
   /** Anomaly alerts: rule thresholds, the evaluator's schedule, the webhook (ALERT_*; issue 15). */
   readonly alerts: AlertsConfig;
+  /** Admin passkeys (WebAuthn) and the second-factor policy (ADMIN_SECOND_FACTOR; issue 18). */
+  readonly passkeys: PasskeysConfig;
 }

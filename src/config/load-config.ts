@@ -7,6 +7,7 @@ import { ConfigError, readers } from './env-readers.js';
 import { readSecurityOps } from './security-ops-config.js';
 import { readAlertsConfig } from './alerts-config.js';
 import { readAuditTrailConfig } from './audit-trail-config.js';
+import { readPasskeysConfig } from './passkeys-config.js';
 
 export { ConfigError } from './env-readers.js';
 
@@ -132,6 +133,7 @@ export function loadConfig(env: Env = process.env, opts: { warn?: (msg: string) 
       dpopProofMaxAgeS: r.int('DPOP_PROOF_MAX_AGE_S', 60, { min: 5, max: 600 }),
     },
     alerts: readAlertsConfig(r, { production }),
+    passkeys: readPasskeysConfig(r, issuer),
   };
   // Shown in every page's header and title: a short name, printable characters only.
   if (config.brandName && (config.brandName.length > 60 || /[\p{Cc}]/u.test(config.brandName)))
