@@ -16,7 +16,6 @@ import type { SignInOrigin } from './admin-auth.js';
 import { createPasskeyStore, type ChallengePurpose, type PasskeyRecord, type PasskeyStore } from './passkey-store.js';
 import { codeAccepted, passkeyAccepted } from './passkey-policy.js';
 import type { PasskeysConfig } from '../config/passkeys-config.js';
-import type { Alert } from '../alerts/alert.js';
 import { PRODUCT_NAME } from '../config/brand.js';
 
 /** A challenge answers within this time, or a new page is needed. */
@@ -26,6 +25,17 @@ const CEREMONY_TIMEOUT_MS = 120_000;
 /** A WebAuthn response is a few hundred bytes to a few KB; anything larger is not one. */
 const MAX_RESPONSE_CHARS = 16_384;
 export const PASSKEY_NAME_MAX = 64;
+
+/** What this folder raises through the alerts service (src/alerts' Alert; admins/ may not import it). */
+export interface PasskeyAlert {
+  rule: 'passkey_counter_regression';
+  severity: 'high';
+  actor: string;
+  ip: string | null;
+  summary: string;
+  details: Record<string, unknown>;
+  dedupKey: string;
+}
 
 export type AssertionResult =
   | { ok: true; passkey: Pick<PasskeyRecord, 'id' | 'name'> }
@@ -71,7 +81,7 @@ export function passkeyName(input: unknown, fallback: string): string {
 export function createPasskeyService(deps: {
   core: AdminCore;
   config: PasskeysConfig;
-  alerts?: { raise(alert: Alert): Promise<string | null> };
+  alerts?: { raise(alert: PasskeyAlert): Promise<unknown> };
   store?: PasskeyStore;
 }) {
   const { core, config } = deps;
