@@ -42,7 +42,7 @@ export type AssertionResult =
   | { ok: false; reason: 'invalid' | 'locked' | 'disabled' | 'not_allowed' };
 export type RegistrationResult =
   | { ok: true; passkey: Pick<PasskeyRecord, 'id' | 'name'>; verifiedBy: 'totp' | 'recovery' | null }
-  | { ok: false; reason: 'invalid' | 'expired' | 'duplicate' };
+  | { ok: false; reason: 'invalid' | 'expired' | 'duplicate'; verifiedBy: 'totp' | 'recovery' | null };
 
 const originOf = (from: SignInOrigin) =>
   from !== null && typeof from === 'object' ? { ip: from.ip, requestId: from.requestId ?? null } : { ip: from };
@@ -181,7 +181,8 @@ export function createPasskeyService(deps: {
     }): Promise<RegistrationResult> {
       const challenge = await store.takeChallenge(input.binding, 'register', now());
       const admin = await core.store.findById(input.adminId);
-      if (!challenge || !admin || challenge.adminId !== admin.id) return { ok: false, reason: 'expired' };
+      if (!challenge || !admin || challenge.adminId !== admin.id)
+        return { ok: false, reason: 'expired', verifiedBy: null };
       const refuse = async (reason: 'invalid' | 'duplicate', detail: string) => {
         await audit?.record({
           type: 'admin.passkey_failed',
@@ -190,7 +191,7 @@ export function createPasskeyService(deps: {
           ...originOf(input.from),
           details: { reason: detail, purpose: 'register' },
         });
-        return { ok: false as const, reason };
+        return { ok: false as const, reason, verifiedBy: challenge.verifiedBy };
       };
       const response = parseResponse<RegistrationResponseJSON>(input.response);
       if (!response) return refuse('invalid', 'malformed');

@@ -9,6 +9,8 @@ import { activationRoutes } from '../magento-link/activation-routes.js';
 import { identityLinkRoutes } from '../pages/identity-link/identity-link-routes.js';
 import { createInteractionPolicy } from '../pages/sign-in/interaction-policy.js';
 import { interactionRoutes } from '../pages/sign-in/interaction-routes.js';
+import { passkeyBrowserAssets } from '../pages/sign-in/passkey-assets.js';
+import { passkeysPage } from '../pages/admin-console/passkeys-page.js';
 import { createProviderErrorRenderer } from '../pages/provider-error/render-provider-error.js';
 import { gatewayRoutes } from '../gateway/gateway-routes.js';
 import { consoleRoutes } from '../pages/admin-console/console-routes.js';
@@ -69,6 +71,8 @@ export async function createWeb(s: Services, opts: { isShuttingDown: () => boole
     config,
     auth: s.admins.auth,
     limiter: s.limiter,
+    passkeys: s.admins.passkeys,
+    assetExtras: passkeyBrowserAssets(),
     describeScope: (name) => describeScope(name, catalog),
     linkStatus: async (clientId) => {
       const link = await links.get(clientId);
@@ -127,7 +131,8 @@ export async function createWeb(s: Services, opts: { isShuttingDown: () => boole
     audit,
     limit: config.activationRateLimit,
   });
-  const adminConsole = consoleRoutes({
+  // `passkeys` rides along to the console's sign-in routes (console-sign-in-routes.ts reads it).
+  const consoleDeps = {
     db,
     clock,
     config,
@@ -135,7 +140,10 @@ export async function createWeb(s: Services, opts: { isShuttingDown: () => boole
     auth: s.admins.auth,
     sessions: s.admins.console,
     limiter: s.limiter,
-  });
+    passkeys: s.admins.passkeys,
+    pages: [passkeysPage({ config, passkeys: s.admins.passkeys, limiter: s.limiter, audit })],
+  };
+  const adminConsole = consoleRoutes(consoleDeps);
   const app = createApp({
     config,
     db,

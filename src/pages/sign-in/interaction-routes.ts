@@ -29,7 +29,7 @@ export function interactionRoutes(deps: InteractionDeps): Router {
 
   const router = new Router();
   router.use(securityHeaders({ production: config.production }));
-  router.use(assetRoutes({ viewsDir: deps.viewsDir }).routes());
+  router.use(assetRoutes({ viewsDir: deps.viewsDir, extra: deps.assetExtras }).routes());
 
   const throttleDeps = {
     limiter,
@@ -89,7 +89,11 @@ export function interactionRoutes(deps: InteractionDeps): Router {
   router.post('/interaction/:uid/login', ...post, signIn.postPassword);
   router.post('/interaction/:uid/totp', ...post, signIn.postCode);
   router.post('/interaction/:uid/enrol', ...post, signIn.postEnrolment);
+  router.post('/interaction/:uid/passkey', ...post, signIn.postPasskey);
+  router.post('/interaction/:uid/passkey-enrol', ...post, signIn.postPasskeyEnrolment);
+  router.post('/interaction/:uid/passkey-skip', ...post, signIn.postPasskeySkip);
   router.post('/interaction/:uid/abort', ...post, signIn.postAbort);
   router.post('/interaction/:uid/consent', ...post, consent.post);
+  router.post('/interaction/:uid/consent/passkey', ...post, consent.postPasskey);
   return router;
 }
