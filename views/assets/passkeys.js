@@ -29,6 +29,9 @@
     var status = form.querySelector('[data-passkey-status]');
     var field = form.querySelector('input[name="passkey_response"]');
     if (!button || !status || !field) return;
+    // The page's own words for a browser without JavaScript; this script running means it has it.
+    var nojs = form.querySelector('[data-passkey-nojs]');
+    if (nojs) nojs.hidden = true;
     if (!lib || !lib.browserSupportsWebAuthn()) {
       explain(
         status,
