@@ -114,6 +114,26 @@ describe(`ADMIN_SECOND_FACTOR=passkey (${process.env.DATABASE_URL ? 'postgresql'
     expect(heading(consent.html)).toBe(APPROVE_TITLE);
   });
 
+  it('after an operator resets TOTP, the re-enrolment does not finish the login: the passkey does', async () => {
+    const { key } = await withPasskey('ravi');
+    await s.runtime.admins.management.resetTotp('ravi');
+    const b = new Browser(s.baseUrl);
+    const enrolTotp = await toCodePage(b, 'ravi');
+    expect(heading(enrolTotp.html)).toBe('Set up two-factor authentication');
+    const groups = /<p class="secret"[^>]*>([\s\S]*?)<\/p>/.exec(enrolTotp.html)![1]!;
+    const raw = groups.replace(/<[^>]+>/g, '').replace(/\s+/g, '');
+    const codes = await b.submit(enrolTotp, 'enrol', {
+      code: createTotp({ clock: s.clock, issuerLabel: 't' }).generate(raw),
+    });
+    const cont = /href="([^"]+)"[^>]*>I have saved/.exec(codes.html)![1]!;
+    expect(cont).toMatch(/^\/interaction\//);
+    const second = await b.go('GET', cont);
+    expect(heading(second.html)).toBe('Two-factor authentication');
+    expect(second.html).not.toContain('name="code"');
+    const { page: consent } = await submitAssertion(b, second, 'passkey', key);
+    expect(heading(consent.html)).toBe(APPROVE_TITLE);
+  });
+
   it('the consent step-up refuses a code and takes a passkey', async () => {
     const { secret, key, b, consent: first } = await withPasskey('quin');
     await b.submit(first, 'consent', { decision: 'approve' });

@@ -143,9 +143,11 @@ export function signInSteps(s: StepContext) {
         return show(ctx, SIGN_IN_ERROR, 401);
       }
       const admin = (await auth.findById(flow.adminId))!;
-      if (await passkeys.mustEnrol(admin.id)) {
-        // ADMIN_SECOND_FACTOR=passkey: after the codes, a passkey; the login finishes there.
-        await passkeys.registrationOptions(admin, interactionBinding(flow.uid), 'totp');
+      const mustEnrol = await passkeys.mustEnrol(admin.id);
+      if (mustEnrol || !(await passkeys.codeAllowed(admin.id))) {
+        // ADMIN_SECOND_FACTOR=passkey: after the codes, a passkey (a new one, or the admin's own after
+        // a TOTP reset); the login finishes there, never on the new TOTP alone.
+        if (mustEnrol) await passkeys.registrationOptions(admin, interactionBinding(flow.uid), 'totp');
         const here = `/interaction/${encodeURIComponent(flow.uid)}`;
         return render(
           ctx,
