@@ -15,7 +15,7 @@ import type { InteractionDeps } from './interaction-deps.js';
 import type { StepContext } from './step-context.js';
 
 /**
- * The pages oidc-provider sends the browser to: login → TOTP (or enrolment) → consent.
+ * The pages oidc-provider sends the browser to: login → passkey or TOTP (or enrolment) → consent.
  * Route table here; each step's behaviour lives in its own file.
  */
 export function interactionRoutes(deps: InteractionDeps): Router {
