@@ -27,7 +27,8 @@ describe(`passkeys on the sign-in, consent and console pages, policy either (${p
   let key: SoftwareAuthenticator;
 
   beforeAll(async () => {
-    s = await startInteractionServer();
+    // Many sign-ins from one address in this file: the per-IP form limit is not under test here.
+    s = await startInteractionServer({ LOGIN_RATE_LIMIT_MAX: '1000' });
     client = await createClient(s);
     secret = (await createAdmin(s, 'paula')).secret!;
     key = new SoftwareAuthenticator(s.config.issuer);
