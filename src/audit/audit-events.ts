@@ -54,6 +54,13 @@ export const AUDIT_EVENT_TYPES = [
   'console.sessions_ended',
   'alert.acknowledged',
   'doctor.run',
+  'admin.passkey_enrolled',
+  'admin.passkey_renamed',
+  'admin.passkey_removed',
+  'admin.passkey_used',
+  'admin.passkey_failed',
+  'admin.passkey_counter_regression',
+  'admin.second_factor_refused',
 ] as const;
 
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];

@@ -1,6 +1,6 @@
 import QRCode from 'qrcode';
 import type { AdminSummary, TotpEnrolment } from '../admins/admin-management.js';
-import { type CliContext, type CommandTable, CliUsageError, printJson } from './cli-context.js';
+import { type CliContext, type CommandTable, CliNotFoundError, CliUsageError, printJson } from './cli-context.js';
 import { presentAdmin } from './present-json.js';
 
 function management(ctx: CliContext) {
@@ -188,6 +188,53 @@ export const adminsCommands: CommandTable = {
       const password = await passwordFromStdin(ctx, values);
       await management(ctx).setPassword(name, password);
       ctx.io.out('password updated');
+      return 0;
+    },
+  },
+  'admins:passkeys': {
+    summary: 'List an admin’s passkeys, or remove one (--remove <id>; audited, actor cli)',
+    usage: '--username <u> [--remove <passkey id>] [--json]',
+    options: {
+      username,
+      remove: { type: 'string', description: 'The id of the passkey to remove (from the list)' },
+      json,
+    },
+    async run(ctx, { values }) {
+      const admin = await management(ctx).get(usernameOf(values));
+      const passkeys = ctx.services.admins.passkeys;
+      if (typeof values.remove === 'string') {
+        const removed = await passkeys.remove(admin.id, values.remove.trim(), 'cli', null);
+        if (!removed) throw new CliNotFoundError(`${admin.username} has no passkey with id "${values.remove}"`);
+        if (values.json) printJson(ctx.io, { removed: { id: removed.id, name: removed.name } });
+        else ctx.io.out(`removed passkey "${removed.name}" (${removed.id}) of ${admin.username}`);
+        return 0;
+      }
+      const list = await passkeys.list(admin.id);
+      if (values.json) {
+        printJson(
+          ctx.io,
+          list.map((p) => ({
+            id: p.id,
+            name: p.name,
+            created_at: p.createdAt.toISOString(),
+            last_used_at: p.lastUsedAt?.toISOString() ?? null,
+            transports: p.transports,
+            backed_up: p.backedUp,
+            counter: p.counter,
+          })),
+        );
+        return 0;
+      }
+      if (!list.length) ctx.io.out(`${admin.username} has no passkey`);
+      for (const p of list)
+        ctx.io.out(
+          [
+            p.id,
+            p.name.padEnd(24),
+            `added ${p.createdAt.toISOString()}`,
+            p.lastUsedAt ? `last used ${p.lastUsedAt.toISOString()}` : 'never used',
+          ].join('  '),
+        );
       return 0;
     },
   },

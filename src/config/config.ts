@@ -2,6 +2,7 @@ import type { AuditTrailConfig } from './audit-trail-config.js';
 import type { SecurityOpsConfig } from './security-ops-config.js';
 import type { AlertsConfig } from './alerts-config.js';
 import type { DiagnosticsConfig } from './diagnostics-config.js';
+import type { PasskeysConfig } from './passkeys-config.js';
 
 export interface Config {
   readonly nodeEnv: 'development' | 'production' | 'test';
@@ -92,4 +93,6 @@ export interface Config {
   readonly alerts: AlertsConfig;
   /** `doctor`: the CAs and timeouts it reaches the store with (DOCTOR_*; issue 17). */
   readonly diagnostics: DiagnosticsConfig;
+  /** Admin passkeys (WebAuthn) and the second-factor policy (ADMIN_SECOND_FACTOR; issue 18). */
+  readonly passkeys: PasskeysConfig;
 }

@@ -8,6 +8,7 @@ import { readSecurityOps } from './security-ops-config.js';
 import { readAlertsConfig } from './alerts-config.js';
 import { readAuditTrailConfig } from './audit-trail-config.js';
 import { readDiagnosticsConfig } from './diagnostics-config.js';
+import { readPasskeysConfig } from './passkeys-config.js';
 
 export { ConfigError } from './env-readers.js';
 
@@ -134,6 +135,7 @@ export function loadConfig(env: Env = process.env, opts: { warn?: (msg: string) 
     },
     alerts: readAlertsConfig(r, { production }),
     diagnostics: readDiagnosticsConfig(r),
+    passkeys: readPasskeysConfig(r, issuer),
   };
   // Shown in every page's header and title: a short name, printable characters only.
   if (config.brandName && (config.brandName.length > 60 || /[\p{Cc}]/u.test(config.brandName)))

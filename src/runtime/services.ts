@@ -21,6 +21,7 @@ import { createAdminManagement, type AdminManagement } from '../admins/admin-man
 import { createAdminAuth, type AdminAuth } from '../admins/admin-auth.js';
 import { createAdminSessions, type AdminSessions } from '../admins/admin-sessions.js';
 import { createConsoleSessions, type ConsoleSessions } from '../admins/console-sessions.js';
+import { createPasskeyService, type PasskeyService } from '../admins/passkey-service.js';
 import { createLinkStore, type LinkStore } from '../magento-link/link-store.js';
 import { createLinkActivation, type LinkActivation } from '../magento-link/link-activation.js';
 import type { HandshakeOptions } from '../magento-link/integration-handshake.js';
@@ -80,6 +81,8 @@ export interface Services {
     sessions: AdminSessions;
     /** The admin console's own sign-in sessions (/admin). */
     console: ConsoleSessions;
+    /** Admin passkeys (WebAuthn) and the ADMIN_SECOND_FACTOR policy. */
+    passkeys: PasskeyService;
   };
   links: LinkStore;
   activation: LinkActivation;
@@ -211,6 +214,7 @@ export function createServices(deps: ServiceDeps): Services {
       auth: createAdminAuth(core, management),
       sessions,
       console: createConsoleSessions({ db, clock, ...config.adminConsole }),
+      passkeys: createPasskeyService({ core, config: config.passkeys, alerts }),
     },
     links,
     activation,

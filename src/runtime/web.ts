@@ -9,6 +9,8 @@ import { activationRoutes } from '../magento-link/activation-routes.js';
 import { identityLinkRoutes } from '../pages/identity-link/identity-link-routes.js';
 import { createInteractionPolicy } from '../pages/sign-in/interaction-policy.js';
 import { interactionRoutes } from '../pages/sign-in/interaction-routes.js';
+import { passkeyBrowserAssets } from '../pages/sign-in/passkey-assets.js';
+import { passkeysPage } from '../pages/admin-console/passkeys-page.js';
 import { createProviderErrorRenderer } from '../pages/provider-error/render-provider-error.js';
 import { gatewayRoutes } from '../gateway/gateway-routes.js';
 import { consoleRoutes } from '../pages/admin-console/console-routes.js';
@@ -72,6 +74,8 @@ export async function createWeb(s: Services, opts: { isShuttingDown: () => boole
     config,
     auth: s.admins.auth,
     limiter: s.limiter,
+    passkeys: s.admins.passkeys,
+    assetExtras: passkeyBrowserAssets(),
     describeScope: (name) => describeScope(name, catalog),
     linkStatus: async (clientId) => {
       const link = await links.get(clientId);
@@ -138,10 +142,12 @@ export async function createWeb(s: Services, opts: { isShuttingDown: () => boole
     auth: s.admins.auth,
     sessions: s.admins.console,
     limiter: s.limiter,
+    passkeys: s.admins.passkeys,
     pages: [
       ...consolePages(s),
       // The doctor's token check runs through this very app (built below).
       doctorPage({ doctor: consoleDoctor({ services: s, oauthApp: async () => app.callback() }) }),
+      passkeysPage({ config, passkeys: s.admins.passkeys, limiter: s.limiter, audit }),
     ],
   });
   const app = createApp({

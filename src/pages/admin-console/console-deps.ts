@@ -1,6 +1,7 @@
 import type Router from '@koa/router';
 import type { AdminAuth } from '../../admins/admin-auth.js';
 import type { ConsoleSessions } from '../../admins/console-sessions.js';
+import type { PasskeyService } from '../../admins/passkey-service.js';
 import type { AuditLog } from '../../audit/audit-log.js';
 import type { Clock } from '../../clock.js';
 import type { Config } from '../../config/config.js';
@@ -18,6 +19,8 @@ export interface ConsoleDeps {
   sessions: ConsoleSessions;
   limiter: RateLimiter;
   viewsDir?: string;
+  /** Passkey sign-in and step-up; absent, the console offers codes only. */
+  passkeys?: PasskeyService;
   /** Feature pages of the console (each its own router), mounted behind the same guard. */
   pages?: ConsolePage[];
 }

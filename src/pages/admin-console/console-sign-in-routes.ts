@@ -1,5 +1,14 @@
+import { createHash } from 'node:crypto';
 import Router from '@koa/router';
 import type { Context, Next } from 'koa';
+import {
+  PASSKEY_ENROL_ERROR,
+  PASSKEY_ERROR,
+  PASSKEY_REQUIRED_ERROR,
+  PASSKEY_SCRIPTS,
+  passkeyForm,
+  presentPasskeyEnrolment,
+} from '../kit/present-sign-in.js';
 import type { ConsoleSession } from '../../admins/console-sessions.js';
 import { accountThrottle, formThrottle } from '../../rate-limits/form-throttle.js';
 import { csrfTokenMatches, newCsrfToken } from '../../security/csrf.js';
@@ -15,9 +24,16 @@ import type { ConsoleDeps } from './console-deps.js';
 const SIGN_IN_ERROR = 'The username or password is incorrect, or the account is temporarily locked.';
 const CODE_ERROR = 'That code is not valid. Enter the current code from your authenticator app.';
 
-/** The console's sign-in (password, then a TOTP or recovery code) and sign-out. */
+/** Passkey challenges of a console session are bound to it (the hash of its cookie value). */
+export const consoleBinding = (token: string, purpose = 'console') =>
+  `${purpose}:${createHash('sha256').update(token).digest('hex')}`;
+
+/**
+ * The console's sign-in (password, then a passkey, a TOTP or a recovery code) and sign-out.
+ * `passkeys` comes with the deps from the composition root (runtime/web.ts).
+ */
 export function consoleSignInRoutes(deps: ConsoleDeps & { render: RenderPage; guard: ConsoleGuard }): Router {
-  const { config, sessions, auth, audit, render } = deps;
+  const { config, sessions, auth, audit, render, passkeys } = deps;
   const cookie = consoleCookie(config.production);
   const preCsrf = preSessionCsrf(config.production);
   const { current, signedIn, sessionCsrf, csrfFailed } = deps.guard;
@@ -40,8 +56,77 @@ export function consoleSignInRoutes(deps: ConsoleDeps & { render: RenderPage; gu
     if (!csrf) preCsrf.set(ctx, (csrf = newCsrfToken()));
     return render(ctx, 'admin-sign-in', { title: 'Admin sign-in', error, username, csrfToken: csrf }, status);
   };
-  const showCode = (ctx: Context, session: ConsoleSession, error: string | null = null, status = 200) =>
-    render(ctx, 'admin-code', { title: 'Two-factor authentication', error, csrfToken: session.csrfToken }, status);
+  const showCode = async (
+    ctx: Context,
+    pending: { session: ConsoleSession; token: string },
+    error: string | null = null,
+    status = 200,
+  ) => {
+    const { session, token } = pending;
+    const adminId = session.adminId;
+    const options = passkeys ? await passkeys.assertionOptions(adminId, consoleBinding(token), 'sign_in') : null;
+    const codeAllowed = passkeys ? await passkeys.codeAllowed(adminId) : true;
+    const passkey = options
+      ? passkeyForm({
+          action: '/admin/sign-in/passkey',
+          options,
+          lead: 'Confirm with your passkey: your fingerprint, face or device PIN.',
+          button: 'Use a passkey',
+          fallback: codeAllowed ? 'Enter your authentication code below instead.' : 'Turn JavaScript on to continue.',
+        })
+      : null;
+    return render(
+      ctx,
+      'admin-code',
+      {
+        title: 'Two-factor authentication',
+        error,
+        csrfToken: session.csrfToken,
+        passkey,
+        codeAllowed,
+        mustEnrolPasskey: passkeys ? await passkeys.mustEnrol(adminId) : false,
+        ...(passkey ? { scripts: PASSKEY_SCRIPTS } : {}),
+      },
+      status,
+    );
+  };
+  const showPasskeyEnrolment = async (
+    ctx: Context,
+    pending: { session: ConsoleSession; token: string },
+    verifiedBy: 'totp' | 'recovery',
+    error: string | null = null,
+    status = 200,
+  ) => {
+    const admin = (await auth.findById(pending.session.adminId))!;
+    const options = await passkeys!.registrationOptions(admin, consoleBinding(pending.token), verifiedBy);
+    const page = presentPasskeyEnrolment({
+      username: admin.username,
+      csrfToken: pending.session.csrfToken,
+      options,
+      enrolAction: '/admin/sign-in/passkey-enrol',
+      required: true,
+      skipAction: null,
+      error,
+    });
+    return render(ctx, 'passkey-enrol', page, status);
+  };
+  /** Signed in: a new session id (a value seen before the second factor, fixation, is worth nothing). */
+  const signInDone = async (ctx: Context, pending: { session: ConsoleSession; token: string }, method: string) => {
+    await passkeys?.store.dropChallenges(consoleBinding(pending.token));
+    await sessions.end(pending.token);
+    const admin = (await auth.findById(pending.session.adminId))!;
+    const { token } = await sessions.create(admin.id, 'active', seen(ctx));
+    await auth.recordLogin(admin, signInOrigin(ctx), method);
+    cookie.set(ctx, token);
+    ctx.status = 303;
+    ctx.redirect('/admin');
+  };
+  const signInFailed = async (ctx: Context, pending: { token: string }) => {
+    await passkeys?.store.dropChallenges(consoleBinding(pending.token));
+    await sessions.end(pending.token);
+    cookie.clear(ctx);
+    return showSignIn(ctx, SIGN_IN_ERROR, 401);
+  };
 
   const router = new Router();
   router.get('/admin/sign-in', async (ctx) => {
@@ -86,7 +171,9 @@ export function consoleSignInRoutes(deps: ConsoleDeps & { render: RenderPage; gu
   router.get('/admin/sign-in/code', async (ctx) => {
     const pending = await current(ctx, 'password_ok');
     if (!pending) return ctx.redirect('/admin/sign-in');
-    return showCode(ctx, pending.session);
+    const registration = passkeys ? await passkeys.pendingRegistration(consoleBinding(pending.token)) : null;
+    if (registration?.verifiedBy) return showPasskeyEnrolment(ctx, pending, registration.verifiedBy);
+    return showCode(ctx, pending);
   });
   // Read once per code POST: the per-account budget and the handler both need the pending session.
   const loadPending = async (ctx: Context, next: Next) => {
@@ -106,21 +193,64 @@ export function consoleSignInRoutes(deps: ConsoleDeps & { render: RenderPage; gu
     const pending = ctx.state.pendingSignIn as Awaited<ReturnType<typeof current>>;
     if (!pending) return ctx.redirect('/admin/sign-in');
     if (!csrfTokenMatches(pending.session.csrfToken, ctx.request.form?._csrf)) return csrfFailed(ctx);
-    const result = await auth.verifyCode(pending.session.adminId, ctx.request.form?.code ?? '', signInOrigin(ctx));
-    if (!result.ok) {
-      if (result.reason === 'invalid') return showCode(ctx, pending.session, CODE_ERROR, 401);
-      await sessions.end(pending.token);
-      cookie.clear(ctx);
-      return showSignIn(ctx, SIGN_IN_ERROR, 401);
+    const adminId = pending.session.adminId;
+    if (passkeys && !(await passkeys.codeAllowed(adminId))) {
+      const who = await auth.findById(adminId);
+      if (who) await passkeys.codeRefused(who, signInOrigin(ctx), 'console_sign_in');
+      return showCode(ctx, pending, PASSKEY_REQUIRED_ERROR, 401);
     }
-    // A new session id once signed in: a value seen before the code (fixation) is worth nothing.
-    await sessions.end(pending.token);
-    const admin = (await auth.findById(pending.session.adminId))!;
-    const { token } = await sessions.create(admin.id, 'active', seen(ctx));
-    await auth.recordLogin(admin, signInOrigin(ctx), result.method);
-    cookie.set(ctx, token);
-    ctx.status = 303;
-    ctx.redirect('/admin');
+    const result = await auth.verifyCode(adminId, ctx.request.form?.code ?? '', signInOrigin(ctx));
+    if (!result.ok) {
+      if (result.reason === 'invalid') return showCode(ctx, pending, CODE_ERROR, 401);
+      return signInFailed(ctx, pending);
+    }
+    // ADMIN_SECOND_FACTOR=passkey and none yet: the code leads to the creation of one, nothing else.
+    if (passkeys && (await passkeys.mustEnrol(adminId))) {
+      await passkeys.registrationOptions((await auth.findById(adminId))!, consoleBinding(pending.token), result.method);
+      ctx.status = 303;
+      return ctx.redirect('/admin/sign-in/code');
+    }
+    return signInDone(ctx, pending, result.method);
+  });
+  router.post('/admin/sign-in/passkey', perIp, formBody(), loadPending, perAccountCode, async (ctx) => {
+    const pending = ctx.state.pendingSignIn as Awaited<ReturnType<typeof current>>;
+    if (!pending || !passkeys) return ctx.redirect('/admin/sign-in');
+    if (!csrfTokenMatches(pending.session.csrfToken, ctx.request.form?._csrf)) return csrfFailed(ctx);
+    const result = await passkeys.verifyAssertion({
+      adminId: pending.session.adminId,
+      binding: consoleBinding(pending.token),
+      purpose: 'sign_in',
+      response: ctx.request.form?.passkey_response,
+      from: signInOrigin(ctx),
+    });
+    if (!result.ok) {
+      if (result.reason === 'invalid' || result.reason === 'not_allowed')
+        return showCode(ctx, pending, PASSKEY_ERROR, 401);
+      return signInFailed(ctx, pending);
+    }
+    return signInDone(ctx, pending, 'passkey');
+  });
+  router.post('/admin/sign-in/passkey-enrol', perIp, formBody(), loadPending, perAccountCode, async (ctx) => {
+    const pending = ctx.state.pendingSignIn as Awaited<ReturnType<typeof current>>;
+    if (!pending || !passkeys) return ctx.redirect('/admin/sign-in');
+    if (!csrfTokenMatches(pending.session.csrfToken, ctx.request.form?._csrf)) return csrfFailed(ctx);
+    const binding = consoleBinding(pending.token);
+    const registration = await passkeys.pendingRegistration(binding);
+    if (!registration?.verifiedBy || registration.adminId !== pending.session.adminId) {
+      ctx.status = 303;
+      return ctx.redirect('/admin/sign-in/code');
+    }
+    const admin = await auth.findById(pending.session.adminId);
+    if (!admin || admin.disabled || auth.isLocked(admin)) return signInFailed(ctx, pending);
+    const result = await passkeys.finishRegistration({
+      adminId: admin.id,
+      binding,
+      response: ctx.request.form?.passkey_response,
+      name: ctx.request.form?.name,
+      from: signInOrigin(ctx),
+    });
+    if (!result.ok) return showPasskeyEnrolment(ctx, pending, registration.verifiedBy, PASSKEY_ENROL_ERROR, 400);
+    return signInDone(ctx, pending, `${registration.verifiedBy}+passkey_enrolled`);
   });
   router.post('/admin/sign-out', formBody(), signedIn, sessionCsrf, async (ctx) => {
     await sessions.end(ctx.state.console!.token);

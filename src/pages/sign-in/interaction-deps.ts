@@ -6,6 +6,7 @@ import type { SecretBox } from '../../security/secret-box.js';
 import type { AuditLog } from '../../audit/audit-log.js';
 import type { AdminAuth } from '../../admins/admin-auth.js';
 import type { RateLimiter } from '../../rate-limits/rate-limiter.js';
+import type { PasskeyService } from '../../admins/passkey-service.js';
 
 /** What the consent page shows for one API scope (helper shape of scopes/describe-scope.ts). */
 export interface ScopeInfo {
@@ -32,6 +33,10 @@ export interface InteractionDeps {
   config: Config;
   auth: AdminAuth;
   limiter: RateLimiter;
+  /** Admin passkeys and the ADMIN_SECOND_FACTOR policy (issue 18). */
+  passkeys: PasskeyService;
+  /** Files vendored from packages, served under /assets/ by name (the WebAuthn browser helper). */
+  assetExtras?: Record<string, string>;
   /** Injected so interactions/ never imports the Magento-specific scope catalog. */
   describeScope?: (name: string) => ScopeInfo | null;
   linkStatus?: (clientId: string) => Promise<MagentoLinkStatus | null>;

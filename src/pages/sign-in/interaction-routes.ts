@@ -15,7 +15,7 @@ import type { InteractionDeps } from './interaction-deps.js';
 import type { StepContext } from './step-context.js';
 
 /**
- * The pages oidc-provider sends the browser to: login → TOTP (or enrolment) → consent.
+ * The pages oidc-provider sends the browser to: login → passkey or TOTP (or enrolment) → consent.
  * Route table here; each step's behaviour lives in its own file.
  */
 export function interactionRoutes(deps: InteractionDeps): Router {
@@ -29,7 +29,7 @@ export function interactionRoutes(deps: InteractionDeps): Router {
 
   const router = new Router();
   router.use(securityHeaders({ production: config.production }));
-  router.use(assetRoutes({ viewsDir: deps.viewsDir }).routes());
+  router.use(assetRoutes({ viewsDir: deps.viewsDir, extra: deps.assetExtras }).routes());
 
   const throttleDeps = {
     limiter,
@@ -89,7 +89,11 @@ export function interactionRoutes(deps: InteractionDeps): Router {
   router.post('/interaction/:uid/login', ...post, signIn.postPassword);
   router.post('/interaction/:uid/totp', ...post, signIn.postCode);
   router.post('/interaction/:uid/enrol', ...post, signIn.postEnrolment);
+  router.post('/interaction/:uid/passkey', ...post, signIn.postPasskey);
+  router.post('/interaction/:uid/passkey-enrol', ...post, signIn.postPasskeyEnrolment);
+  router.post('/interaction/:uid/passkey-skip', ...post, signIn.postPasskeySkip);
   router.post('/interaction/:uid/abort', ...post, signIn.postAbort);
   router.post('/interaction/:uid/consent', ...post, consent.post);
+  router.post('/interaction/:uid/consent/passkey', ...post, consent.postPasskey);
   return router;
 }

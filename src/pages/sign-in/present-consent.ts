@@ -1,6 +1,7 @@
 import type { ClientInfo } from './client-info.js';
 import type { MagentoLinkStatus, ScopeInfo } from './interaction-deps.js';
 import type { PageModel } from '../kit/view-renderer.js';
+import { PASSKEY_SCRIPTS, type PasskeyFormModel } from '../kit/present-sign-in.js';
 
 export interface ConsentInput {
   uid: string;
@@ -14,6 +15,14 @@ export interface ConsentInput {
   describeScope?: (name: string) => ScopeInfo | null;
   linkStatus: MagentoLinkStatus | null;
   codeRequired: boolean;
+  /** ADMIN_SECOND_FACTOR allows a code for this decision. */
+  codeAllowed?: boolean;
+  /** The passkey form (views/passkey-assert.ejs), when the admin has passkeys and a fresh proof is needed. */
+  passkey?: PasskeyFormModel | null;
+  /** Policy `passkey`, a fresh proof needed, and the admin has no passkey: say how to get one. */
+  noPasskeyYet?: boolean;
+  /** How the login that covers this decision was confirmed. */
+  loginMethod?: 'totp' | 'recovery' | 'passkey' | null;
   error?: string | null;
 }
 
@@ -82,6 +91,11 @@ export function presentConsent(i: ConsentInput): PageModel {
     offlineAlreadyGranted: i.requestedScopes.includes('offline_access') && !i.newScopes.has('offline_access'),
     link,
     codeRequired: i.codeRequired,
+    codeAllowed: i.codeAllowed ?? true,
+    passkey: i.passkey ?? null,
+    noPasskeyYet: i.noPasskeyYet ?? false,
+    proofWord: i.loginMethod === 'passkey' ? 'passkey' : 'authentication code',
+    ...(i.passkey ? { scripts: PASSKEY_SCRIPTS } : {}),
     error: i.error ?? null,
   };
 }

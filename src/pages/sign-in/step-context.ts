@@ -32,5 +32,8 @@ export function redirectToInteraction(ctx: Context): void {
 export interface SecondFactorProof {
   accountId: string;
   at: number;
-  method: 'totp' | 'recovery';
+  method: 'totp' | 'recovery' | 'passkey';
 }
+
+/** Passkey challenges of an interaction are bound to it (and to its admin, in the row). */
+export const interactionBinding = (uid: string) => `interaction:${uid}`;
