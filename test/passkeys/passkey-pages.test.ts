@@ -176,7 +176,12 @@ describe(`passkeys on the sign-in, consent and console pages, policy either (${p
     const phone = (await s.runtime.admins.passkeys.list(adminId)).find((p) => p.credentialId === second.id)!;
     const renamed = await b.submit(added, `${phone.id}/rename`, { name: 'Work phone' });
     expect(renamed.html).toContain('Passkey renamed.');
-    const removed = await b.submit(renamed, `${phone.id}/remove`, {});
+    // Removal asks for a fresh proof first: nothing is removed by the first POST.
+    const confirm = await b.submit(renamed, `${phone.id}/remove`, {});
+    expect(heading(confirm.html)).toBe('Remove the passkey “Work phone”?');
+    expect(await s.runtime.admins.passkeys.list(adminId)).toHaveLength(2);
+    nextStep(s);
+    const removed = await b.submit(confirm, `${phone.id}/remove`, { code: totpNow(s, secret) });
     expect(removed.html).toContain('Passkey “Work phone” removed');
     const audit = await s.runtime.audit.list({ actor: 'paula' });
     const types = audit.map((e) => e.type);

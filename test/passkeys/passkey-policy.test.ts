@@ -16,7 +16,7 @@ import { createTotp } from '../../src/admins/totp.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import { testEnv } from '../support/test-env.js';
 import { SoftwareAuthenticator } from '../support/software-authenticator.js';
-import { submitAssertion, submitRegistration } from './passkey-helpers.js';
+import { passkeyOptions, submitAssertion, submitRegistration } from './passkey-helpers.js';
 
 const APPROVE_TITLE = 'Allow Acme Stock Sync to access your store?';
 
@@ -178,6 +178,28 @@ describe(`ADMIN_SECOND_FACTOR=passkey (${process.env.DATABASE_URL ? 'postgresql'
     expect(refused.status).toBe(401);
     const { page: home2 } = await submitAssertion(b2, refused, 'sign-in/passkey', key);
     expect(heading(home2.html)).toBe('Admin console');
+
+    // A destructive action's step-up follows the policy too: no code field, a code refused, the passkey works once.
+    const action = `/admin/apps/${encodeURIComponent(client.clientId)}/rotate-secret`;
+    const confirm = await b2.go('POST', action, { _csrf: csrfOf(home2.html) });
+    expect(confirm.status).toBe(200);
+    expect(confirm.html).not.toContain('name="code"');
+    nextStep(s);
+    const byCode = await b2.go('POST', action, { _csrf: csrfOf(home2.html), code: totpNow(s, secret!) });
+    expect(byCode.status).toBe(401);
+    expect(byCode.html).toContain('authentication codes are not accepted here');
+    expect(await s.runtime.clients.verifySecret(client.clientId, client.secret)).toBeTruthy();
+    const { page: rotated, form } = await submitAssertion(b2, byCode, 'rotate-secret', key);
+    expect(rotated.status).toBe(200);
+    expect(rotated.html).toContain('id="client-secret"');
+    // The same assertion again: its challenge is spent.
+    const again = await b2.go('POST', form.action, {
+      ...form.hidden,
+      passkey_response: JSON.stringify(key.assert(passkeyOptions(byCode.html))),
+    });
+    expect(again.status).toBe(401);
+    await s.runtime.audit.flush();
+    expect(await s.runtime.audit.list({ type: 'client.secret_rotated', actor: 'rosa' })).toHaveLength(1);
   });
 
   async function admin(username: string) {

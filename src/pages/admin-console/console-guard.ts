@@ -1,5 +1,6 @@
 import type { Context, Next } from 'koa';
 import type { AdminAuth } from '../../admins/admin-auth.js';
+import type { PasskeyService } from '../../admins/passkey-service.js';
 import type { AdminRole } from '../../admins/admin-store.js';
 import type { ConsoleSession, ConsoleSessions } from '../../admins/console-sessions.js';
 import type { AuditLog } from '../../audit/audit-log.js';
@@ -35,6 +36,7 @@ export function createConsoleGuard(deps: {
   auth: AdminAuth;
   audit: AuditLog;
   render: RenderPage;
+  passkeys?: PasskeyService;
 }): ConsoleGuard {
   const { sessions, auth, audit, render } = deps;
   const cookie = consoleCookie(deps.production);
@@ -87,7 +89,7 @@ export function createConsoleGuard(deps: {
         return guard.csrfFailed(ctx);
       return next();
     },
-    stepUp: createStepUp({ auth, audit, render }),
+    stepUp: createStepUp({ auth, audit, render, passkeys: deps.passkeys }),
     async csrfFailed(ctx) {
       void audit.record({ type: 'security.csrf_failed', outcome: 'denied', ip: ctx.ip, route: `POST ${ctx.path}` });
       return render(ctx, 'admin-message', { title: 'Form expired', text: 'Reload the page and try again.' }, 403);

@@ -20,7 +20,14 @@ export function consoleRoutes(deps: ConsoleDeps): Router {
     createViewRenderer({ viewsDir: deps.viewsDir, cache: config.production, brandName: config.brandName }),
     { idleMinutes: config.adminConsole.idleMinutes },
   );
-  const guard = createConsoleGuard({ production: config.production, sessions, auth, audit, render });
+  const guard = createConsoleGuard({
+    production: config.production,
+    sessions,
+    auth,
+    audit,
+    render,
+    passkeys: deps.passkeys,
+  });
   const { signedIn } = guard;
 
   const router = new Router();

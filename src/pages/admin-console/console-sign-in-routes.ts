@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import Router from '@koa/router';
 import type { Context, Next } from 'koa';
 import {
@@ -17,6 +16,7 @@ import { normalizeIp } from '../../security/ip-address.js';
 import { countryOf } from '../../security/ip-country.js';
 import type { RenderPage } from '../kit/view-renderer.js';
 import { signInOrigin } from '../kit/sign-in-origin.js';
+import { consoleBinding } from './console-binding.js';
 import { consoleCookie, preSessionCsrf } from './console-cookie.js';
 import type { ConsoleGuard } from './console-guard.js';
 import type { ConsoleDeps } from './console-deps.js';
@@ -25,8 +25,6 @@ const SIGN_IN_ERROR = 'The username or password is incorrect, or the account is 
 const CODE_ERROR = 'That code is not valid. Enter the current code from your authenticator app.';
 
 /** Passkey challenges of a console session are bound to it (the hash of its cookie value). */
-export const consoleBinding = (token: string, purpose = 'console') =>
-  `${purpose}:${createHash('sha256').update(token).digest('hex')}`;
 
 /**
  * The console's sign-in (password, then a passkey, a TOTP or a recovery code) and sign-out.

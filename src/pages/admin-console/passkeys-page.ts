@@ -10,7 +10,7 @@ import { PASSKEY_ENROL_ERROR, PASSKEY_SCRIPTS } from '../kit/present-sign-in.js'
 import { signInOrigin } from '../kit/sign-in-origin.js';
 import type { RenderPage } from '../kit/view-renderer.js';
 import type { ConsoleGuard } from './console-guard.js';
-import { consoleBinding } from './console-sign-in-routes.js';
+import { consoleBinding } from './console-binding.js';
 
 const POLICY_TEXT: Record<PasskeyService['policy'], string> = {
   either: 'You can confirm sign-ins and app approvals with a passkey or an authentication code.',
@@ -98,7 +98,19 @@ export function passkeysPage(deps: {
         ? show(ctx, 'Passkey renamed.')
         : show(ctx, null, 'Give the passkey a name (up to 64 characters).', 400);
     });
-    router.post('/admin/passkeys/:id/remove', formBody(), signedIn, sessionCsrf, async (ctx) => {
+    // Removing a passkey is destructive (it may be the admin's only phishing-resistant factor): a fresh proof first.
+    const confirmRemoval = guard.stepUp(async (ctx) => {
+      const c = ctx.state.console!;
+      const target = (await passkeys.list(c.adminId)).find((p) => p.id === ctx.params.id);
+      if (!target) return null;
+      return {
+        title: `Remove the passkey “${target.name}”?`,
+        text: 'It will no longer sign you in or approve apps. Other passkeys and your authenticator app keep working.',
+        confirmLabel: 'Remove the passkey',
+        back: '/admin/passkeys',
+      };
+    });
+    router.post('/admin/passkeys/:id/remove', formBody(), signedIn, sessionCsrf, confirmRemoval, async (ctx) => {
       const c = ctx.state.console!;
       const removed = await passkeys.remove(c.adminId, ctx.params.id!, c.username, signInOrigin(ctx));
       if (!removed) return show(ctx, null, 'That passkey does not exist (any more).', 404);
