@@ -157,10 +157,61 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('admin console in a re
         expect(csv[1]).toContain(clientId);
         expect(csv[1]).toContain('olivia');
 
+        // The overview again, now with the session's own activity in its charts.
+        await page.getByRole('link', { name: 'Overview', exact: true }).click();
+        await checkPage(page, 'overview-after', width);
+
         // The CSP is on (scripts by nonce only) and the console's scripts ran without errors.
         expect((page as Page & { errors?: string[] }).errors).toEqual([]);
       } finally {
         await context.close();
       }
     });
+
+  // Last in the file: it moves the clock back a week to write a week of traffic, then returns.
+  it('the overview charts a week of traffic, readable and accessible (the README screenshot)', async () => {
+    const audit = s.runtime.audit;
+    const now = s.clock.now();
+    const day = 86_400_000;
+    const erp = await createClient(s);
+    const mobile = (
+      await s.runtime.clients.create({
+        name: 'Mobile shop app',
+        type: 'public',
+        redirectUris: ['com.example.shop:/callback'],
+        scopes: ['catalog:read', 'offline_access'],
+        grantTypes: ['authorization_code', 'refresh_token'],
+      })
+    ).client.clientId;
+    const tokens = [14, 19, 16, 23, 20, 26, 11];
+    for (let d = 6; d >= 0; d--) {
+      s.clock.set(now - d * day - 3_600_000);
+      const i = 6 - d;
+      for (let n = 0; n < tokens[i]!; n++)
+        await audit.record({ type: 'token.issued', outcome: 'success', clientId: n % 3 ? erp.clientId : mobile });
+      for (let n = 0; n < 3 * tokens[i]!; n++) {
+        const status = n % 17 === 0 ? 502 : n % 9 === 0 ? 404 : n % 13 === 0 ? 304 : 200;
+        await audit.record({
+          type: 'gateway.call',
+          outcome: status < 400 ? 'success' : 'failure',
+          clientId: n % 4 ? erp.clientId : mobile,
+          status,
+          route: 'GET /V1/products',
+        });
+      }
+      if (i % 3 === 1) await audit.record({ type: 'admin.login_failed', outcome: 'failure', actor: 'olivia' });
+    }
+    s.clock.set(now);
+    await s.runtime.links.ensure(erp.clientId);
+    await audit.flush();
+
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    try {
+      const page = await signIn(context);
+      await expect(page.getByText('Tokens issued per day, last 7 days').first().isVisible()).resolves.toBe(true);
+      await checkPage(page, 'readme-overview', 'desktop');
+    } finally {
+      await context.close();
+    }
+  });
 });
