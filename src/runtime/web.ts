@@ -91,6 +91,7 @@ export async function createWeb(s: Services, opts: { isShuttingDown: () => boole
     links,
     auth: s.admins.auth,
     limiter: s.limiter,
+    passkeys: s.admins.passkeys,
     clientName: async (clientId) => (await s.clients.get(clientId))?.name ?? null,
   });
   const dpop = createDpopProofVerifier({

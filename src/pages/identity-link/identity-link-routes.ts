@@ -27,6 +27,8 @@ import {
 } from './present-identity-link.js';
 import { safeSuccessCallback } from '../../magento-link/success-callback.js';
 import { signInOrigin } from '../kit/sign-in-origin.js';
+import type { PasskeyService } from '../../admins/passkey-service.js';
+import { PASSKEY_ERROR, PASSKEY_REQUIRED_ERROR, PASSKEY_SCRIPTS, passkeyForm } from '../kit/present-sign-in.js';
 
 export interface IdentityLinkDeps {
   db: Db;
@@ -37,6 +39,8 @@ export interface IdentityLinkDeps {
   links: LinkStore;
   auth: AdminAuth;
   limiter: RateLimiter;
+  /** Passkeys as the confirmation's second factor (and ADMIN_SECOND_FACTOR); absent, codes only. */
+  passkeys?: PasskeyService;
   /** The app's display name (client registry), injected to keep magento/ off clients/. */
   clientName(clientId: string): Promise<string | null>;
   viewsDir?: string;
@@ -70,7 +74,7 @@ export function identityLinkRoutes(deps: IdentityLinkDeps): Router {
   const { config, clock, links, audit } = deps;
   const render = createViewRenderer({ viewsDir: deps.viewsDir, cache: config.production, brandName: config.brandName });
   const states = createInteractionStateStore({ db: deps.db, clock, box: deps.box, ttlSeconds: 15 * 60 });
-  const { auth, limiter } = deps;
+  const { auth, limiter, passkeys } = deps;
   const headers = securityHeaders({ production: config.production });
   const flowPrefix = (clientId: string) => `magento-identity:${clientId}:`;
   const cookieOptions = (ctx: Context) => ({
@@ -171,19 +175,42 @@ export function identityLinkRoutes(deps: IdentityLinkDeps): Router {
   };
   const showLogin = (ctx: Context, f: InteractionState, error: string | null = null, username = '', status = 200) =>
     render(ctx, 'identity-link-login', presentIdentityLogin({ ...base(ctx, f), error, username }), status);
-  const showConfirm = (
+  /** The confirmation's passkey challenge is bound to this flow: single-use, nothing else answers it. */
+  const passkeyBinding = (f: InteractionState) => `identity-link:${f.uid}`;
+  const showConfirm = async (
     ctx: Context,
     f: InteractionState,
-    username: string,
+    admin: { id: string; username: string },
     error: string | null = null,
     status = 200,
-  ) =>
-    render(
+  ) => {
+    const model = presentIdentityConfirm({
+      ...base(ctx, f),
+      username: admin.username,
+      error,
+      link: ctx.state.identity.link,
+    });
+    const codeAllowed = passkeys ? await passkeys.codeAllowed(admin.id) : true;
+    const options = passkeys ? await passkeys.assertionOptions(admin.id, passkeyBinding(f), 'step_up') : null;
+    const passkey = options
+      ? passkeyForm({
+          action: `${model.action as string}`,
+          options,
+          lead: codeAllowed ? 'Or confirm with a passkey.' : 'Confirm with one of your passkeys.',
+          button: 'Confirm with a passkey',
+          fallback: codeAllowed ? 'Use the authentication code above instead.' : null,
+          hidden: Object.entries(model.hidden as Record<string, string>)
+            .filter(([name]) => name !== '_csrf')
+            .map(([name, value]) => ({ name, value })),
+        })
+      : null;
+    return render(
       ctx,
       'identity-link-confirm',
-      presentIdentityConfirm({ ...base(ctx, f), username, error, link: ctx.state.identity.link }),
+      { ...model, codeAllowed, passkey, csrfToken: f.csrfToken, ...(passkey ? { scripts: PASSKEY_SCRIPTS } : {}) },
       status,
     );
+  };
   const endFlow = async (ctx: Context, f: InteractionState) => {
     await states.remove(f.uid);
     ctx.cookies.set(COOKIE, null, cookieOptions(ctx));
@@ -201,7 +228,7 @@ export function identityLinkRoutes(deps: IdentityLinkDeps): Router {
       ctx.cookies.set(COOKIE, f.uid, { ...cookieOptions(ctx), maxAge: 15 * 60 * 1000 });
     }
     const admin = f.stage === 'password_ok' && f.adminId ? await auth.findById(f.adminId) : null;
-    if (admin) return showConfirm(ctx, f, admin.username);
+    if (admin) return showConfirm(ctx, f, admin);
     return showLogin(ctx, f);
   });
 
@@ -221,12 +248,35 @@ export function identityLinkRoutes(deps: IdentityLinkDeps): Router {
     const f = id.flow!;
     const admin = f.stage === 'password_ok' && f.adminId ? await auth.findById(f.adminId) : null;
     if (!admin) return showLogin(ctx, f, null, '', 400);
-    // A fresh code for this decision; the TOTP service refuses a step it already accepted.
-    const code = await auth.verifyCode(admin.id, String(ctx.request.form?.code ?? ''), signInOrigin(ctx));
-    if (!code.ok) {
-      if (code.reason === 'invalid') return showConfirm(ctx, f, admin.username, CODE_ERROR, 401);
-      await states.update(f.uid, { adminId: null, stage: 'start' });
-      return showLogin(ctx, f, SIGN_IN_ERROR, admin.username, 401);
+    let secondFactor: string;
+    const response = ctx.request.form?.passkey_response;
+    if (response && passkeys) {
+      // A fresh passkey assertion (user verification) for this decision, its challenge bound to this flow.
+      const r = await passkeys.verifyStepUp({
+        adminId: admin.id,
+        binding: passkeyBinding(f),
+        response,
+        from: signInOrigin(ctx),
+      });
+      if (!r.ok) {
+        if (r.reason === 'invalid') return showConfirm(ctx, f, admin, PASSKEY_ERROR, 401);
+        await states.update(f.uid, { adminId: null, stage: 'start' });
+        return showLogin(ctx, f, SIGN_IN_ERROR, admin.username, 401);
+      }
+      secondFactor = 'passkey';
+    } else {
+      if (passkeys && !(await passkeys.codeAllowed(admin.id))) {
+        await passkeys.codeRefused(admin, signInOrigin(ctx), 'identity_link');
+        return showConfirm(ctx, f, admin, PASSKEY_REQUIRED_ERROR, 401);
+      }
+      // A fresh code for this decision; the TOTP service refuses a step it already accepted.
+      const code = await auth.verifyCode(admin.id, String(ctx.request.form?.code ?? ''), signInOrigin(ctx));
+      if (!code.ok) {
+        if (code.reason === 'invalid') return showConfirm(ctx, f, admin, CODE_ERROR, 401);
+        await states.update(f.uid, { adminId: null, stage: 'start' });
+        return showLogin(ctx, f, SIGN_IN_ERROR, admin.username, 401);
+      }
+      secondFactor = code.method;
     }
     const link = await links.confirm(id.clientId, id.request.consumerKey, admin.username);
     if (!link) return render(ctx, 'identity-link-message', presentIdentityMessage('consumer_mismatch'), 409);
@@ -240,7 +290,7 @@ export function identityLinkRoutes(deps: IdentityLinkDeps): Router {
       requestId: ctx.state.requestId,
       details: {
         status: link.status,
-        secondFactor: code.method,
+        secondFactor,
         redirect: id.redirectUrl ? 'success_call_back' : id.request.successCallBack ? 'refused' : 'none',
       },
     });
