@@ -39,9 +39,9 @@ async function bursts(
   }));
 }
 
-const SIGNIN_FAILURES = ['admin.login_failed', 'admin.totp_failed'];
+const SIGNIN_FAILURES = ['admin.login_failed', 'admin.totp_failed', 'admin.passkey_failed'];
 
-/** Failed passwords and TOTP codes: per source IP, and per account when they come from several IPs. */
+/** Failed passwords, TOTP codes and passkey assertions: per source IP, and per account from several IPs. */
 export const signinFailuresRule: AlertRule = async (input) => {
   const { max, windowS } = input.config.signinFailures;
   const alerts: Alert[] = [];

@@ -27,6 +27,7 @@ const SIGN_IN_OUTCOMES: Record<string, string> = {
   'admin.login': 'success',
   'admin.login_failed': 'failure',
   'admin.totp_failed': 'totp_failed',
+  'admin.passkey_failed': 'passkey_failed',
   'admin.locked': 'locked',
 };
 
@@ -42,7 +43,7 @@ export function createMetrics(): Metrics {
   });
   const signIns = new Counter({
     name: 'bridge_sign_ins_total',
-    help: 'Admin sign-in steps by outcome (success, failure, totp_failed, locked)',
+    help: 'Admin sign-in steps by outcome (success, failure, totp_failed, passkey_failed, locked)',
     labelNames: ['outcome'],
     registers: [registry],
   });

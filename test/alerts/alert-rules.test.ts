@@ -29,7 +29,8 @@ describe('signin_failures', () => {
   it('10 failed passwords or codes from one IP within 5 minutes: one alert; 9, or 10 spread out: none', async () => {
     await h.insert([
       ...spread(6, { type: 'admin.login_failed', actor: 'alice', ip: '198.51.100.7' }, 4 * MIN),
-      ...spread(4, { type: 'admin.totp_failed', actor: 'alice', ip: '198.51.100.7' }, 30_000),
+      ...spread(3, { type: 'admin.totp_failed', actor: 'alice', ip: '198.51.100.7' }, 30_000),
+      ...spread(1, { type: 'admin.passkey_failed', actor: 'alice', ip: '198.51.100.7' }, 30_000),
       ...spread(9, { type: 'admin.login_failed', actor: 'dave', ip: '198.51.100.8' }, 2 * MIN),
       ...spread(10, { type: 'admin.login_failed', actor: 'erin', ip: '198.51.100.9' }, 60 * MIN),
     ]);

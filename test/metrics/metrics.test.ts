@@ -71,13 +71,21 @@ describe('metrics on a port of their own (METRICS_PORT)', () => {
 describe('what the audit trail tells the metrics', () => {
   it('counts sign-ins by outcome and rate-limit refusals', async () => {
     const m = createMetrics();
-    for (const type of ['admin.login', 'admin.login_failed', 'admin.login_failed', 'admin.totp_failed', 'admin.locked'])
+    for (const type of [
+      'admin.login',
+      'admin.login_failed',
+      'admin.login_failed',
+      'admin.totp_failed',
+      'admin.passkey_failed',
+      'admin.locked',
+    ])
       m.observeAudit({ type, outcome: 'x' });
     m.observeAudit({ type: 'security.rate_limited', outcome: 'denied' });
     const text = await m.registry.metrics();
     expect(sample(text, 'bridge_sign_ins_total{outcome="success"}')).toBe(1);
     expect(sample(text, 'bridge_sign_ins_total{outcome="failure"}')).toBe(2);
     expect(sample(text, 'bridge_sign_ins_total{outcome="totp_failed"}')).toBe(1);
+    expect(sample(text, 'bridge_sign_ins_total{outcome="passkey_failed"}')).toBe(1);
     expect(sample(text, 'bridge_sign_ins_total{outcome="locked"}')).toBe(1);
     expect(sample(text, 'bridge_rate_limited_total')).toBe(1);
   });
