@@ -1,4 +1,5 @@
 import { totpAad, type AdminCore } from './admin-deps.js';
+import { isLockedAt, originOf, recordFailedAttempt, type SignInOrigin } from './failed-attempt.js';
 import type { AdminRecord } from './admin-store.js';
 import { looksLikeRecoveryCode, recoveryCodeCandidates } from './recovery-codes.js';
 import type { AdminManagement, TotpEnrolment } from './admin-management.js';
@@ -9,10 +10,7 @@ export type PasswordResult =
 export type CodeResult =
   { ok: true; method: 'totp' | 'recovery' } | { ok: false; reason: 'invalid' | 'locked' | 'disabled' | 'not_enrolled' };
 
-/** Where a sign-in step came from: the address, and the request (its audit rows take the rest from it). */
-export type SignInOrigin = string | null | { ip: string | null; requestId?: string | null };
-const originOf = (from: SignInOrigin) =>
-  from !== null && typeof from === 'object' ? { ip: from.ip, requestId: from.requestId ?? null } : { ip: from };
+export type { SignInOrigin };
 
 /**
  * Sign-in checks for admins: password, TOTP or recovery code, lockout after consecutive failures.
@@ -20,26 +18,16 @@ const originOf = (from: SignInOrigin) =>
  */
 export function createAdminAuth(core: AdminCore, management: AdminManagement) {
   const { store, hasher, totp, deps } = core;
-  const { box, clock, audit, config } = deps;
+  const { box, clock, audit } = deps;
   const now = () => new Date(clock.now());
-  const isLocked = (a: AdminRecord) => a.lockedUntil !== null && a.lockedUntil.getTime() > clock.now();
+  const isLocked = (a: AdminRecord) => isLockedAt(a, clock.now());
 
   async function fail(
     admin: AdminRecord,
     from: SignInOrigin,
     type: 'admin.login_failed' | 'admin.totp_failed',
   ): Promise<void> {
-    const lockUntil = new Date(clock.now() + config.adminLockoutMinutes * 60_000);
-    const { locked } = await store.recordFailure(admin.id, config.adminLockoutThreshold, lockUntil, now());
-    await audit?.record({ type, outcome: 'failure', actor: admin.username, ...originOf(from) });
-    if (locked)
-      await audit?.record({
-        type: 'admin.locked',
-        outcome: 'info',
-        actor: admin.username,
-        ...originOf(from),
-        details: { until: lockUntil.toISOString() },
-      });
+    await recordFailedAttempt(core, admin, from, { type });
   }
 
   return {

@@ -12,7 +12,7 @@ import {
 } from '@simplewebauthn/server';
 import type { AdminCore } from './admin-deps.js';
 import type { AdminRecord } from './admin-store.js';
-import type { SignInOrigin } from './admin-auth.js';
+import { isLockedAt, originOf, recordFailedAttempt, type SignInOrigin } from './failed-attempt.js';
 import { createPasskeyStore, type ChallengePurpose, type PasskeyRecord, type PasskeyStore } from './passkey-store.js';
 import { codeAccepted, passkeyAccepted } from './passkey-policy.js';
 import type { PasskeysConfig } from '../config/passkeys-config.js';
@@ -43,9 +43,6 @@ export type AssertionResult =
 export type RegistrationResult =
   | { ok: true; passkey: Pick<PasskeyRecord, 'id' | 'name'>; verifiedBy: 'totp' | 'recovery' | null }
   | { ok: false; reason: 'invalid' | 'expired' | 'duplicate'; verifiedBy: 'totp' | 'recovery' | null };
-
-const originOf = (from: SignInOrigin) =>
-  from !== null && typeof from === 'object' ? { ip: from.ip, requestId: from.requestId ?? null } : { ip: from };
 
 const sameString = (a: string, b: string) => {
   const x = Buffer.from(a);
@@ -86,29 +83,15 @@ export function createPasskeyService(deps: {
 }) {
   const { core, config } = deps;
   const { clock, audit } = core.deps;
-  const lockout = core.deps.config;
   const store = deps.store ?? createPasskeyStore(core.deps.db);
   const now = () => new Date(clock.now());
-  const isLocked = (a: AdminRecord) => a.lockedUntil !== null && a.lockedUntil.getTime() > clock.now();
+  const isLocked = (a: AdminRecord) => isLockedAt(a, clock.now());
 
   async function fail(admin: AdminRecord, from: SignInOrigin, reason: string, purpose: string): Promise<boolean> {
-    const lockUntil = new Date(clock.now() + lockout.adminLockoutMinutes * 60_000);
-    const { locked } = await core.store.recordFailure(admin.id, lockout.adminLockoutThreshold, lockUntil, now());
-    await audit?.record({
+    const { locked } = await recordFailedAttempt(core, admin, from, {
       type: 'admin.passkey_failed',
-      outcome: 'failure',
-      actor: admin.username,
-      ...originOf(from),
       details: { reason, purpose },
     });
-    if (locked)
-      await audit?.record({
-        type: 'admin.locked',
-        outcome: 'info',
-        actor: admin.username,
-        ...originOf(from),
-        details: { until: lockUntil.toISOString() },
-      });
     return locked;
   }
 
