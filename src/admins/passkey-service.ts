@@ -41,8 +41,8 @@ export type AssertionResult =
   | { ok: true; passkey: Pick<PasskeyRecord, 'id' | 'name'> }
   | { ok: false; reason: 'invalid' | 'locked' | 'disabled' | 'not_allowed' };
 export type RegistrationResult =
-  | { ok: true; passkey: Pick<PasskeyRecord, 'id' | 'name'>; verifiedBy: 'totp' | 'recovery' | null }
-  | { ok: false; reason: 'invalid' | 'expired' | 'duplicate'; verifiedBy: 'totp' | 'recovery' | null };
+  | { ok: true; passkey: Pick<PasskeyRecord, 'id' | 'name'>; verifiedBy: 'totp' | 'recovery' | 'passkey' | null }
+  | { ok: false; reason: 'invalid' | 'expired' | 'duplicate'; verifiedBy: 'totp' | 'recovery' | 'passkey' | null };
 
 const sameString = (a: string, b: string) => {
   const x = Buffer.from(a);
@@ -75,6 +75,10 @@ export function passkeyName(input: unknown, fallback: string): string {
  * verification is required; challenges are single-use and bound to who asked (`binding`).
  * Failed assertions count towards the same lockout as failed codes.
  */
+/** A registration opened by a verified code (the sign-in flows), not by a passkey step-up (the console's add). */
+export const openedByCode = (v: string | null | undefined): v is 'totp' | 'recovery' =>
+  v === 'totp' || v === 'recovery';
+
 export function createPasskeyService(deps: {
   core: AdminCore;
   config: PasskeysConfig;
@@ -121,7 +125,7 @@ export function createPasskeyService(deps: {
     async registrationOptions(
       admin: Pick<AdminRecord, 'id' | 'username'>,
       binding: string,
-      verifiedBy: 'totp' | 'recovery' | null = null,
+      verifiedBy: 'totp' | 'recovery' | 'passkey' | null = null,
     ): Promise<PublicKeyCredentialCreationOptionsJSON> {
       const existing = await store.listForAdmin(admin.id);
       const options = await generateRegistrationOptions({

@@ -21,7 +21,7 @@ export interface ChallengeRecord {
   adminId: string;
   challenge: string;
   /** For a registration that follows a verified code: which factor it was. */
-  verifiedBy: 'totp' | 'recovery' | null;
+  verifiedBy: 'totp' | 'recovery' | 'passkey' | null;
 }
 
 const toRecord = (r: Record<string, unknown>): PasskeyRecord => ({

@@ -170,7 +170,21 @@ describe(`passkeys on the sign-in, consent and console pages, policy either (${p
     expect(heading(list.html)).toBe('Passkeys');
     expect(list.html).toContain('Laptop');
     const second = new SoftwareAuthenticator(s.config.issuer);
-    const added = await submitRegistration(b, list, 'passkeys', second, 'Phone <b>');
+    // A session alone cannot add a passkey: the list carries no registration options, and a
+    // registration not opened by a fresh proof is refused.
+    expect(list.html).not.toContain('data-passkey="register"');
+    const forgedAdd = await b.go('POST', '/admin/passkeys', {
+      _csrf: /name="_csrf" value="([^"]+)"/.exec(list.html)![1]!,
+      passkey_response: '{}',
+      name: 'Intruder',
+    });
+    expect(forgedAdd.status).toBe(403);
+    const confirmAdd = await b.submit(list, 'passkeys/start', {});
+    expect(heading(confirmAdd.html)).toBe('Add a passkey');
+    nextStep(s);
+    const opened = await b.submit(confirmAdd, 'passkeys/start', { code: totpNow(s, secret) });
+    expect(opened.html).toContain('data-passkey="register"');
+    const added = await submitRegistration(b, opened, 'passkeys', second, 'Phone <b>');
     expect(added.html).toContain('Passkey “Phone &lt;b&gt;” added.');
     const adminId = (await s.runtime.admins.management.get('paula')).id;
     const phone = (await s.runtime.admins.passkeys.list(adminId)).find((p) => p.credentialId === second.id)!;

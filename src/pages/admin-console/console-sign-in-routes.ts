@@ -1,3 +1,4 @@
+import { openedByCode } from '../../admins/passkey-service.js';
 import Router from '@koa/router';
 import type { Context, Next } from 'koa';
 import {
@@ -170,7 +171,7 @@ export function consoleSignInRoutes(deps: ConsoleDeps & { render: RenderPage; gu
     const pending = await current(ctx, 'password_ok');
     if (!pending) return ctx.redirect('/admin/sign-in');
     const registration = passkeys ? await passkeys.pendingRegistration(consoleBinding(pending.token)) : null;
-    if (registration?.verifiedBy) return showPasskeyEnrolment(ctx, pending, registration.verifiedBy);
+    if (openedByCode(registration?.verifiedBy)) return showPasskeyEnrolment(ctx, pending, registration.verifiedBy);
     return showCode(ctx, pending);
   });
   // Read once per code POST: the per-account budget and the handler both need the pending session.
@@ -234,7 +235,7 @@ export function consoleSignInRoutes(deps: ConsoleDeps & { render: RenderPage; gu
     if (!csrfTokenMatches(pending.session.csrfToken, ctx.request.form?._csrf)) return csrfFailed(ctx);
     const binding = consoleBinding(pending.token);
     const registration = await passkeys.pendingRegistration(binding);
-    if (!registration?.verifiedBy || registration.adminId !== pending.session.adminId) {
+    if (!registration || !openedByCode(registration.verifiedBy) || registration.adminId !== pending.session.adminId) {
       ctx.status = 303;
       return ctx.redirect('/admin/sign-in/code');
     }

@@ -42,10 +42,22 @@ export function passkeysPage(deps: {
     });
     const binding = (ctx: Context) => consoleBinding(ctx.state.console!.token, 'console-register');
 
-    async function show(ctx: Context, notice: string | null = null, error: string | null = null, status = 200) {
+    /**
+     * `verifiedBy`: the fresh proof just given at the step-up. Only then does the page carry
+     * registration options — a session alone (a stolen cookie) cannot tie a new passkey to the account.
+     */
+    async function show(
+      ctx: Context,
+      notice: string | null = null,
+      error: string | null = null,
+      status = 200,
+      verifiedBy: 'totp' | 'recovery' | 'passkey' | null = null,
+    ) {
       const c = ctx.state.console!;
       const list = await passkeys.list(c.adminId);
-      const options = await passkeys.registrationOptions({ id: c.adminId, username: c.username }, binding(ctx));
+      const options = verifiedBy
+        ? await passkeys.registrationOptions({ id: c.adminId, username: c.username }, binding(ctx), verifiedBy)
+        : null;
       return render(
         ctx,
         'passkey-list',
@@ -62,7 +74,7 @@ export function passkeysPage(deps: {
             transports: p.transports.join(', '),
             backedUp: p.backedUp,
           })),
-          options: JSON.stringify(options),
+          options: options ? JSON.stringify(options) : null,
           notice,
           error,
           scripts: PASSKEY_SCRIPTS,
@@ -73,8 +85,20 @@ export function passkeysPage(deps: {
 
     const router = new Router();
     router.get('/admin/passkeys', signedIn, (ctx) => show(ctx));
+    const confirmAdd = guard.stepUp(() => ({
+      title: 'Add a passkey',
+      text: 'Confirm it is you before a new passkey is tied to your account: it will sign you in and approve apps.',
+      confirmLabel: 'Continue',
+      back: '/admin/passkeys',
+    }));
+    router.post('/admin/passkeys/start', formBody(), signedIn, sessionCsrf, confirmAdd, (ctx) =>
+      show(ctx, null, null, 200, (ctx.state.stepUp as { method: 'totp' | 'recovery' | 'passkey' }).method),
+    );
     router.post('/admin/passkeys', throttle, formBody(), signedIn, sessionCsrf, async (ctx) => {
       const c = ctx.state.console!;
+      // Only a registration opened by a fresh proof (POST /admin/passkeys/start) may finish.
+      const pending = await passkeys.pendingRegistration(binding(ctx));
+      if (!pending?.verifiedBy || pending.adminId !== c.adminId) return show(ctx, null, PASSKEY_ENROL_ERROR, 403);
       const result = await passkeys.finishRegistration({
         adminId: c.adminId,
         binding: binding(ctx),

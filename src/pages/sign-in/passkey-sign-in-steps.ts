@@ -1,3 +1,4 @@
+import { openedByCode } from '../../admins/passkey-service.js';
 import type { Context } from 'koa';
 import type { AdminRecord } from '../../admins/admin-store.js';
 import {
@@ -96,7 +97,8 @@ export function passkeySignInSteps(s: StepContext, h: SignInHelpers) {
         const flow = ctx.state.flow;
         const binding = interactionBinding(flow.uid);
         const pending = await passkeys.pendingRegistration(binding);
-        if (!pending?.verifiedBy || pending.adminId !== flow.adminId) return redirectToInteraction(ctx);
+        if (!pending || !openedByCode(pending.verifiedBy) || pending.adminId !== flow.adminId)
+          return redirectToInteraction(ctx);
         const admin = await auth.findById(flow.adminId!);
         if (!admin || admin.disabled || auth.isLocked(admin)) return restart(ctx);
         const form = ctx.request.form!;
@@ -119,7 +121,8 @@ export function passkeySignInSteps(s: StepContext, h: SignInHelpers) {
         const flow = ctx.state.flow;
         if (await passkeys.mustEnrol(flow.adminId!)) return h.show(ctx);
         const pending = await passkeys.cancelRegistration(interactionBinding(flow.uid));
-        if (!pending?.verifiedBy || pending.adminId !== flow.adminId) return redirectToInteraction(ctx);
+        if (!pending || !openedByCode(pending.verifiedBy) || pending.adminId !== flow.adminId)
+          return redirectToInteraction(ctx);
         const admin = await auth.findById(flow.adminId!);
         if (!admin || admin.disabled || auth.isLocked(admin)) return restart(ctx);
         return finish(ctx, admin, pending.verifiedBy, pending.verifiedBy);

@@ -1,3 +1,4 @@
+import { openedByCode } from '../../admins/passkey-service.js';
 import type { Context } from 'koa';
 import QRCode from 'qrcode';
 import {
@@ -34,7 +35,7 @@ export function signInSteps(s: StepContext) {
       const binding = interactionBinding(flow.uid);
       // A code was verified in this interaction and a passkey is to be created (asked for, or required).
       const pending = await passkeys.pendingRegistration(binding);
-      if (pending?.verifiedBy && pending.adminId === admin.id)
+      if (pending && openedByCode(pending.verifiedBy) && pending.adminId === admin.id)
         return passkeySteps.showEnrolment(ctx, admin, pending.verifiedBy, error, status);
       const page = presentTotp({
         ...(await base(ctx, error)),
