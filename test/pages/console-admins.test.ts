@@ -192,8 +192,10 @@ describe(`console admins (${process.env.DATABASE_URL ? 'postgresql' : 'pglite'})
     expect((await audited('admin.unlocked')).find((e) => e.details?.admin === 'ron')?.actor).toBe('olga');
   });
 
-  it('sets a password (checked by the policy) and deletes an admin with a fresh code', async () => {
-    await createAdmin(s, 'tom');
+  it('sets a password (checked by the policy; the admin’s sessions end) and deletes an admin with a fresh code', async () => {
+    const { secret: tomSecret } = await createAdmin(s, 'tom');
+    const tomBrowser = await signInConsole(s, 'tom', tomSecret!);
+    expect((await tomBrowser.go('GET', '/admin')).status).toBe(200);
     const page = await olga.browser.go('GET', href('tom'));
     const weak = await post(olga.browser, page, `${href('tom')}/password`, { password: 'x', password_confirm: 'x' });
     expect(weak.status).toBe(400);
@@ -203,6 +205,8 @@ describe(`console admins (${process.env.DATABASE_URL ? 'postgresql' : 'pglite'})
       password_confirm: NEW_PASSWORD,
     });
     expect(ok.html).toContain('The password is changed.');
+    // Tom's console session ended with his old password.
+    expect(new URL((await tomBrowser.go('GET', '/admin')).url).pathname).toBe('/admin/sign-in');
     const confirm = await post(olga.browser, page, `${href('tom')}/delete`);
     expect(heading(confirm.html)).toBe('Delete the admin tom?');
     expect(await exists('tom')).toBe(true);

@@ -47,7 +47,25 @@ export function presentDoctor(checks: DoctorCheckView[], clientId: string | null
 export function doctorPage(deps: DoctorPageDeps) {
   return (guard: ConsoleGuard, render: RenderPage): Router => {
     const router = new Router();
-    router.get('/admin/doctor', guard.signedIn, async (ctx) => {
+    // One run at a time per admin (and instance): each run probes the store and issues a throwaway
+    // token, so a reloaded or scripted page must not multiply them.
+    const running = new Set<string>();
+    router.get('/admin/doctor', guard.signedIn, async (ctx, next) => {
+      const who = ctx.state.console!.adminId;
+      if (running.has(who)) {
+        ctx.status = 429;
+        ctx.set('Retry-After', '5');
+        ctx.body = { error: 'too_many_requests', error_description: 'a diagnostics run of yours is in progress' };
+        return;
+      }
+      running.add(who);
+      try {
+        await next();
+      } finally {
+        running.delete(who);
+      }
+    });
+    router.get('/admin/doctor', async (ctx) => {
       const raw = typeof ctx.query.client === 'string' ? ctx.query.client.trim() : '';
       const clientId = raw || undefined;
       const json = ctx.query.format === 'json' || ctx.accepts('html', 'json') === 'json';

@@ -15,7 +15,7 @@ const DONE: Record<string, string> = {
   unlocked: 'The admin is unlocked and may sign in again.',
   disabled: 'The admin is disabled: their sessions end, they cannot sign in or approve apps.',
   enabled: 'The admin is enabled again.',
-  password: 'The password is changed.',
+  password: 'The password is changed. If it was another admin’s, their sessions are ended.',
   signed_out: 'Every session of the admin is ended.',
   session_ended: 'The session is ended: that browser must sign in again.',
 };
@@ -154,6 +154,11 @@ export function adminActionRoutes(kit: AdminsRouteKit): Router {
     if (!f.password) throw fieldError('password', 'Enter the new password.');
     if (f.password !== f.password_confirm) throw fieldError('password_confirm', 'The two passwords differ.');
     await management.setPassword(a.username, f.password, by(ctx));
+    // Another admin's password reset (a suspected compromise): their sessions end with the old password.
+    if (a.id !== ctx.state.console!.adminId) {
+      await deps.adminSessions.revokeForAdmin(a.id, by(ctx));
+      await deps.consoleSessions.endForAdmin(a.id);
+    }
     return done(a, 'password');
   });
   action(
