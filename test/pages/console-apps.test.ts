@@ -8,6 +8,7 @@ import { decodeEntities, findForm, heading, nextStep, totpNow } from '../support
 import { hasForm } from '../support/page-browser.js';
 import { basic, postToken } from '../support/oauth-flows.js';
 import type { AuditEventType } from '../../src/audit/audit-events.js';
+import { exportJWK, generateKeyPair } from 'jose';
 
 describe('admin console: apps', () => {
   let s: TestServer;
@@ -260,6 +261,29 @@ describe('admin console: apps', () => {
       expect(decodeEntities(error ?? ''), field).toContain(words);
     }
     expect((await s.runtime.clients.list()).length).toBe(before);
+  });
+
+  it('switching an app to a key set (private_key_jwt) asks for a fresh code like a new secret; other edits do not', async () => {
+    const a = await owner();
+    const { clientId } = await createApp(a);
+    const show = await a.browser.go('GET', `/admin/apps/${clientId}`);
+    const { publicKey } = await generateKeyPair('ES256');
+    const jwks = JSON.stringify({ keys: [{ ...(await exportJWK(publicKey)), kid: 'k1', alg: 'ES256', use: 'sig' }] });
+    const fields = filled({ ...FIELDS, auth_method: 'private_key_jwt', jwks });
+    const confirm = await post(a.browser, show, `/admin/apps/${clientId}`, fields);
+    expect(confirm.status).toBe(200);
+    expect(heading(confirm.html)).toBe('Change how “Acme ERP” authenticates?');
+    expect((await s.runtime.clients.get(clientId))!.authMethod).toBe('client_secret_basic');
+    const [, saved] = await postWithStepUp(s, a, show, `/admin/apps/${clientId}`, fields);
+    expect(saved.url).toBe(`${s.baseUrl}/admin/apps/${clientId}?done=updated`);
+    const updated = (await s.runtime.clients.get(clientId))!;
+    expect(updated.authMethod).toBe('private_key_jwt');
+    expect(updated.jwks?.keys[0]).toMatchObject({ kid: 'k1' });
+    // The scopes and grant types came through the confirmation page unchanged.
+    expect(updated.scopes).toEqual(expect.arrayContaining(['catalog:read', 'offline_access']));
+    // Saving again with the same keys (only the name changes): no confirmation.
+    const again = await post(a.browser, saved, `/admin/apps/${clientId}`, { ...fields, name: 'Acme ERP keys' });
+    expect(again.url).toBe(`${s.baseUrl}/admin/apps/${clientId}?done=updated`);
   });
 
   it('edits every field with the registry’s validation; errors keep what was typed and change nothing', async () => {

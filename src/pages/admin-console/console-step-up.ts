@@ -26,7 +26,7 @@ const CODE_ERROR = 'That code is not valid. Enter the current code from your aut
 const LOCKED_ERROR = 'Too many invalid codes: your account is locked for now.';
 /** Form fields the confirmation page carries over to the real POST; never a proof or the CSRF token. */
 const CARRIED = (name: string) =>
-  name !== '_csrf' && name !== 'code' && name !== 'passkey_response' && /^[a-z_][a-z0-9_]{0,40}$/i.test(name);
+  name !== '_csrf' && name !== 'code' && name !== 'passkey_response' && /^[a-z_][a-z0-9_:.-]{0,80}$/i.test(name);
 
 /**
  * Step-up for destructive console actions, as consent does: the first POST (no proof) answers a
@@ -35,7 +35,8 @@ const CARRIED = (name: string) =>
  * POST runs the action only if that proof verifies (single-use, failures count toward the lockout).
  * ADMIN_SECOND_FACTOR applies: under `passkey`, codes are refused once the admin has a passkey.
  * After guard.signedIn, formBody(), guard.sessionCsrf and guard.ownerOnly.
- * `describe` returning null means the target does not exist: the handler answers that itself.
+ * `describe` returning null means no confirmation is needed here (or the target does not exist:
+ * the handler answers that itself).
  */
 export function createStepUp(deps: {
   auth: AdminAuth;

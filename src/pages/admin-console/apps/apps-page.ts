@@ -177,6 +177,24 @@ export function appsPage(deps: AppsPageDeps): ConsolePage {
       guard.signedIn,
       guard.sessionCsrf,
       guard.ownerOnly,
+      // A new way to authenticate the app (a key set of someone's choosing) is as strong as a new
+      // secret: the same fresh proof as rotating one. Other edits need none.
+      guard.stepUp(async (ctx) => {
+        const c = await target(ctx);
+        const f = ctx.request.form!;
+        if (!c || f.auth_method !== 'private_key_jwt') return null;
+        const sameKeys =
+          c.authMethod === 'private_key_jwt' &&
+          (f.jwks_uri ?? '').trim() === (c.jwksUri ?? '') &&
+          normalizeJson(f.jwks) === normalizeJson(c.jwks ? JSON.stringify(c.jwks) : '');
+        if (sameKeys) return null;
+        return {
+          title: `Change how “${c.name}” authenticates?`,
+          text: 'Whoever holds the private keys of this key set (or JWKS URL) can get tokens as this app.',
+          confirmLabel: 'Save the new keys',
+          back: `/admin/apps/${encodeURIComponent(c.clientId)}`,
+        };
+      }),
       async (ctx) => {
         const c = await target(ctx);
         if (!c) return notFound(ctx);
@@ -196,4 +214,24 @@ export function appsPage(deps: AppsPageDeps): ConsolePage {
     appActionRoutes(router, { deps, guard, render, target, notFound, actor });
     return router;
   };
+}
+
+/** The same key set whatever its whitespace or member order (PostgreSQL's jsonb reorders); non-JSON as itself. */
+function normalizeJson(text: string | undefined): string {
+  const t = (text ?? '').trim();
+  const canonical = (v: unknown): unknown =>
+    Array.isArray(v)
+      ? v.map(canonical)
+      : v && typeof v === 'object'
+        ? Object.fromEntries(
+            Object.keys(v)
+              .sort()
+              .map((k) => [k, canonical((v as Record<string, unknown>)[k])]),
+          )
+        : v;
+  try {
+    return t ? JSON.stringify(canonical(JSON.parse(t))) : '';
+  } catch {
+    return t;
+  }
 }
