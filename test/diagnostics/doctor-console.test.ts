@@ -45,6 +45,22 @@ describe('doctor in the admin console', () => {
     });
   });
 
+  it('runs one report at a time per admin: a second request while the first runs gets 429, no second run', async () => {
+    const b = await signIn({ accept: 'application/json' });
+    await f.s.runtime.audit.flush();
+    const before = (await f.s.runtime.audit.list({ type: 'doctor.run', actor: 'olga' })).length;
+    // Two at once: whichever starts second finds the first under way (it probes the store).
+    const pages = await Promise.all([1, 2].map(() => b.go('GET', `/admin/doctor?client=${clientId}`)));
+    expect(pages.map((p) => p.status).sort()).toEqual([200, 429]);
+    const refused = pages.find((p) => p.status === 429)!;
+    expect(refused.headers.get('retry-after')).toBe('5');
+    expect(JSON.parse(refused.html)).toMatchObject({ error: 'too_many_requests' });
+    await f.s.runtime.audit.flush();
+    expect((await f.s.runtime.audit.list({ type: 'doctor.run', actor: 'olga' })).length).toBe(before + 1);
+    // Done: the next one runs.
+    expect((await b.go('GET', `/admin/doctor?client=${clientId}`)).status).toBe(200);
+  });
+
   it('answers the CLI’s JSON for ?format=json and for Accept: application/json', async () => {
     const b = await signIn();
     const viaQuery = await b.go('GET', `/admin/doctor?format=json&client=${clientId}`);
