@@ -90,6 +90,8 @@ export function createPasskeyService(deps: {
   const store = deps.store ?? createPasskeyStore(core.deps.db);
   const now = () => new Date(clock.now());
   const isLocked = (a: AdminRecord) => isLockedAt(a, clock.now());
+  /** What every ceremony must show: our origin and rpID, and user verification (biometric or PIN). */
+  const expected = { expectedOrigin: config.origin, expectedRPID: config.rpId, requireUserVerification: true };
 
   async function fail(admin: AdminRecord, from: SignInOrigin, reason: string, purpose: string): Promise<boolean> {
     const { locked } = await recordFailedAttempt(core, admin, from, {
@@ -187,9 +189,7 @@ export function createPasskeyService(deps: {
         const v = await verifyRegistrationResponse({
           response,
           expectedChallenge: challengeMatches(challenge.challenge),
-          expectedOrigin: config.origin,
-          expectedRPID: config.rpId,
-          requireUserVerification: true,
+          ...expected,
         });
         if (!v.verified) return refuse('invalid', 'not_verified');
         info = v.registrationInfo;
@@ -288,9 +288,7 @@ export function createPasskeyService(deps: {
         const v = await verifyAuthenticationResponse({
           response,
           expectedChallenge: challengeMatches(challenge.challenge),
-          expectedOrigin: config.origin,
-          expectedRPID: config.rpId,
-          requireUserVerification: true,
+          ...expected,
           // Counter 0 here: the rising-counter rule is ours (atomic, below), so a regression is told apart.
           credential: {
             id: passkey.credentialId,

@@ -3,18 +3,12 @@ import type { AlertsConfig } from '../config/alerts-config.js';
 import type { AlertPayload, AlertSeverity } from './alert.js';
 
 /** One open incident: the unacknowledged outbox rows of one dedup key (one per dedup window it recurred in). */
-export interface OpenAlert {
+export interface OpenAlert extends Pick<
+  AlertPayload,
+  'rule' | 'severity' | 'summary' | 'clientId' | 'actor' | 'ip' | 'country' | 'dedupKey'
+> {
   /** The newest row's id: what acknowledge() takes. */
   id: string;
-  rule: string;
-  severity: AlertSeverity;
-  summary: string;
-  /** Who or what it is about: the client, the admin, the address. */
-  clientId: string | null;
-  actor: string | null;
-  ip: string | null;
-  country: string | null;
-  dedupKey: string;
   firstSeenAt: Date;
   lastSeenAt: Date;
   /** How many times it was raised (once per dedup window) while open. */

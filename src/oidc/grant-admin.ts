@@ -42,6 +42,30 @@ export function createGrantAdmin(deps: { db: Db; clock: Clock; audit?: AuditLog 
     return rows.map((r: { model: string }) => r.model);
   }
 
+  /** Ends every grant whose payload has `field` = `value`, each audited; returns their ids. */
+  async function revokeWhere(
+    field: 'clientId' | 'accountId',
+    value: string,
+    by: { actor: string; clientId?: string; via: RevokeVia; reason: string },
+  ): Promise<string[]> {
+    const grants = await db(TABLE)
+      .where({ model: 'Grant' })
+      .whereRaw(`payload->>'${field}' = ?`, [value])
+      .select('grant_id');
+    const ids: string[] = grants.map((g: { grant_id: string }) => g.grant_id);
+    const deleted = await deleteGrants(ids);
+    for (const grantId of ids)
+      await deps.audit?.record({
+        type: 'grant.revoked',
+        outcome: 'success',
+        actor: by.actor,
+        clientId: by.clientId ?? null,
+        grantId,
+        details: { rows: deleted.length, via: by.via, reason: by.reason },
+      });
+    return ids;
+  }
+
   return {
     /**
      * Active grants only: a grant counts while it has a live token or code (unexpired and not
@@ -134,43 +158,12 @@ export function createGrantAdmin(deps: { db: Db; clock: Clock; audit?: AuditLog 
      * from them; the app itself stays registered. Returns the ids of the grants revoked.
      */
     async revokeForClient(clientId: string, actor: string, via: RevokeVia = 'cli'): Promise<string[]> {
-      const grants = await db(TABLE)
-        .where({ model: 'Grant' })
-        .whereRaw(`payload->>'clientId' = ?`, [clientId])
-        .select('grant_id');
-      const ids: string[] = grants.map((g: { grant_id: string }) => g.grant_id);
-      const deleted = await deleteGrants(ids);
-      for (const grantId of ids) {
-        await deps.audit?.record({
-          type: 'grant.revoked',
-          outcome: 'success',
-          actor,
-          clientId,
-          grantId,
-          details: { rows: deleted.length, via, reason: 'all_of_app' },
-        });
-      }
-      return ids;
+      return revokeWhere('clientId', clientId, { actor, clientId, via, reason: 'all_of_app' });
     },
 
     /** Ends every grant an admin approved (the admin is being deleted); returns how many grants. */
     async revokeForAccount(accountId: string, actor: string): Promise<number> {
-      const grants = await db(TABLE)
-        .where({ model: 'Grant' })
-        .whereRaw(`payload->>'accountId' = ?`, [accountId])
-        .select('grant_id');
-      const ids = grants.map((g: { grant_id: string }) => g.grant_id);
-      const deleted = await deleteGrants(ids);
-      for (const grantId of ids) {
-        await deps.audit?.record({
-          type: 'grant.revoked',
-          outcome: 'success',
-          actor,
-          grantId,
-          details: { rows: deleted.length, via: 'cli', reason: 'admin_deleted' },
-        });
-      }
-      return ids.length;
+      return (await revokeWhere('accountId', accountId, { actor, via: 'cli', reason: 'admin_deleted' })).length;
     },
   };
 }
